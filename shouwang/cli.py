@@ -1,0 +1,15 @@
+"""The `shouwang` console script: Django's management commands under one name (CONTRACT §1)."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["shouwang", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

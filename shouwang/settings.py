@@ -1,0 +1,123 @@
+"""Django settings. Everything that varies by deployment comes from the environment (CONTRACT §1)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+# The embedded default keeps all state under ./var of the working directory.
+VAR_DIR = Path(os.environ.get("SHOUWANG_VAR_DIR", "var")).resolve()
+DATA_DIR = Path(os.environ.get("SHOUWANG_DATA_DIR", str(VAR_DIR / "data"))).resolve()
+
+DEBUG = os.environ.get("SHOUWANG_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+SECRET_KEY = os.environ.get("SHOUWANG_SECRET_KEY") or "shouwang-embedded-default-not-for-production"
+ALLOWED_HOSTS = [h for h in os.environ.get("SHOUWANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "shouwang.common",
+    "shouwang.regions",
+    "shouwang.accounts",
+    "shouwang.audit",
+    "shouwang.registry",
+    "shouwang.exchange",
+    "shouwang.simulator",
+    "shouwang.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "shouwang.urls"
+WSGI_APPLICATION = "shouwang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("SHOUWANG_DATABASE_URL")
+    if url:
+        db = dj_database_url.parse(url, conn_max_age=60)
+    else:
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "shouwang.sqlite3")}
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server read while an import writes; IMMEDIATE avoids lock upgrades
+        # failing half-way through a batch.
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+                "transaction_mode": "IMMEDIATE",
+            }
+        )
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Key material for personal data (DESIGN "Personal data"). When unset, the embedded default
+# generates one key file under ./var/keys on first use (see shouwang.common.crypto).
+SHOUWANG_DATA_KEY = os.environ.get("SHOUWANG_DATA_KEY", "")
+SHOUWANG_KEY_DIR = VAR_DIR / "keys"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SHOUWANG_LOG_LEVEL", "WARNING")},
+}
