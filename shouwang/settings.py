@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -27,6 +28,9 @@ INSTALLED_APPS = [
     "shouwang.audit",
     "shouwang.registry",
     "shouwang.exchange",
+    "shouwang.screening",
+    "shouwang.cases",
+    "shouwang.channels",
     "shouwang.simulator",
     "shouwang.console",
 ]
@@ -62,18 +66,21 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = os.environ.get("SHOUWANG_DATABASE_URL")
     if url:
-        db = dj_database_url.parse(url, conn_max_age=60)
+        db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     else:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "shouwang.sqlite3")}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while an import writes; IMMEDIATE avoids lock upgrades
         # failing half-way through a batch.
         db.setdefault("OPTIONS", {}).update(
             {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                ),
                 "transaction_mode": "IMMEDIATE",
             }
         )

@@ -1,5 +1,8 @@
 from django.urls import include, path
 
+from shouwang.api.urls import api
+
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", include("shouwang.console.urls")),
 ]

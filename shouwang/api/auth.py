@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from shouwang.accounts.services import api_token_user
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>``; sets ``request.user`` and ``request.token_scopes``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = api_token_user(token)
+        if found is None:
+            return None
+        user, scopes = found
+        request.user = user
+        request.token_scopes = scopes  # type: ignore[attr-defined]
+        return user

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shouwang.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,30 @@
+from django.db import models
+
+
+class BatchKindChoices(models.TextChoices):
+    # Registry files (CONTRACT §2 "Registry")
+    HOUSEHOLDS = "households", "农户信息"
+    PERSONS = "persons", "家庭成员"
+    INCOMES = "incomes", "家庭收支"
+    # Department feeds (CONTRACT §2 "Department feeds")
+    MEDICAL = "medical", "医保"
+    CIVIL = "civil", "民政"
+    DISABILITY = "disability", "残联"
+    EDUCATION = "education", "教育"
+    HOUSING = "housing", "住建"
+    EMPLOYMENT = "employment", "人社"
+    DISASTER = "disaster", "应急管理"
+    WATER = "water", "水利"
+    POLICE = "police", "公安"
+    CREDIT = "credit", "金融"
+
+
+REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
+FEED_KINDS = tuple(k for k in BatchKindChoices if k not in REGISTRY_KINDS)
+
+
+class BatchStatusChoices(models.TextChoices):
+    RUNNING = "running", "导入中"
+    SUCCEEDED = "succeeded", "已导入"
+    SUPERSEDED = "superseded", "已被更正批次替代"
+    FAILED = "failed", "失败"
