@@ -17,7 +17,8 @@ class ImportBatch(models.Model):
     period = models.CharField("期间", max_length=7, db_index=True)
     checksum = models.CharField("SHA-256", max_length=64)
     filename = models.CharField("文件名", max_length=255, blank=True)
-    stored_path = models.CharField("存档路径", max_length=500, blank=True)
+    stored_path = models.CharField("原始文件存档路径", max_length=500, blank=True)
+    lake_path = models.CharField("数据湖Parquet路径", max_length=500, blank=True)
     encoding = models.CharField("编码", max_length=16, blank=True)
     status = models.CharField(
         "状态", max_length=16, choices=BatchStatusChoices.choices, default=BatchStatusChoices.RUNNING
