@@ -32,6 +32,9 @@ class ImportBatch(models.Model):
     warnings = models.JSONField("提示", default=list, blank=True)
     report = models.JSONField("报告", default=dict, blank=True)
     progress = models.PositiveSmallIntegerField("进度%", default=0)
+    # Department feeds: the months (YYYY-MM) the rows' event dates fall in. Late rows from earlier months
+    # are normal, so re-screening after this batch (or after it is superseded) must cover these periods.
+    periods = models.JSONField("数据所属期间", default=list, blank=True)
     supersedes = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
@@ -48,6 +51,9 @@ class ImportBatch(models.Model):
             models.UniqueConstraint(fields=["kind", "source", "period", "checksum"], name="batch_identity"),
         ]
         indexes = [models.Index(fields=["kind", "source", "period", "status"])]
+
+    # Not a field: set by the ingest services when the same file was delivered again (a no-op).
+    duplicate: bool = False
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.source} {self.period} #{self.pk}"
