@@ -1,0 +1,110 @@
+"""Login and logout: audited, CSRF-protected, session cookie not readable by scripts."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from shouwang.audit.models import AuditEntry
+from shouwang.testing.builders import TOWNSHIP_A, make_user
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/login/"
+
+
+def test_login_page_is_chinese_and_has_a_csrf_token():
+    response = Client().get(LOGIN)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "用户登录" in body and "用户名" in body and "密码" in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert '<html lang="zh-hans">' in body
+
+
+def test_successful_login_is_audited_and_starts_a_session():
+    user = make_user("township", TOWNSHIP_A)
+    c = Client()
+    response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"].lower() == "lax"
+    rows = list(AuditEntry.objects.filter(action="login"))
+    assert len(rows) == 1
+    assert (rows[0].actor_id, rows[0].region_code, rows[0].object_id) == (user.pk, TOWNSHIP_A, user.username)
+    assert rows[0].changes["ip"] == "127.0.0.1"
+    assert c.get(reverse("console:household_list")).status_code == 200
+
+
+def test_failed_login_is_audited_with_the_accounts_region():
+    user = make_user("township", TOWNSHIP_A)
+    response = Client().post(LOGIN, {"username": user.username, "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+    row = AuditEntry.objects.get(action="login_failed")
+    assert (row.actor_id, row.actor_label, row.region_code) == (None, user.username, TOWNSHIP_A)
+    assert "wrong-password" not in str(row.changes) + row.reason
+    assert not AuditEntry.objects.filter(action="login").exists()
+
+
+def test_failed_login_for_an_unknown_user_is_audited_without_region():
+    Client().post(LOGIN, {"username": "nobody", "password": "whatever-123"})
+    row = AuditEntry.objects.get(action="login_failed")
+    assert (row.actor_label, row.region_code) == ("nobody", "")
+
+
+def test_inactive_user_cannot_log_in():
+    user = make_user("township", TOWNSHIP_A, is_active=False)
+    response = Client().post(LOGIN, {"username": user.username, "password": "test-pass-123"})
+    assert response.status_code == 200
+    assert AuditEntry.objects.filter(action="login_failed").count() == 1
+
+
+def test_login_requires_csrf():
+    user = make_user("township", TOWNSHIP_A)
+    c = Client(enforce_csrf_checks=True)
+    response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="login").exists()
+
+
+def test_next_is_followed_only_within_the_site():
+    user = make_user("township", TOWNSHIP_A)
+    ok = Client().post(
+        LOGIN,
+        {"username": user.username, "password": "test-pass-123", "next": "/households/?region=530326001"},
+    )
+    assert ok["Location"] == "/households/?region=530326001"
+    evil = Client().post(
+        LOGIN, {"username": user.username, "password": "test-pass-123", "next": "https://evil.example/"}
+    )
+    assert evil["Location"] == "/"
+
+
+def test_logout_takes_a_post():
+    user = make_user("township", TOWNSHIP_A)
+    c = Client()
+    c.force_login(user)
+    assert "确定要退出" in c.get("/logout/").content.decode()
+    assert c.get(reverse("console:household_list")).status_code == 200  # a GET did not log out
+    response = c.post("/logout/")
+    assert response.status_code == 302
+    assert c.get(reverse("console:household_list")).status_code == 302
+
+
+def test_home_sends_each_role_to_its_page():
+    c = Client()
+    c.force_login(make_user("township", TOWNSHIP_A))
+    assert c.get("/")["Location"] == reverse("console:household_list")
+    c.force_login(make_user("department", "530326", department="medical"))
+    response = c.get("/")
+    assert response.status_code == 200
+    assert "欢迎使用" in response.content.decode()
+
+
+def test_static_css_is_referenced_locally():
+    body = Client().get(LOGIN).content.decode()
+    assert 'href="/static/console/console.css"' in body
+    assert "http://" not in body and "https://" not in body
