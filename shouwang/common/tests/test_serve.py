@@ -1,0 +1,96 @@
+"""``shouwang serve`` starts waitress in a real process and answers over real HTTP (127.0.0.1 only)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=5) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    port = _free_port()
+    env = {**os.environ, "SHOUWANG_VAR_DIR": str(tmp_path / "var"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shouwang",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--threads",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read() if proc.stdout else ""
+                    pytest.fail(f"serve did not start (exit {proc.poll()}):\n{out}")
+                time.sleep(0.2)
+        yield base, tmp_path / "var"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_serve_answers_with_the_login_page_and_static_files(server):
+    base, var = server
+    status, headers, _ = _get(base + "/")
+    assert status in (200, 302)
+    assert headers["Location"].startswith("/login/")
+    assert headers.get("Server") == "shouwang"  # waitress ident; runserver would say WSGIServer
+
+    status, headers, body = _get(base + "/login/")
+    assert status == 200
+    text = body.decode()
+    assert "用户登录" in text
+    assert "runserver" not in text
+
+    status, headers, body = _get(base + "/static/console/console.css")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/css")
+    assert b"--navy" in body
+    assert (var / "static" / "console" / "console.css").exists()  # collectstatic ran into STATIC_ROOT
