@@ -1,0 +1,335 @@
+"""``shouwang demo``: the embedded default in one command (CONTRACT §1, first row).
+
+Creates ./var (SQLite + data lake), migrates (which loads the region tree), simulates the demo county
+(会泽县 530326) with monthly department feeds, imports the registry, imports and screens every month,
+creates one demo user per role and serves on http://127.0.0.1:8000.
+
+Re-running reuses what exists: the simulation is kept (a marker file records its parameters), a file
+whose checksum is already an import batch is not imported again, a month with a finished screening run
+is not screened again, existing users are kept. The import, feed and screening commands are called
+only if they are installed (they are written by other parts of the project), with a notice otherwise.
+"""
+
+import hashlib
+import io
+import json
+import shutil
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
+from tqdm import tqdm
+
+from shouwang.accounts.choices import DepartmentChoices, RoleChoices
+from shouwang.accounts.models import User
+from shouwang.console.services import user_create
+from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.models import ImportBatch
+from shouwang.regions.choices import RegionLevelChoices
+from shouwang.regions.models import Region
+
+DEMO_COUNTY = "530326"  # 云南省曲靖市会泽县
+DEMO_PREFECTURE = "5303"  # 曲靖市
+DEMO_TOWNSHIP = "530326001"  # 古城街道
+DEMO_PASSWORD = "shouwang-demo"  # printed for the demo accounts only
+DEFAULT_HOUSEHOLDS = 5000
+DEFAULT_MONTHS = 24
+DEFAULT_SEED = 20240101
+REGISTRY_FILES = ("households.csv", "persons.csv", "incomes.csv")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    region_code: str
+    display_name: str
+    department: str = ""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def batch_exists(path: Path) -> bool:
+    """The same file was imported before (batches are identified by checksum; CONTRACT §2)."""
+    return ImportBatch.objects.filter(checksum=sha256_file(path)).exclude(status="failed").exists()
+
+
+def screened(period: str) -> bool:
+    try:
+        run = apps.get_model("screening", "ScreeningRun")
+        return bool(run.objects.filter(period=period, status="succeeded").exists())
+    except Exception:  # the screening app may not have its models (or tables) yet
+        return False
+
+
+class Command(BaseCommand):
+    help = "一键演示：创建 ./var、模拟会泽县两年的部门数据、导入并逐月筛查、创建各角色演示账号并启动Web服务"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS, help="模拟户数（默认5000）")
+        parser.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="模拟月数（默认24）")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（同一种子结果相同）")
+        parser.add_argument("--start", default="", help="第一个月 YYYY-MM（默认由模拟器决定）")
+        parser.add_argument("--no-serve", action="store_true", help="准备好数据后不启动Web服务")
+        parser.add_argument("--host", default="127.0.0.1", help="Web服务监听地址")
+        parser.add_argument("--port", type=int, default=8000, help="Web服务端口")
+
+    # ------------------------------------------------------------------------------------------
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbose = options["verbosity"] >= 1
+        self.commands = set(get_commands())
+        self.refused: list[str] = []
+        started = time.monotonic()
+        var_dir = Path(settings.VAR_DIR)
+        sim_dir = var_dir / "demo" / "sim"
+        phases: list[tuple[str, Callable[[], None]]] = [
+            ("准备数据目录", lambda: self.phase_dirs(var_dir)),
+            ("建立数据库并加载行政区划", self.phase_migrate),
+            ("模拟演示县（会泽县）", lambda: self.phase_simulate(sim_dir, options)),
+            ("导入农户登记数据", lambda: self.phase_registry(sim_dir)),
+            ("逐月导入部门数据并筛查", lambda: self.phase_months(sim_dir)),
+            ("创建各角色演示账号", self.phase_users),
+        ]
+        for i, (title, run) in enumerate(phases, start=1):
+            t0 = time.monotonic()
+            self.say(f"[{i}/{len(phases)}] {title} …")
+            run()
+            self.say(f"      完成（{time.monotonic() - t0:.1f} 秒）")
+        self.say(f"演示数据已就绪，用时 {time.monotonic() - started:.0f} 秒。")
+        if self.refused:
+            self.say(f"注意：{len(self.refused)} 个文件被拒绝导入：" + "；".join(self.refused[:5]))
+        self.print_logins(options)
+        if not options["no_serve"]:
+            call_command("serve", host=options["host"], port=options["port"])
+
+    def say(self, message: str) -> None:
+        if self.verbose:
+            self.stdout.write(message)
+            self.stdout.flush()
+
+    def notice(self, message: str) -> None:
+        self.say(f"      提示：{message}")
+
+    def run_quiet(self, name: str, *args: str, **kwargs: Any) -> bool:
+        """Run another command with its normal output captured; show it only if it fails.
+        Returns False when the command refused its input (exit 2), which the demo reports and skips."""
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command(name, *args, stdout=out, stderr=err, **kwargs)
+        except SystemExit as exc:
+            sys.stderr.write(out.getvalue() + err.getvalue())
+            if exc.code == 2:
+                return False
+            raise CommandError(f"“shouwang {name} {' '.join(args)}”执行失败（退出码 {exc.code}）") from exc
+        except Exception:
+            sys.stderr.write(out.getvalue() + err.getvalue())
+            raise
+        return True
+
+    # ------------------------------------------------------------------------------------------
+    def phase_dirs(self, var_dir: Path) -> None:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+        db = settings.DATABASES["default"]
+        where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db.get('NAME')}"
+        self.say(f"      数据目录 {var_dir}；数据库 {where}；数据湖 {settings.DATA_DIR}")
+
+    def phase_migrate(self) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self.say(f"      行政区划 {Region.objects.count():,} 条")
+
+    def phase_simulate(self, sim_dir: Path, options: dict[str, Any]) -> None:
+        wanted = {
+            "households": options["households"],
+            "months": options["months"],
+            "seed": options["seed"],
+            "start": options["start"],
+        }
+        marker = sim_dir / "demo-simulation.json"
+        if marker.exists():
+            have = json.loads(marker.read_text(encoding="utf-8"))
+            if have != wanted:
+                self.notice(
+                    f"沿用已有的模拟数据（{have['households']} 户、{have['months']} 个月）；"
+                    f"如需按新参数重新生成，请先删除 {sim_dir.parent}"
+                )
+            else:
+                self.say(f"      沿用已有的模拟数据 {sim_dir}")
+            return
+        if "simulate" not in self.commands:
+            self.notice("simulate 命令尚未安装，跳过模拟数据")
+            return
+        if sim_dir.exists():
+            shutil.rmtree(sim_dir)  # an earlier run stopped half-way: start clean
+        sim_dir.parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {
+            "households": wanted["households"],
+            "months": wanted["months"],
+            "seed": wanted["seed"],
+            "out": str(sim_dir),
+        }
+        if wanted["start"]:
+            kwargs["start"] = wanted["start"]
+        self.run_quiet("simulate", **kwargs)
+        marker.write_text(json.dumps(wanted, ensure_ascii=False), encoding="utf-8")
+        self.say(f"      {wanted['households']} 户、{wanted['months']} 个月，写入 {sim_dir}")
+
+    def phase_registry(self, sim_dir: Path) -> None:
+        paths = [sim_dir / "registry" / name for name in REGISTRY_FILES]
+        present = [p for p in paths if p.exists()]
+        if not present:
+            self.notice("没有模拟的农户登记文件，跳过")
+            return
+        if all(batch_exists(p) for p in present):
+            self.say("      登记数据此前已导入，跳过")
+            return
+        if "import" not in self.commands:
+            self.notice("import 命令尚未安装，跳过农户登记导入")
+            return
+        if not self.run_quiet("import", "registry", *map(str, present)):
+            self.refused.append("农户登记数据")
+        self.report_households()
+
+    def report_households(self) -> None:
+        from shouwang.registry.models import Household, Person
+
+        households = Household.objects.filter(county_code=DEMO_COUNTY).count()
+        persons = Person.objects.filter(household__county_code=DEMO_COUNTY).count()
+        self.say(f"      会泽县农户 {households:,} 户、家庭成员 {persons:,} 人")
+
+    def phase_months(self, sim_dir: Path) -> None:
+        feeds = sim_dir / "feeds"
+        months = sorted(p.name for p in feeds.iterdir() if p.is_dir()) if feeds.exists() else []
+        if not months:
+            self.notice("没有模拟的部门数据，跳过")
+            return
+        can_import = "import" in self.commands
+        can_screen = "screen" in self.commands
+        if not can_import:
+            self.notice("import 命令尚未安装，跳过部门数据导入")
+        if not can_screen:
+            self.notice("screen 命令尚未安装，跳过筛查")
+        imported = skipped = runs = 0
+        bar = tqdm(months, desc="逐月导入与筛查", unit="月", file=sys.stderr, disable=not self.verbose)
+        for period in bar:
+            bar.set_postfix_str(period)
+            for kind in FEED_KINDS:
+                path = feeds / period / f"{kind}.csv"
+                if not path.exists() or not can_import:
+                    continue
+                if batch_exists(path):
+                    skipped += 1
+                    continue
+                if self.run_quiet("import", "feed", str(kind), str(path), "--period", period):
+                    imported += 1
+                else:
+                    self.refused.append(f"{period} {kind}.csv")
+            if can_screen and not screened(period):
+                self.run_quiet("screen", "--period", period)
+                runs += 1
+        bar.close()
+        self.say(
+            f"      {len(months)} 个月（{months[0]} 至 {months[-1]}）：新导入 {imported} 个文件，"
+            f"已导入过 {skipped} 个，筛查 {runs} 次"
+        )
+
+    # ------------------------------------------------------------------------------------------
+    def demo_users(self) -> list[DemoUser]:
+        village = self.busiest(RegionLevelChoices.VILLAGE, DEMO_TOWNSHIP) or f"{DEMO_TOWNSHIP}001"
+        grid = self.busiest(RegionLevelChoices.GROUP, village) or village
+        return [
+            DemoUser("sheng", RoleChoices.PROVINCE, "53", "省级用户（云南省）"),
+            DemoUser("shi", RoleChoices.PREFECTURE, DEMO_PREFECTURE, "州市级用户（曲靖市）"),
+            DemoUser("xian", RoleChoices.COUNTY, DEMO_COUNTY, "县级用户（会泽县）"),
+            DemoUser("xiang", RoleChoices.TOWNSHIP, DEMO_TOWNSHIP, "乡镇级用户（古城街道）"),
+            DemoUser("cun", RoleChoices.VILLAGE, village, "村干部"),
+            DemoUser("wangge", RoleChoices.GRID, grid, "网格员"),
+            DemoUser("yibao", RoleChoices.DEPARTMENT, DEMO_COUNTY, "医保部门", DepartmentChoices.MEDICAL),
+            DemoUser("shenji", RoleChoices.AUDITOR, DEMO_COUNTY, "审计监督（会泽县）"),
+        ]
+
+    def busiest(self, level: str, inside: str) -> str:
+        """The village (or village group) under ``inside`` with the most demo households, so the village
+        and grid demo users have something to look at."""
+        from shouwang.registry.models import Household
+
+        if level == RegionLevelChoices.VILLAGE:
+            field, scope = "village_id", {"township_code": inside}
+        else:
+            field, scope = "group_id", {"village_id": inside}
+        row = (
+            Household.objects.filter(**scope)
+            .values(field)
+            .annotate(n=Count("id"))
+            .order_by("-n", field)
+            .first()
+        )
+        if row and row[field]:
+            return str(row[field])
+        return ""
+
+    def phase_users(self) -> None:
+        self.logins: list[tuple[DemoUser, str, str]] = []
+        for u in self.demo_users():
+            existing = User.objects.filter(username=u.username).first()
+            if existing is None:
+                existing = user_create(
+                    actor="demo",
+                    username=u.username,
+                    role=u.role,
+                    region_code=u.region_code,
+                    department=u.department,
+                    password=DEMO_PASSWORD,
+                    display_name=u.display_name,
+                )
+                state = "新建"
+            else:
+                state = "沿用"
+            password = DEMO_PASSWORD if existing.check_password(DEMO_PASSWORD) else "（已修改）"
+            region = Region.objects.filter(code=existing.region_id).values_list("name", flat=True).first()
+            self.logins.append((u, f"{region or ''}（{existing.region_id}）", password))
+            self.say(f"      {state} {u.username}")
+
+    def print_logins(self, options: dict[str, Any]) -> None:
+        url = f"http://{options['host']}:{options['port']}/"
+        lines = [
+            "",
+            "演示账号（所有账号密码相同，仅供演示）：",
+            "  " + _row("用户名", "角色", "所属区划", "密码"),
+        ]
+        for u, region, password in getattr(self, "logins", []):
+            lines.append("  " + _row(u.username, RoleChoices(u.role).label, region, password))
+        lines.append("")
+        lines.append(
+            f"浏览器打开 {url} 登录。"
+            if not options["no_serve"]
+            else f"启动Web服务：shouwang serve，然后打开 {url}"
+        )
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _row(*cells: str) -> str:
+    """Columns aligned on a terminal, counting a Chinese character as two columns."""
+    widths = (10, 14, 36)
+    out = [c + " " * max(1, w - _width(c)) for c, w in zip(cells, widths, strict=False)]
+    return "".join(out) + (cells[-1] if len(cells) > len(widths) else "")
