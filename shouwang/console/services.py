@@ -4,6 +4,7 @@ Logins are audited here explicitly rather than through Django's ``user_logged_in
 ``user_login_failed`` signals (STYLE 5: audit explicitly, never through signals).
 """
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
@@ -11,10 +12,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from shouwang.accounts.choices import ROLE_REGION_LEVELS, DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
-from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.models import AuditActionChoices, AuditEntry
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import RegionLevelChoices
@@ -27,13 +29,33 @@ def _client_ip(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+class LoginLocked(Exception):
+    """Too many failed sign-ins for this user name recently; try again later."""
+
+
+# After this many failures for one user name within the window, sign-in is refused even with the right
+# password until the window has passed. Counted from the audit log, so it holds across server threads
+# and processes without a cache.
+LOGIN_LOCK_THRESHOLD = 5
+LOGIN_LOCK_WINDOW = timedelta(minutes=15)
+
+
+def login_failures_recent(*, username: str) -> int:
+    since = timezone.now() - LOGIN_LOCK_WINDOW
+    return AuditEntry.objects.filter(
+        action=AuditActionChoices.LOGIN_FAILED, object_id=username[:64], at__gte=since
+    ).count()
+
+
 def session_login(*, request: HttpRequest, username: str, password: str) -> User | None:
     """Authenticate and start a session; audit success (``login``) and failure (``login_failed``).
 
     A failed attempt for an existing account carries that account's region, so the county's auditors
-    see attacks on their users; an unknown user name has no region.
+    see attacks on their users; an unknown user name has no region. Raises ``LoginLocked`` after
+    LOGIN_LOCK_THRESHOLD failures in LOGIN_LOCK_WINDOW (that attempt is audited too).
     """
-    user = authenticate(request, username=username, password=password)
+    locked = login_failures_recent(username=username) >= LOGIN_LOCK_THRESHOLD
+    user = None if locked else authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         region = User.objects.filter(username=username).values_list("region_id", flat=True).first()
         audit_record(
@@ -43,8 +65,10 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
             object_id=username[:64],
             region_code=region or "",
             changes={"ip": _client_ip(request)},
-            reason="用户名或密码错误",
+            reason="登录失败次数过多，暂时锁定" if locked else "用户名或密码错误",
         )
+        if locked:
+            raise LoginLocked(username)
         return None
     assert isinstance(user, User)
     with transaction.atomic():

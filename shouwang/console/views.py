@@ -18,7 +18,7 @@ from shouwang.audit.selectors import audit_list
 from shouwang.console.forms import AuditFilterForm, HouseholdSearchForm, LoginForm, RevealForm
 from shouwang.console.permissions import can_read_audit, can_read_households
 from shouwang.console.selectors import household_get_detail, household_list, region_picker_get
-from shouwang.console.services import session_login, session_logout
+from shouwang.console.services import LoginLocked, session_login, session_logout
 from shouwang.registry.services import household_reveal_phone, person_reveal_id
 
 PAGE_SIZE = 50
@@ -51,16 +51,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request))
     form = LoginForm(request.POST if request.method == "POST" else None)
-    failed = False
+    failed = locked = False
     if form.is_bound and form.is_valid():
-        user = session_login(request=request, **form.cleaned_data)
-        if user is not None:
-            return redirect(_safe_next(request))
-        failed = True
+        try:
+            user = session_login(request=request, **form.cleaned_data)
+        except LoginLocked:
+            locked = True
+        else:
+            if user is not None:
+                return redirect(_safe_next(request))
+            failed = True
     return render(
         request,
         "console/login.html",
-        {"form": form, "failed": failed, "next": _safe_next(request)},
+        {"form": form, "failed": failed, "locked": locked, "next": _safe_next(request)},
     )
 
 

@@ -1,9 +1,12 @@
 """Login and logout: audited, CSRF-protected, session cookie not readable by scripts."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from shouwang.audit.models import AuditEntry
 from shouwang.testing.builders import TOWNSHIP_A, make_user
@@ -108,3 +111,22 @@ def test_static_css_is_referenced_locally():
     body = Client().get(LOGIN).content.decode()
     assert 'href="/static/console/console.css"' in body
     assert "http://" not in body and "https://" not in body
+
+
+def test_repeated_failures_lock_the_user_name_for_a_while():
+    user = make_user("township", TOWNSHIP_A)
+    c = Client()
+    for _ in range(5):
+        c.post(LOGIN, {"username": user.username, "password": "wrong-password"})
+    response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
+    assert response.status_code == 200
+    assert "暂时锁定" in response.content.decode()
+    assert not AuditEntry.objects.filter(action="login").exists()
+    assert AuditEntry.objects.filter(action="login_failed").count() == 6
+    # Old failures stop counting after the window.
+    AuditEntry.objects.filter(action="login_failed").update(at=timezone.now() - timedelta(minutes=16))
+    response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
+    assert response.status_code == 302
+    # Another user name is not affected by the lock.
+    other = make_user("township", "530326102")
+    assert Client().post(LOGIN, {"username": other.username, "password": "test-pass-123"}).status_code == 302
