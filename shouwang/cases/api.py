@@ -1,3 +1,422 @@
-from ninja import Router
+"""CONTRACT §3: households (masked), clues, cases, transitions, measures, visits, documents, notices.
+
+Handlers are adapters (STYLE 2): parse, call one access function and one service or selector, render.
+Role and region are enforced by the same functions the console uses; "not yours" is 404 like "missing".
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id, user_can_see_region
+from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
+from shouwang.cases import services
+from shouwang.cases.choices import CaseKindChoices
+from shouwang.cases.notices import (
+    NoticeStageChoices,
+    PdfUnavailable,
+    notice_build,
+    notice_render_html,
+    notice_render_pdf,
+)
+from shouwang.cases.presenters import case_detail, household_detail
+from shouwang.cases.selectors import access_case_by_id, access_clue_by_id, visit_overdue_list
+from shouwang.regions.choices import RegionLevelChoices
+from shouwang.regions.models import Region
 
 router = Router(tags=["cases"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    id_masked: str
+    sex: str
+    age: int
+    relation: str
+    labour: str
+    health: str
+    school_status: str
+    dibao: bool
+    tekun: bool
+    residence: str
+
+
+class HouseholdOut(Schema):
+    household_no: str
+    village_code: str
+    village_name: str
+    group_name: str
+    head_name: str
+    poverty_status: str
+    monitoring_category: str
+    identified_on: dt.date | None
+    risk_eliminated_on: dt.date | None
+    elimination_mode: str
+    no_labour_safety_net: bool
+    phone_masked: str
+    member_count: int
+    income_period: str
+    income_per_capita: Decimal | None
+    security: dict[str, bool]
+    members: list[MemberOut]
+    open_case_id: int | None
+
+
+class ClueIn(Schema):
+    channel: str = "cadre_visit"
+    household_no: str = ""
+    village_code: str = ""
+    subject_name: str = ""
+    id_number: str = ""
+    risk_types: list[str] = []
+    description: str = ""
+    evidence: dict[str, Any] = {}
+    reported_on: dt.date | None = None
+    green_channel: bool = False
+
+
+class ClueOut(Schema):
+    clue_id: int
+    case_id: int | None
+    attached: bool
+    needs_resolution: bool
+    new_risks: list[str]
+
+
+class ClueResolveIn(Schema):
+    household_no: str
+
+
+class TransitionIn(Schema):
+    action: str
+    expected_version: int
+    data: dict[str, Any] = {}
+
+
+class CaseOut(Schema):
+    id: int
+    kind: str
+    state: str
+    state_label: str
+    version: int
+    household_no: str
+    parent_id: int | None
+    open_elimination_case_id: int | None
+    opened_on: dt.date
+    due_on: dt.date | None
+    overdue: bool
+    escalated_to: str
+    green_channel: bool
+    category: str
+    risk_types: list[str]
+    risk_remark: str
+    risk_level: str
+    elimination_mode: str
+    dates: dict[str, dt.date | None]
+    rejection_reason: str
+    comparison: dict[str, Any]
+    next_actions: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    clues: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    objections: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    helpers: list[dict[str, Any]]
+    plan_warnings: list[str]
+    visits: list[dict[str, Any]]
+    next_visit_due: dt.date | None
+
+
+class MeasureIn(Schema):
+    measure_type: str
+    start_on: dt.date
+    item: str = ""
+    description: str = ""
+    person_id: int | None = None
+    end_on: dt.date | None = None
+    amount: Decimal | None = None
+    loan_term_months: int | None = None
+    subsidised: bool = False
+
+
+class HelperIn(Schema):
+    name: str
+    unit: str
+    start_on: dt.date
+    phone: str = ""
+    end_on: dt.date | None = None
+
+
+class MeasuresIn(Schema):
+    expected_version: int | None = None
+    measures: list[MeasureIn] = []
+    helpers: list[HelperIn] = []
+
+
+class IncomeIn(Schema):
+    period: str
+    wage: Decimal = Decimal(0)
+    business: Decimal = Decimal(0)
+    property: Decimal = Decimal(0)
+    transfer: Decimal = Decimal(0)
+    business_cost: Decimal = Decimal(0)
+    compliant_self_pay: Decimal = Decimal(0)
+    insurance_claims: Decimal = Decimal(0)
+
+
+class VisitIn(Schema):
+    visited_on: dt.date
+    notes: str = ""
+    risk_level: str = ""
+    income: IncomeIn | None = None
+
+
+class VisitOut(Schema):
+    id: int
+    case_id: int
+    visited_on: dt.date
+    risk_level: str
+    income_period: str
+    next_visit_due: dt.date | None
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    filename: str
+    size: int
+    sha256: str
+
+
+class OverdueVisitOut(Schema):
+    case_id: int
+    household_no: str
+    risk_level: str
+    last_visit: dt.date | None
+    due_on: dt.date
+    days_overdue: int
+
+
+class CandidateOut(Schema):
+    case_id: int
+    household_no: str
+    mode: str
+
+
+ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _conflict(exc: services.CaseConflict) -> tuple[int, dict[str, Any]]:
+    return 409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
+
+
+@router.get("/households/{household_no}", response={200: HouseholdOut, 404: ErrorOut})
+def household_get(request: HttpRequest, household_no: str) -> Any:
+    household = access_household_by_id(request.user, household_no, purpose="view")
+    return household_detail(household)
+
+
+@router.post("/clues", response={201: ClueOut, **ERRORS})
+def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
+    user = request.user
+    if getattr(user, "role", None) not in services.CLUE_ROLES:
+        raise Forbidden("您的角色无权登记风险线索")
+    household = (
+        access_household_by_id(user, payload.household_no, purpose="clue") if payload.household_no else None
+    )
+    if household is None and payload.village_code and not user_can_see_region(user, payload.village_code):
+        raise NotFound(payload.village_code)
+    if payload.channel == "self_report":
+        raise services.InputRefused(
+            "群众自主申报请通过 /api/v1/self-reports 提交",
+            [services.RowError(None, "channel", payload.channel, "自主申报有独立入口")],
+        )
+    clue = services.clue_submit(
+        actor=user,
+        channel=payload.channel,
+        household=household,
+        village_code=payload.village_code,
+        subject_name=payload.subject_name,
+        subject_id_number=payload.id_number,
+        risk_types=payload.risk_types,
+        description=payload.description,
+        evidence=payload.evidence,
+        reported_on=payload.reported_on,
+        green_channel=payload.green_channel,
+    )
+    return 201, {
+        "clue_id": clue.pk,
+        "case_id": clue.case_id,
+        "attached": clue.case is not None and clue.case.clues.count() > 1,
+        "needs_resolution": clue.household_id is None,
+        "new_risks": clue.new_risks,
+    }
+
+
+@router.post("/clues/{clue_id}/resolve", response={200: ClueOut, **ERRORS})
+def clue_resolve(request: HttpRequest, clue_id: int, payload: ClueResolveIn) -> Any:
+    clue = access_clue_by_id(request.user, clue_id)
+    household = access_household_by_id(request.user, payload.household_no, purpose="clue_resolve")
+    case = services.clue_household_resolve(clue=clue, household=household, actor=request.user)
+    return {
+        "clue_id": clue.pk,
+        "case_id": case.pk,
+        "attached": True,
+        "needs_resolution": False,
+        "new_risks": [],
+    }
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, 404: ErrorOut})
+def case_get(request: HttpRequest, case_id: int) -> Any:
+    return case_detail(access_case_by_id(request.user, case_id), user=request.user)
+
+
+@router.post("/cases/{case_id}/transitions", response={200: CaseOut, **ERRORS})
+def case_transition(request: HttpRequest, case_id: int, payload: TransitionIn) -> Any:
+    case = access_case_by_id(request.user, case_id, purpose="transition")
+    try:
+        case = services.case_transition(
+            case=case,
+            action=payload.action,
+            actor=request.user,
+            data=payload.data,
+            expected_version=payload.expected_version,
+        )
+    except services.CaseConflict as exc:
+        return _conflict(exc)
+    return case_detail(case, user=request.user)
+
+
+@router.post("/cases/{case_id}/documents", response={201: DocumentOut, **ERRORS})
+def case_document(
+    request: HttpRequest,
+    case_id: int,
+    kind: str = Form("authorisation"),
+    file: UploadedFile = File(...),  # noqa: B008
+) -> Any:
+    case = access_case_by_id(request.user, case_id, purpose="upload")
+    doc = services.case_document_upload(
+        case=case, actor=request.user, kind=kind, filename=file.name or "", content=file.read()
+    )
+    return 201, doc
+
+
+@router.post("/cases/{case_id}/measures", response={200: CaseOut, **ERRORS})
+def case_measures(request: HttpRequest, case_id: int, payload: MeasuresIn) -> Any:
+    case = access_case_by_id(request.user, case_id, purpose="measures")
+    try:
+        services.plan_measures_add(
+            case=case,
+            actor=request.user,
+            measures=[services.MeasureInput(**m.dict()) for m in payload.measures],
+            helpers=[services.HelperInput(**h.dict()) for h in payload.helpers],
+            expected_version=payload.expected_version,
+        )
+    except services.CaseConflict as exc:
+        return _conflict(exc)
+    case.refresh_from_db()
+    return case_detail(case, user=request.user)
+
+
+@router.post("/cases/{case_id}/visits", response={201: VisitOut, **ERRORS})
+def case_visit(request: HttpRequest, case_id: int, payload: VisitIn) -> Any:
+    from shouwang.cases.selectors import case_next_visit_due
+
+    case = access_case_by_id(request.user, case_id, purpose="visit")
+    visit = services.visit_record(
+        case=case,
+        actor=request.user,
+        visited_on=payload.visited_on,
+        notes=payload.notes,
+        risk_level=payload.risk_level,
+        income=services.IncomeInput(**payload.income.dict()) if payload.income else None,
+    )
+    case.refresh_from_db()
+    return 201, {
+        "id": visit.pk,
+        "case_id": case.pk,
+        "visited_on": visit.visited_on,
+        "risk_level": visit.risk_level,
+        "income_period": visit.income_period,
+        "next_visit_due": case_next_visit_due(case),
+    }
+
+
+@router.get("/visits/overdue", response={200: list[OverdueVisitOut]})
+def visits_overdue(request: HttpRequest) -> Any:
+    return visit_overdue_list(user=request.user)
+
+
+@router.get("/elimination-candidates", response={200: list[CandidateOut]})
+def elimination_candidates(request: HttpRequest) -> Any:
+    return services.elimination_candidate_list(user=request.user)
+
+
+@router.get(
+    "/notices/{village_code}",
+    response={200: None, 404: ErrorOut, 406: ErrorOut, 422: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "公示/公告（HTML或PDF）",
+                "content": {"text/html": {"schema": {"type": "string"}}, "application/pdf": {}},
+            }
+        }
+    },
+)
+def notice_get(
+    request: HttpRequest,
+    village_code: str,
+    kind: str = "identification",
+    stage: str = "notice",
+    format: str = "html",
+) -> Any:
+    user = request.user
+    village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
+    if (
+        village is None
+        or getattr(user, "role", None) not in HOUSEHOLD_READERS
+        or not user_can_see_region(user, village_code)
+    ):
+        raise NotFound(village_code)
+    errors = []
+    if kind not in CaseKindChoices.values:
+        errors.append(services.RowError(None, "kind", kind, "可选：identification、elimination"))
+    if stage not in NoticeStageChoices.values:
+        errors.append(services.RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
+    if format not in ("html", "pdf"):
+        errors.append(services.RowError(None, "format", format, "可选：html、pdf"))
+    if errors:
+        raise services.InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
+    notice = notice_build(village=village, kind=kind, stage=stage)
+    audit_record(
+        actor=user,
+        action=AuditActionChoices.EXPORT,
+        object_type="notice",
+        object_id=f"{village_code}:{kind}:{stage}",
+        region_code=village_code,
+        changes={"households": [r.household_no for r in notice.rows], "format": format},
+        reason=notice.title,
+    )
+    if format == "pdf":
+        try:
+            pdf = notice_render_pdf(notice)
+        except PdfUnavailable as exc:
+            return 406, {"detail": str(exc), "errors": []}
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="notice-{village_code}-{stage}.pdf"'
+        return response
+    return HttpResponse(notice_render_html(notice), content_type="text/html; charset=utf-8")

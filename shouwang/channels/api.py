@@ -1,3 +1,192 @@
-from ninja import Router
+"""CONTRACT §3 public self-report endpoints (no login); staff endpoints for self-reports and the hotline."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from shouwang.accounts.access import access_household_by_id
+from shouwang.channels import services
+from shouwang.channels.choices import FilingModeChoices
 
 router = Router(tags=["channels"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+class SelfReportIn(Schema):
+    village_code: str
+    difficulty: str
+    subject_name: str
+    contact_phone: str
+    filing_mode: str = FilingModeChoices.SELF
+    reporter_name: str = ""
+    id_number: str = ""
+    description: str = ""
+
+
+class SelfReportCreated(Schema):
+    tracking_code: str
+    duplicate: bool
+    message: str
+
+
+class ProgressOut(Schema):
+    on: str
+    label: str
+
+
+class SelfReportStatusOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    stage: str
+    difficulty: str
+    difficulty_label: str
+    department: str
+    submitted_on: dt.date
+    response: str
+    rejection_reason: str
+    escalated: bool
+    can_confirm: bool
+    progress: list[ProgressOut]
+
+
+class ConfirmIn(Schema):
+    satisfied: bool = True
+    comment: str = ""
+
+
+class RespondIn(Schema):
+    response: str
+
+
+class HotlineIn(Schema):
+    kind: str
+    content: str
+    caller_name: str = ""
+    caller_phone: str = ""
+    village_code: str = ""
+    household_no: str = ""
+    risk_types: list[str] = []
+    answer: str = ""
+
+
+class HotlineOut(Schema):
+    id: int
+    kind: str
+    status: str
+    clue_id: int | None
+    case_id: int | None
+
+
+class CloseIn(Schema):
+    answer: str
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # Behind the province's reverse proxy REMOTE_ADDR is the proxy; it must pass the client address
+    # in REMOTE_ADDR (e.g. waitress trusted_proxy) rather than us trusting any X-Forwarded-For.
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@router.post(
+    "/self-reports",
+    auth=None,
+    response={201: SelfReportCreated, 200: SelfReportCreated, 422: ErrorOut, 429: ErrorOut},
+)
+def self_report_create(request: HttpRequest, payload: SelfReportIn) -> Any:
+    try:
+        report, duplicate = services.self_report_submit(
+            village_code=payload.village_code,
+            difficulty=payload.difficulty,
+            subject_name=payload.subject_name,
+            contact_phone=payload.contact_phone,
+            filing_mode=payload.filing_mode,
+            reporter_name=payload.reporter_name,
+            subject_id_number=payload.id_number,
+            description=payload.description,
+            ip=_client_ip(request),
+        )
+    except services.RateLimited as exc:
+        return 429, {"detail": exc.message, "errors": []}
+    message = (
+        "您已提交过相同的申报，已合并到原申报，请用原查询码查询进度"
+        if duplicate
+        else "申报已提交，请记住查询码，用它查询办理进度"
+    )
+    return (200 if duplicate else 201), {
+        "tracking_code": report.tracking_code,
+        "duplicate": duplicate,
+        "message": message,
+    }
+
+
+@router.get("/self-reports/{tracking_code}", auth=None, response={200: SelfReportStatusOut, 404: ErrorOut})
+def self_report_status(request: HttpRequest, tracking_code: str) -> Any:
+    return services.self_report_public_status(tracking_code=tracking_code)
+
+
+@router.post(
+    "/self-reports/{tracking_code}/confirm",
+    auth=None,
+    response={200: SelfReportStatusOut, 404: ErrorOut, 422: ErrorOut},
+)
+def self_report_confirm(request: HttpRequest, tracking_code: str, payload: ConfirmIn) -> Any:
+    services.self_report_confirm(
+        tracking_code=tracking_code, satisfied=payload.satisfied, comment=payload.comment
+    )
+    return services.self_report_public_status(tracking_code=tracking_code)
+
+
+@router.post(
+    "/self-reports/{tracking_code}/response",
+    response={200: SelfReportStatusOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def self_report_respond(request: HttpRequest, tracking_code: str, payload: RespondIn) -> Any:
+    report = services.access_self_report_by_code(request.user, tracking_code)
+    services.self_report_respond(report=report, actor=request.user, response=payload.response)
+    return services.self_report_public_status(tracking_code=report.tracking_code)
+
+
+def _hotline_out(call: Any) -> dict[str, Any]:
+    return {
+        "id": call.pk,
+        "kind": call.kind,
+        "status": call.status,
+        "clue_id": call.clue_id,
+        "case_id": call.clue.case_id if call.clue_id else None,
+    }
+
+
+@router.post("/hotline-calls", response={201: HotlineOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def hotline_call_create(request: HttpRequest, payload: HotlineIn) -> Any:
+    household = (
+        access_household_by_id(request.user, payload.household_no, purpose="hotline")
+        if payload.household_no
+        else None
+    )
+    call = services.hotline_call_record(
+        actor=request.user,
+        kind=payload.kind,
+        content=payload.content,
+        caller_name=payload.caller_name,
+        caller_phone=payload.caller_phone,
+        village_code=payload.village_code,
+        household=household,
+        risk_types=payload.risk_types,
+        answer=payload.answer,
+    )
+    return 201, _hotline_out(call)
+
+
+@router.post(
+    "/hotline-calls/{call_id}/close", response={200: HotlineOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def hotline_call_close(request: HttpRequest, call_id: int, payload: CloseIn) -> Any:
+    call = services.access_hotline_call_by_id(request.user, call_id)
+    return _hotline_out(services.hotline_call_close(call=call, actor=request.user, answer=payload.answer))

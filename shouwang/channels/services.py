@@ -1,0 +1,507 @@
+"""Self-report (找政府) and hotline actions (R-ID-07). Each is atomic and audited; a self-report becomes a
+risk clue routed to the household's village and township (shouwang.cases.services.clue_submit)."""
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
+from shouwang.accounts.choices import RoleChoices
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
+from shouwang.cases import clock
+from shouwang.cases.choices import CaseStateChoices, ChannelChoices
+from shouwang.cases.parameters import params_get
+from shouwang.cases.services import clue_submit, household_by_id_number
+from shouwang.channels.choices import (
+    ITEM_DEPARTMENT,
+    DepartmentItemChoices,
+    FilingModeChoices,
+    HotlineKindChoices,
+    HotlineStatusChoices,
+    SelfReportStatusChoices,
+)
+from shouwang.channels.models import HotlineCall, SelfReport, SubmissionThrottle
+from shouwang.common import crypto, idnumber
+from shouwang.common.errors import InputRefused, RowError
+from shouwang.regions.choices import RegionLevelChoices
+from shouwang.regions.models import Region
+from shouwang.registry.models import Household
+
+CITIZEN = "citizen"
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# (scope, window, limit): per client IP and per contact phone.
+RATE_LIMITS = {"ip": (dt.timedelta(hours=1), 10), "phone": (dt.timedelta(days=1), 5)}
+STAFF_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
+HOTLINE_ROLES = frozenset({RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
+# Case states in which the self-report has been answered by the procedure itself.
+DECIDED_STATES = frozenset(
+    {CaseStateChoices.REJECTED, CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING}
+)
+
+
+class RateLimited(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _err(column: str, value: Any, reason: str) -> RowError:
+    return RowError(row=None, column=column, value="" if value is None else str(value), reason=reason)
+
+
+def _new_tracking_code() -> str:
+    while True:
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+        if not SelfReport.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _throttle(*, ip: str, phone: str) -> None:
+    """Record this attempt, then refuse if the IP or phone made too many recently (DB-backed)."""
+    keys = {"ip": crypto.blind_index(f"ip:{ip or 'unknown'}")}
+    if phone:
+        keys["phone"] = crypto.blind_index(f"phone:{phone}")
+    now = timezone.now()
+    with transaction.atomic():
+        SubmissionThrottle.objects.bulk_create([SubmissionThrottle(scope=s, key=k) for s, k in keys.items()])
+    for scope, key in keys.items():
+        window, limit = RATE_LIMITS[scope]
+        count = SubmissionThrottle.objects.filter(scope=scope, key=key, at__gte=now - window).count()
+        if count > limit:
+            what = "同一网络" if scope == "ip" else "同一联系电话"
+            raise RateLimited(f"{what}提交过于频繁，请稍后再试；急事请拨打12317或12345热线")
+
+
+def self_report_submit(
+    *,
+    village_code: str,
+    difficulty: str,
+    subject_name: str,
+    contact_phone: str,
+    filing_mode: str = FilingModeChoices.SELF,
+    reporter_name: str = "",
+    subject_id_number: str = "",
+    description: str = "",
+    ip: str = "",
+) -> tuple[SelfReport, bool]:
+    """A citizen's request for help (R-ID-07). Returns (report, is_duplicate): the same person and
+    difficulty within the window attach to the earlier report and get its tracking code back."""
+    phone = re.sub(r"[\s-]", "", contact_phone or "")
+    _throttle(ip=ip, phone=phone if PHONE_RE.match(phone) else "")
+    errors: list[RowError] = []
+    village = Region.objects.filter(code=village_code or "", level=RegionLevelChoices.VILLAGE).first()
+    if village is None:
+        errors.append(_err("village_code", village_code, "请选择所在的行政村"))
+    if difficulty not in DepartmentItemChoices.values:
+        errors.append(_err("difficulty", difficulty, "请选择遇到的困难"))
+    name = (subject_name or "").strip()
+    if not name or len(name) > 32:
+        errors.append(_err("subject_name", name[:10], "请填写困难群众的姓名（不超过32字）"))
+    if not PHONE_RE.match(phone):
+        errors.append(_err("contact_phone", crypto.mask_phone(phone), "请填写11位手机号码，便于工作人员联系"))
+    if filing_mode not in (FilingModeChoices.SELF, FilingModeChoices.PROXY):
+        errors.append(_err("filing_mode", filing_mode, "请选择本人申报或代他人申报"))
+    if filing_mode == FilingModeChoices.PROXY and not reporter_name.strip():
+        errors.append(_err("reporter_name", "", "代他人申报时请填写您的姓名"))
+    id_number = ""
+    if subject_id_number.strip():
+        try:
+            id_number = idnumber.parse(subject_id_number).number
+        except idnumber.IdNumberError as exc:
+            errors.append(_err("id_number", idnumber.mask(subject_id_number.strip()), str(exc)))
+    if len(description or "") > 500:
+        errors.append(_err("description", "", "情况说明不超过500字"))
+    if errors:
+        raise InputRefused("提交未成功：" + "；".join(e.reason for e in errors), errors)
+    assert village is not None
+    return _self_report_create(
+        village=village,
+        difficulty=difficulty,
+        name=name,
+        phone=phone,
+        filing_mode=filing_mode,
+        reporter_name=reporter_name.strip()[:64],
+        id_number=id_number,
+        description=(description or "").strip(),
+    )
+
+
+@transaction.atomic
+def _self_report_create(
+    *,
+    village: Region,
+    difficulty: str,
+    name: str,
+    phone: str,
+    filing_mode: str,
+    reporter_name: str,
+    id_number: str,
+    description: str,
+) -> tuple[SelfReport, bool]:
+    today = clock.today()
+    params = params_get(region_code=village.code, year=today.year)
+    id_index = crypto.blind_index(id_number) if id_number else ""
+    household = household_by_id_number(id_number) if id_number else None
+    same_subject = Q(subject_id_index=id_index) if id_index else Q(village=village, subject_name=name)
+    if household is not None:
+        same_subject |= Q(clue__household=household)
+    earlier = (
+        SelfReport.objects.select_for_update()
+        .filter(
+            same_subject,
+            difficulty=difficulty,
+            submitted_on__gte=today - dt.timedelta(days=params.duplicate_window_days),
+        )
+        .exclude(status=SelfReportStatusChoices.CONFIRMED)
+        .order_by("id")
+        .first()
+    )
+    if earlier is not None:
+        earlier.duplicate_count += 1
+        earlier.last_submitted_at = timezone.now()
+        earlier.save(update_fields=["duplicate_count", "last_submitted_at"])
+        audit_record(
+            actor=CITIZEN,
+            action=AuditActionChoices.UPDATE,
+            object_type="self_report",
+            object_id=earlier.tracking_code,
+            region_code=earlier.village_id,
+            changes={"duplicate_count": [earlier.duplicate_count - 1, earlier.duplicate_count]},
+            reason="重复申报，并入原申报",
+        )
+        return earlier, True
+    department, risk = ITEM_DEPARTMENT[difficulty]
+    report = SelfReport.objects.create(
+        tracking_code=_new_tracking_code(),
+        filing_mode=filing_mode,
+        village=village,
+        subject_name=name,
+        subject_id_sealed=crypto.seal(id_number) if id_number else "",
+        subject_id_index=id_index,
+        subject_id_masked=idnumber.mask(id_number) if id_number else "",
+        reporter_name=reporter_name,
+        phone_sealed=crypto.seal(phone),
+        phone_index=crypto.blind_index(phone),
+        phone_masked=crypto.mask_phone(phone),
+        difficulty=difficulty,
+        description=description,
+        submitted_on=today,
+    )
+    clue = clue_submit(
+        actor=CITIZEN,
+        channel=ChannelChoices.SELF_REPORT,
+        household=household,
+        village_code=village.code,
+        subject_name=name,
+        risk_types=[risk],
+        description=f"[{department}] {DepartmentItemChoices(difficulty).label}。{description}",
+        evidence={"difficulty": difficulty, "department": department, "filing_mode": filing_mode},
+        reported_on=today,
+        source_ref=f"self_report:{report.tracking_code}",
+    )
+    report.clue = clue
+    report.save(update_fields=["clue"])
+    audit_record(
+        actor=CITIZEN,
+        action=AuditActionChoices.CREATE,
+        object_type="self_report",
+        object_id=report.tracking_code,
+        region_code=village.code,
+        changes={
+            "difficulty": difficulty,
+            "filing_mode": filing_mode,
+            "clue": clue.pk,
+            "matched": bool(household),
+        },
+        reason="群众自主申报",
+    )
+    return report, False
+
+
+def _case_of(report: SelfReport) -> Any:
+    clue = report.clue
+    return clue.case if clue is not None and clue.case_id else None
+
+
+def self_report_public_status(*, tracking_code: str) -> dict[str, Any]:
+    """What the citizen may see: progress only, never personal data (R-ID-07 tracking)."""
+    report = (
+        SelfReport.objects.select_related("clue", "clue__case")
+        .filter(tracking_code=(tracking_code or "").strip().upper())
+        .first()
+    )
+    if report is None:
+        raise NotFound(tracking_code)
+    case = _case_of(report)
+    progress = [{"on": report.submitted_on.isoformat(), "label": "申报已提交"}]
+    stage = "等待村、乡镇工作人员受理"
+    reason = ""
+    if report.clue is not None and report.clue.household_id is None:
+        stage = "工作人员正在核实申报人信息"
+    if case is not None:
+        progress.append({"on": case.opened_on.isoformat(), "label": "已转为风险线索，进入核实程序"})
+        if case.state == CaseStateChoices.REJECTED:
+            stage = "经核实不予纳入监测"
+            reason = case.rejection_reason
+        elif case.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING):
+            stage = "已纳入防止返贫监测，落实帮扶"
+        elif case.state != CaseStateChoices.CLUE:
+            stage = f"办理中：{CaseStateChoices(case.state).label}"
+    if report.escalated_at:
+        progress.append(
+            {"on": timezone.localdate(report.escalated_at).isoformat(), "label": "超时未办，已督办"}
+        )
+    if report.responded_at:
+        progress.append(
+            {"on": timezone.localdate(report.responded_at).isoformat(), "label": "工作人员已答复"}
+        )
+    if report.confirmed_at:
+        progress.append(
+            {"on": timezone.localdate(report.confirmed_at).isoformat(), "label": "群众已签单确认"}
+        )
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": str(SelfReportStatusChoices(report.status).label),
+        "stage": stage,
+        "difficulty": report.difficulty,
+        "difficulty_label": str(DepartmentItemChoices(report.difficulty).label),
+        "department": ITEM_DEPARTMENT[report.difficulty][0],
+        "submitted_on": report.submitted_on,
+        "response": report.response,
+        "rejection_reason": reason,
+        "escalated": report.escalated_at is not None,
+        "can_confirm": _answered(report) and report.status != SelfReportStatusChoices.CONFIRMED,
+        "progress": progress,
+    }
+
+
+def _answered(report: SelfReport) -> bool:
+    case = _case_of(report)
+    return report.responded_at is not None or (case is not None and case.state in DECIDED_STATES)
+
+
+@transaction.atomic
+def self_report_confirm(*, tracking_code: str, satisfied: bool, comment: str = "") -> SelfReport:
+    """群众签单: the citizen confirms the outcome with the tracking code (R-ID-07 closed loop)."""
+    report = (
+        SelfReport.objects.select_for_update()
+        .filter(tracking_code=(tracking_code or "").strip().upper())
+        .first()
+    )
+    if report is None:
+        raise NotFound(tracking_code)
+    if report.status == SelfReportStatusChoices.CONFIRMED:
+        raise InputRefused("该申报已签单确认", [_err("tracking_code", report.tracking_code, "已签单")])
+    if not _answered(report):
+        raise InputRefused(
+            "该申报尚未办结答复，暂不能签单", [_err("tracking_code", report.tracking_code, "尚未答复")]
+        )
+    report.status = SelfReportStatusChoices.CONFIRMED
+    report.confirmed_at = timezone.now()
+    report.satisfied = bool(satisfied)
+    report.citizen_comment = (comment or "")[:500]
+    report.save(update_fields=["status", "confirmed_at", "satisfied", "citizen_comment"])
+    audit_record(
+        actor=CITIZEN,
+        action=AuditActionChoices.UPDATE,
+        object_type="self_report",
+        object_id=report.tracking_code,
+        region_code=report.village_id,
+        changes={"status": [SelfReportStatusChoices.ANSWERED, report.status], "satisfied": report.satisfied},
+        reason="群众签单",
+    )
+    return report
+
+
+def access_self_report_by_code(user: Any, tracking_code: str) -> SelfReport:
+    report = SelfReport.objects.filter(tracking_code=(tracking_code or "").strip().upper()).first()
+    if report is None or user.role not in STAFF_ROLES or not user_can_see_region(user, report.village_id):
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.NOT_FOUND if report is None else AuditActionChoices.ACCESS_DENIED,
+            object_type="self_report",
+            object_id=tracking_code[:64],
+        )
+        raise NotFound(tracking_code)
+    return report
+
+
+@transaction.atomic
+def self_report_respond(*, report: SelfReport, actor: Any, response: str) -> SelfReport:
+    """An official's answer, shown to the citizen on the tracking page (群众点单、干部收单)."""
+    if actor.role not in STAFF_ROLES:
+        raise Forbidden("您的角色无权答复群众申报")
+    text = (response or "").strip()
+    if not text:
+        raise InputRefused("请填写答复内容", [_err("response", "", "答复内容不能为空")])
+    if report.status == SelfReportStatusChoices.CONFIRMED:
+        raise InputRefused("群众已签单，不能再修改答复", [_err("response", "", "已签单")])
+    old = report.status
+    report.response, report.responded_at, report.responded_by = text[:2000], timezone.now(), actor
+    report.status = SelfReportStatusChoices.ANSWERED
+    report.save(update_fields=["response", "responded_at", "responded_by", "status"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.UPDATE,
+        object_type="self_report",
+        object_id=report.tracking_code,
+        region_code=report.village_id,
+        changes={"status": [old, report.status]},
+        reason="答复群众申报",
+    )
+    return report
+
+
+@transaction.atomic
+def self_report_escalate_overdue(*, today: dt.date | None = None) -> list[SelfReport]:
+    """督办: a self-report with no answer and no progress after N days (default 10) goes to the county."""
+    today = today or clock.today()
+    out = []
+    for report in (
+        SelfReport.objects.select_for_update()
+        .select_related("clue", "clue__case")
+        .filter(
+            status=SelfReportStatusChoices.SUBMITTED, escalated_at__isnull=True, responded_at__isnull=True
+        )
+    ):
+        params = params_get(region_code=report.village_id, year=today.year)
+        if (today - report.submitted_on).days <= params.self_report_escalation_days:
+            continue
+        case = _case_of(report)
+        if case is not None and case.state != CaseStateChoices.CLUE:
+            continue  # the procedure is moving: not "unanswered"
+        report.escalated_at, report.escalated_to = timezone.now(), RoleChoices.COUNTY
+        report.save(update_fields=["escalated_at", "escalated_to"])
+        audit_record(
+            actor="system",
+            action=AuditActionChoices.UPDATE,
+            object_type="self_report",
+            object_id=report.tracking_code,
+            region_code=report.village_id,
+            changes={"escalated_to": ["", RoleChoices.COUNTY]},
+            reason=f"超过{params.self_report_escalation_days}天未答复，县级督办（R-ID-07）",
+        )
+        out.append(report)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- hotline
+
+
+@transaction.atomic
+def hotline_call_record(
+    *,
+    actor: Any,
+    kind: str,
+    content: str,
+    caller_name: str = "",
+    caller_phone: str = "",
+    village_code: str = "",
+    household: Household | None = None,
+    risk_types: list[str] | None = None,
+    answer: str = "",
+) -> HotlineCall:
+    """A hotline call taken by staff: help requests become clues; questions can be answered at once."""
+    if actor.role not in HOTLINE_ROLES:
+        raise Forbidden("热线受理须由乡镇或县级工作人员办理")
+    errors = []
+    if kind not in HotlineKindChoices.values:
+        errors.append(_err("kind", kind, "类型无效，可选：" + "、".join(HotlineKindChoices.values)))
+    if not (content or "").strip():
+        errors.append(_err("content", "", "请记录来电内容"))
+    phone = re.sub(r"[\s-]", "", caller_phone or "")
+    if phone and not PHONE_RE.match(phone) and not (phone.isdigit() and 7 <= len(phone) <= 12):
+        errors.append(_err("caller_phone", crypto.mask_phone(phone), "电话号码格式不正确"))
+    village = household.village if household else None
+    if village is None and village_code:
+        village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
+        if village is None:
+            errors.append(_err("village_code", village_code, "行政村代码不存在"))
+        elif not user_can_see_region(actor, village.code):
+            raise NotFound(village_code)
+    if kind == HotlineKindChoices.HELP_REQUEST and village is None:
+        errors.append(_err("village_code", "", "求助须填写所在行政村或户编号，以便转为风险线索"))
+    if kind == HotlineKindChoices.HELP_REQUEST and not risk_types:
+        errors.append(_err("risk_types", "", "求助须选择风险类型"))
+    if errors:
+        raise InputRefused("无法登记来电：" + "；".join(e.reason for e in errors), errors)
+    call = HotlineCall.objects.create(
+        kind=kind,
+        caller_name=caller_name[:64],
+        phone_sealed=crypto.seal(phone) if phone else "",
+        phone_index=crypto.blind_index(phone) if phone else "",
+        phone_masked=crypto.mask_phone(phone) if phone else "",
+        village=village,
+        household=household,
+        content=content.strip(),
+        taken_by=actor,
+        region_code=village.code if village else actor.region_id,
+    )
+    if kind == HotlineKindChoices.HELP_REQUEST:
+        call.clue = clue_submit(
+            actor=actor,
+            channel=ChannelChoices.HOTLINE,
+            household=household,
+            village_code=village.code if village else "",
+            subject_name=caller_name or (household.head_name if household else ""),
+            risk_types=list(risk_types or []),
+            description=content.strip(),
+            source_ref=f"hotline:{call.pk}",
+        )
+        call.save(update_fields=["clue"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.CREATE,
+        object_type="hotline_call",
+        object_id=str(call.pk),
+        region_code=call.region_code,
+        changes={"kind": kind, "clue": call.clue_id},
+        reason="热线来电登记",
+    )
+    if answer.strip():
+        return hotline_call_close(call=call, actor=actor, answer=answer)
+    return call
+
+
+def access_hotline_call_by_id(user: Any, call_id: int) -> HotlineCall:
+    call = HotlineCall.objects.filter(pk=call_id).first()
+    if call is None or user.role not in HOTLINE_ROLES or not user_can_see_region(user, call.region_code):
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.NOT_FOUND if call is None else AuditActionChoices.ACCESS_DENIED,
+            object_type="hotline_call",
+            object_id=str(call_id),
+        )
+        raise NotFound(str(call_id))
+    return call
+
+
+@transaction.atomic
+def hotline_call_close(*, call: HotlineCall, actor: Any, answer: str) -> HotlineCall:
+    if actor.role not in HOTLINE_ROLES:
+        raise Forbidden("热线办结须由乡镇或县级工作人员办理")
+    if call.status == HotlineStatusChoices.CLOSED:
+        raise InputRefused("该来电已办结", [_err("status", call.status, "已办结")])
+    if not (answer or "").strip():
+        raise InputRefused("请填写答复内容", [_err("answer", "", "答复内容不能为空")])
+    call.answer, call.status = answer.strip(), HotlineStatusChoices.CLOSED
+    call.closed_by, call.closed_at = actor, timezone.now()
+    call.save(update_fields=["answer", "status", "closed_by", "closed_at"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.UPDATE,
+        object_type="hotline_call",
+        object_id=str(call.pk),
+        region_code=call.region_code,
+        changes={"status": [HotlineStatusChoices.OPEN, HotlineStatusChoices.CLOSED]},
+        reason="热线办结",
+    )
+    return call
