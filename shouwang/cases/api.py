@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id, user_can_see_region
@@ -218,8 +218,10 @@ class CandidateOut(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _conflict(exc: services.CaseConflict) -> tuple[int, dict[str, Any]]:
-    return 409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
+def _conflict(exc: services.CaseConflict) -> Status[dict[str, Any]]:
+    return Status(
+        409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
+    )
 
 
 @router.get("/households/{household_no}", response={200: HouseholdOut, 404: ErrorOut})
@@ -256,13 +258,16 @@ def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
         reported_on=payload.reported_on,
         green_channel=payload.green_channel,
     )
-    return 201, {
-        "clue_id": clue.pk,
-        "case_id": clue.case_id,
-        "attached": clue.case is not None and clue.case.clues.count() > 1,
-        "needs_resolution": clue.household_id is None,
-        "new_risks": clue.new_risks,
-    }
+    return Status(
+        201,
+        {
+            "clue_id": clue.pk,
+            "case_id": clue.case_id,
+            "attached": clue.case is not None and clue.case.clues.count() > 1,
+            "needs_resolution": clue.household_id is None,
+            "new_risks": clue.new_risks,
+        },
+    )
 
 
 @router.post("/clues/{clue_id}/resolve", response={200: ClueOut, **ERRORS})
@@ -311,7 +316,7 @@ def case_document(
     doc = services.case_document_upload(
         case=case, actor=request.user, kind=kind, filename=file.name or "", content=file.read()
     )
-    return 201, doc
+    return Status(201, doc)
 
 
 @router.post("/cases/{case_id}/measures", response={200: CaseOut, **ERRORS})
@@ -345,14 +350,17 @@ def case_visit(request: HttpRequest, case_id: int, payload: VisitIn) -> Any:
         income=services.IncomeInput(**payload.income.dict()) if payload.income else None,
     )
     case.refresh_from_db()
-    return 201, {
-        "id": visit.pk,
-        "case_id": case.pk,
-        "visited_on": visit.visited_on,
-        "risk_level": visit.risk_level,
-        "income_period": visit.income_period,
-        "next_visit_due": case_next_visit_due(case),
-    }
+    return Status(
+        201,
+        {
+            "id": visit.pk,
+            "case_id": case.pk,
+            "visited_on": visit.visited_on,
+            "risk_level": visit.risk_level,
+            "income_period": visit.income_period,
+            "next_visit_due": case_next_visit_due(case),
+        },
+    )
 
 
 @router.get("/visits/overdue", response={200: list[OverdueVisitOut]})
@@ -415,7 +423,7 @@ def notice_get(
         try:
             pdf = notice_render_pdf(notice)
         except PdfUnavailable as exc:
-            return 406, {"detail": str(exc), "errors": []}
+            return Status(406, {"detail": str(exc), "errors": []})
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="notice-{village_code}-{stage}.pdf"'
         return response

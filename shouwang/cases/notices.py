@@ -70,7 +70,7 @@ def _row(case: Case) -> NoticeRow:
     return NoticeRow(
         household_no=hh.household_no,
         head_name=hh.head_name,
-        group_name=hh.group_name or (hh.group.name if hh.group_id else ""),
+        group_name=hh.group_name or (hh.group.name if hh.group is not None else ""),
         category=str(category),
         risks=last,
     )
@@ -81,6 +81,7 @@ def notice_build(*, village: Region, kind: str, stage: str, on: dt.date | None =
     30 days (stage "announcement")."""
     on = on or clock.today()
     township = village.parent
+    township_name = township.name if township is not None else "乡镇"
     params = params_get(region_code=village.code, year=on.year)
     cases = Case.objects.select_related("household", "household__group").filter(
         household__village=village, kind=kind
@@ -100,7 +101,7 @@ def notice_build(*, village: Region, kind: str, stage: str, on: dt.date | None =
         objection = (
             f"公示期为{period_from:%Y年%m月%d日}至{period_to:%Y年%m月%d日}（不少于{params.notice_days}天）。"
             f"如对上述农户有异议，请在公示期内以书面、电话或当面方式向{village.name}或"
-            f"{township.name if township else '乡镇人民政府'}反映；反映时请提供具体事实，"
+            f"{township_name}人民政府反映；反映时请提供具体事实，"
             "我们将依法保护反映人的个人信息。"
         )
     else:
@@ -111,17 +112,17 @@ def notice_build(*, village: Region, kind: str, stage: str, on: dt.date | None =
         period_from, period_to = since, on
         title = f"关于{village.name}{what}的公告"
         # R-ID-02 step 7: announced in the village, in the township's name.
-        issuer = f"{township.name}人民政府" if township else "乡镇人民政府"
+        issuer = f"{township_name}人民政府"
         objection = (
             f"以上农户经村级民主评议、村内公示、乡镇审核和县级审定，现予公告。"
-            f"如有疑问，请向{township.name if township else '乡镇人民政府'}反映。"
+            f"如有疑问，请向{township_name}人民政府反映。"
         )
     rows = [_row(c) for c in cases.order_by("household__household_no")]
     return Notice(
         title=title,
         issuer=issuer,
         village_name=village.full_name or village.name,
-        township_name=township.name if township else "",
+        township_name=township_name,
         kind=kind,
         stage=stage,
         period_from=period_from,

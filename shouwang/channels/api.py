@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shouwang.accounts.access import access_household_by_id
 from shouwang.channels import services
@@ -113,17 +113,20 @@ def self_report_create(request: HttpRequest, payload: SelfReportIn) -> Any:
             ip=_client_ip(request),
         )
     except services.RateLimited as exc:
-        return 429, {"detail": exc.message, "errors": []}
+        return Status(429, {"detail": exc.message, "errors": []})
     message = (
         "您已提交过相同的申报，已合并到原申报，请用原查询码查询进度"
         if duplicate
         else "申报已提交，请记住查询码，用它查询办理进度"
     )
-    return (200 if duplicate else 201), {
-        "tracking_code": report.tracking_code,
-        "duplicate": duplicate,
-        "message": message,
-    }
+    return Status(
+        (200 if duplicate else 201),
+        {
+            "tracking_code": report.tracking_code,
+            "duplicate": duplicate,
+            "message": message,
+        },
+    )
 
 
 @router.get("/self-reports/{tracking_code}", auth=None, response={200: SelfReportStatusOut, 404: ErrorOut})
@@ -181,7 +184,7 @@ def hotline_call_create(request: HttpRequest, payload: HotlineIn) -> Any:
         risk_types=payload.risk_types,
         answer=payload.answer,
     )
-    return 201, _hotline_out(call)
+    return Status(201, _hotline_out(call))
 
 
 @router.post(
