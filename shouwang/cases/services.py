@@ -1050,7 +1050,11 @@ def elimination_refusals(*, case: Case, mode: str, on: dt.date) -> list[RowError
     ]
     if insecure:
         errors.append(
-            _err("household", "、".join(insecure), "两不愁三保障及饮水安全问题尚未解决（R-ELIM-01）")
+            _err(
+                "household",
+                "、".join(insecure),
+                f"{'、'.join(insecure)}问题尚未解决（两不愁三保障及饮水安全，R-ELIM-01）",
+            )
         )
     identified = hh.identified_on or case.decided_on
     params = params_get(region_code=hh.village_id, year=on.year)
@@ -1220,7 +1224,7 @@ def _measure_errors(i: int, m: MeasureInput, members: dict[int, Person], today: 
                     _err(
                         f"{col}.person_id",
                         f"{person.name}（{age}岁）",
-                        "公益性岗位只安排16至69岁人员（R-AID-08）",
+                        f"{person.name}（{age}岁）不能安排公益性岗位：只安排16至69岁人员（R-AID-08）",
                     )
                 )
     if m.item == MeasureItemChoices.MICROCREDIT:
@@ -1233,7 +1237,7 @@ def _measure_errors(i: int, m: MeasureInput, members: dict[int, Person], today: 
                     _err(
                         f"{col}.person_id",
                         f"{person.name}（{age}岁）",
-                        "小额信贷借款人须为18至65周岁（R-AID-06）",
+                        f"{person.name}（{age}岁）不能作为借款人：小额信贷借款人须为18至65周岁（R-AID-06）",
                     )
                 )
         if m.amount is None or m.amount <= 0:
