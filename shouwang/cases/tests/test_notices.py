@@ -39,7 +39,7 @@ def in_notice(monkeypatch):
 def forbidden_strings(hh) -> list[str]:
     ids = [
         idnumber.make(COUNTY, p.birth_date, seq)
-        for p, seq in zip(hh.members.order_by("id"), (11, 22, 31, 42))
+        for p, seq in zip(hh.members.order_by("id"), (11, 22, 31, 42), strict=True)
     ]
     health = [str(HealthChoices(p.health).label) for p in hh.members.all() if p.health != "healthy"]
     assert health == ["长期慢性病"]
@@ -47,7 +47,7 @@ def forbidden_strings(hh) -> list[str]:
 
 
 def test_notice_contains_households_and_no_personal_data(in_notice):
-    hh, case, _ = in_notice
+    hh, _case, _ = in_notice
     village = Region.objects.get(code=VILLAGE_A)
     notice = notice_build(
         village=village, kind="identification", stage="notice", on=D0 + dt.timedelta(days=5)
@@ -67,7 +67,7 @@ def test_notice_contains_households_and_no_personal_data(in_notice):
 
 
 def test_notice_through_the_api_is_audited_and_region_scoped(in_notice):
-    hh, case, users = in_notice
+    _hh, _case, users = in_notice
     api = Api(users["village"])
     r = api.get(f"/api/v1/notices/{VILLAGE_A}", kind="identification", stage="notice")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")

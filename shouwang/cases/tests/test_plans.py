@@ -57,7 +57,7 @@ def test_labour_capable_household_needs_a_development_measure(users, monkeypatch
 
 def test_each_risk_needs_a_matching_measure(users, monkeypatch):
     case = monitored(users, monkeypatch)
-    with pytest.raises(InputRefused, match="因病.*R-AID-05"):
+    with pytest.raises(InputRefused, match=r"因病.*R-AID-05"):
         services.plan_measures_add(
             case=case, actor=users["village"], measures=[MeasureInput(measure_type="100A39", start_on=TODAY)]
         )
