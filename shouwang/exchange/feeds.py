@@ -551,7 +551,7 @@ def feed_import_cli(options: Mapping[str, Any]) -> None:
         )
     except InputRefused as exc:
         bar.close()
-        print(exc.report(), file=sys.stderr)
+        print(exc.report(limit=None), file=sys.stderr)  # CONTRACT §1: every reason printed
         raise SystemExit(2) from exc
     bar.close()
     print(feed_batch_summary(batch))

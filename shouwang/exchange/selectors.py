@@ -50,13 +50,20 @@ def feed_batch_effective_list(
     return qs.order_by("kind", "period", "id")
 
 
-def user_may_read_feed(user: Any, kind: str, scopes: Iterable[str] = ()) -> bool:
-    if f"feeds:{kind}" in scopes:
+def user_may_read_feed(user: Any, batch: ImportBatch, scopes: Iterable[str] = ()) -> bool:
+    """Departments (or ``feeds:<kind>`` tokens) read their own kind; readers of higher levels read batches
+    whose region overlaps theirs. A batch's region is its pusher's; a command-line import has none (the
+    county's own data centre) and is readable by every reader."""
+    if f"feeds:{batch.kind}" in scopes:
         return True
     role = getattr(user, "role", "")
     if role == RoleChoices.DEPARTMENT:
-        return bool(getattr(user, "department", "")) and user.department == kind
-    return role in BATCH_READERS
+        return bool(getattr(user, "department", "")) and user.department == batch.kind
+    if role not in BATCH_READERS:
+        return False
+    mine = getattr(user, "region_code", "")
+    theirs = batch.created_by.region_code if batch.created_by else ""
+    return bool(mine) and (not theirs or theirs.startswith(mine) or mine.startswith(theirs))
 
 
 def user_may_push_feed(user: Any, kind: str, scopes: Iterable[str] = ()) -> bool:
@@ -67,10 +74,10 @@ def user_may_push_feed(user: Any, kind: str, scopes: Iterable[str] = ()) -> bool
 
 
 def access_import_batch_by_id(user: Any, batch_id: int, *, scopes: Iterable[str] = ()) -> ImportBatch:
-    """A feed batch report, if ``user`` may read it: a department (or a token scoped ``feeds:<kind>``) sees
-    only its own kind; county and higher levels and auditors see every feed. Otherwise ``NotFound``."""
-    batch = ImportBatch.objects.filter(pk=batch_id, kind__in=FEED_KINDS).first()
-    allowed = batch is not None and user_may_read_feed(user, batch.kind, scopes)
+    """A feed batch report if ``user`` may read it (``user_may_read_feed``); otherwise ``NotFound``, the same
+    answer as for a batch that does not exist. Each look and each refusal is audited."""
+    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id, kind__in=FEED_KINDS).first()
+    allowed = batch is not None and user_may_read_feed(user, batch, scopes)
     if not allowed:
         audit_record(
             actor=user,

@@ -188,7 +188,9 @@ def test_unknown_kind_bad_period_and_json_number_ids_are_refused(tmp_path, peopl
     assert _nothing_written()
 
 
-def test_batch_reports_are_visible_to_their_own_department_only(tmp_path, people, medical_token):
+def test_batch_reports_are_visible_to_their_department_and_overlapping_regions(
+    tmp_path, people, medical_token
+):
     res = _push(
         medical_token, "medical", _csv_bytes(tmp_path, "medical", [valid_row("medical", people[0][1])])
     )
@@ -200,14 +202,17 @@ def test_batch_reports_are_visible_to_their_own_department_only(tmp_path, people
     def get(token, pk=batch_id):
         return Client().get(f"/api/v1/feeds/batches/{pk}", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
 
+    other_county_token = api_token_create(user=make_user("county", "530381"))
+    province_token = api_token_create(user=make_user("province"))
+
     assert get(civil_token) == 404
     assert get(village_token) == 404
+    assert get(other_county_token) == 404  # a delivery of 会泽县's department is not 宣威市's business
     assert get(county_token) == 200
+    assert get(province_token) == 200
     assert get(medical_token, 99999) == 404
-    assert (
-        AuditEntry.objects.filter(object_type="import_batch", action=AuditActionChoices.ACCESS_DENIED).count()
-        == 2
-    )
+    denied = AuditEntry.objects.filter(object_type="import_batch", action=AuditActionChoices.ACCESS_DENIED)
+    assert denied.count() == 3
     assert (
         AuditEntry.objects.filter(object_type="import_batch", action=AuditActionChoices.NOT_FOUND).count()
         == 1

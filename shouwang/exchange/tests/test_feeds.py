@@ -420,3 +420,19 @@ def test_cli_prints_the_batch_report(tmp_path, capsys, people):
     assert batch.source == "民政局" and batch.encoding == "utf-8-sig"
     feed_import_cli({"kind": "civil", "path": str(path), "period": PERIOD, "source": "民政局"})
     assert "该文件已导入过" in capsys.readouterr().out
+
+
+
+def test_shouwang_import_feed_command(tmp_path, capsys, people):
+    """The CONTRACT §1 command line (argument parsing and dispatch included)."""
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "p.csv", headers("police"), [valid_row("police", pid) for _, pid in people])
+    call_command("import", "feed", "police", str(path), "--period", PERIOD, "--source", "交警")
+    assert ImportBatch.objects.get().source == "交警"
+    assert "行数15，匹配15，未匹配0" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        call_command("import", "feed", "police", str(path), "--period", "2023-01")
+    assert exc.value.code == 2
+    assert "第2行“事件日期”列" in capsys.readouterr().err
+    assert ImportBatch.objects.count() == 1
