@@ -932,7 +932,9 @@ def case_transition(
     The row is locked (``select_for_update``) and compared with ``expected_version`` so that of two
     officers acting on the same step at once exactly one succeeds; the other gets ``CaseConflict``.
     """
-    locked = Case.objects.select_for_update().select_related("household", "parent").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",)).select_related("household", "parent").get(pk=case.pk)
+    )
     if locked.version != expected_version:
         raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
     move: Move | None = move_get(locked.kind, action)
@@ -1320,7 +1322,7 @@ def plan_measures_add(
     plan as it will be. Allowed once the household is monitored, or earlier on the green channel (R-ID-05)."""
     if getattr(actor, "role", None) not in PLAN_ROLES:
         raise Forbidden("您的角色无权制定帮扶计划")
-    locked = Case.objects.select_for_update().select_related("household").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
     if not user_can_see_region(actor, locked.household.village_id):
@@ -1442,7 +1444,7 @@ def visit_record(
     """A follow-up visit (R-ID-06), optionally updating the 12-month income (R-INC-01/02)."""
     if getattr(actor, "role", None) not in VISIT_ROLES:
         raise Forbidden("您的角色无权登记走访")
-    locked = Case.objects.select_for_update().select_related("household").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if not user_can_see_region(actor, locked.household.village_id):
         raise NotFound(str(locked.pk))
     today = clock.today()
@@ -1558,7 +1560,7 @@ def case_escalate_overdue(*, today: dt.date | None = None, actor: Any = "system"
     now = timezone.now()
     changed = []
     qs = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("household")
         .filter(is_open=True, kind=CaseKindChoices.IDENTIFICATION, due_on__lt=today)
         .exclude(state__in=[CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING])

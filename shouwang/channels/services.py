@@ -153,7 +153,7 @@ def _self_report_create(
     if household is not None:
         same_subject |= Q(clue__household=household)
     earlier = (
-        SelfReport.objects.select_for_update()
+        SelfReport.objects.select_for_update(of=("self",))
         .filter(
             same_subject,
             difficulty=difficulty,
@@ -292,7 +292,7 @@ def _answered(report: SelfReport) -> bool:
 def self_report_confirm(*, tracking_code: str, satisfied: bool, comment: str = "") -> SelfReport:
     """群众签单: the citizen confirms the outcome with the tracking code (R-ID-07 closed loop)."""
     report = (
-        SelfReport.objects.select_for_update()
+        SelfReport.objects.select_for_update(of=("self",))
         .filter(tracking_code=(tracking_code or "").strip().upper())
         .first()
     )
@@ -366,7 +366,7 @@ def self_report_escalate_overdue(*, today: dt.date | None = None) -> list[SelfRe
     today = today or clock.today()
     out = []
     for report in (
-        SelfReport.objects.select_for_update()
+        SelfReport.objects.select_for_update(of=("self",))
         .select_related("clue", "clue__case")
         .filter(
             status=SelfReportStatusChoices.SUBMITTED, escalated_at__isnull=True, responded_at__isnull=True
