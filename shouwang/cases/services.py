@@ -308,7 +308,8 @@ def clue_submit(
         try:
             number = idnumber.parse(subject_id_number).number
         except idnumber.IdNumberError as exc:
-            errors.append(_err("id_number", idnumber.mask(str(subject_id_number)), str(exc)))
+            raw = idnumber.normalise(str(subject_id_number))
+            errors.append(_err("id_number", idnumber.mask(raw), str(exc).replace(raw, idnumber.mask(raw))))
         else:
             id_index = crypto.blind_index(number)
             household = household_by_id_number(number)

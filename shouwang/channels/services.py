@@ -115,7 +115,9 @@ def self_report_submit(
         try:
             id_number = idnumber.parse(subject_id_number).number
         except idnumber.IdNumberError as exc:
-            errors.append(_err("id_number", idnumber.mask(subject_id_number.strip()), str(exc)))
+            raw = idnumber.normalise(subject_id_number)
+            # The message quotes the number; never echo a full ID back (it may be someone else's).
+            errors.append(_err("id_number", idnumber.mask(raw), str(exc).replace(raw, idnumber.mask(raw))))
     if len(description or "") > 500:
         errors.append(_err("description", "", "情况说明不超过500字"))
     if errors:

@@ -1,0 +1,220 @@
+"""找政府 (R-ID-07): public submission, routing, duplicates, rate limits, tracking without personal data,
+escalation after 10 days, the citizen's sign-off; the public pages; hotline intake."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client, override_settings
+
+from shouwang.audit.models import AuditEntry
+from shouwang.cases import services as case_services
+from shouwang.cases.models import Clue
+from shouwang.cases.tests.helpers import D0, Api, set_today
+from shouwang.channels import services
+from shouwang.channels.models import HotlineCall, SelfReport
+from shouwang.common import idnumber
+from shouwang.testing.builders import COUNTY, VILLAGE_A, VILLAGE_B, make_household, make_user
+
+pytestmark = pytest.mark.django_db
+PHONE = "13912345678"
+
+
+def report(api: Api, **over):
+    body = {
+        "village_code": VILLAGE_A,
+        "difficulty": "unsafe_house",
+        "subject_name": "张三",
+        "contact_phone": PHONE,
+        **over,
+    }
+    return api.post("/api/v1/self-reports", body)
+
+
+@pytest.fixture
+def today(monkeypatch):
+    set_today(monkeypatch, D0)
+
+
+def test_unmatched_report_waits_in_its_village_and_tracking_shows_no_personal_data(today):
+    public = Api()
+    r = report(public, filing_mode="proxy", reporter_name="邻居李四", description="房子裂缝很大")
+    assert r.status_code == 201, r.content
+    code = r.json()["tracking_code"]
+    assert len(code) == 10
+    row = SelfReport.objects.get(tracking_code=code)
+    assert row.phone_masked == "139****5678" and PHONE not in row.phone_sealed
+    clue = Clue.objects.get(pk=row.clue_id)
+    assert clue.channel == "self_report" and clue.village_id == VILLAGE_A and clue.household is None
+    assert clue.risk_types == ["housing"]
+    status = public.get(f"/api/v1/self-reports/{code}").json()
+    text = str(status)
+    for secret in (PHONE, "张三", "李四", "房子裂缝"):
+        assert secret not in text
+    assert status["stage"] == "工作人员正在核实申报人信息"
+    # the village cadre resolves the household; the case opens
+    village = make_user("village")
+    hh = make_household("H_ZS")
+    case = case_services.clue_household_resolve(clue=clue, household=hh, actor=village)
+    assert case.clues.get().pk == clue.pk
+    assert public.get(f"/api/v1/self-reports/{code.lower()}").json()["stage"] == "等待村、乡镇工作人员受理"
+
+
+def test_report_with_id_is_routed_to_the_household_case(today):
+    hh = make_household("H_ID", village_code=VILLAGE_B)
+    head = hh.members.get(relation="head")
+    number = idnumber.make(COUNTY, head.birth_date, 11)
+    r = report(
+        Api(), village_code=VILLAGE_A, id_number=number, subject_name="李建国", difficulty="medical_bills"
+    )
+    assert r.status_code == 201
+    row = SelfReport.objects.get(tracking_code=r.json()["tracking_code"])
+    clue = Clue.objects.get(pk=row.clue_id)
+    # matched by blind index: routed to the household's own village (and so its township), not the one typed
+    assert clue.household_id == hh.pk and clue.village_id == VILLAGE_B and clue.case is not None
+    assert row.subject_id_masked == idnumber.mask(number) and number not in row.subject_id_sealed
+
+
+def test_duplicate_within_window_returns_same_code(today, monkeypatch):
+    first = report(Api()).json()["tracking_code"]
+    set_today(monkeypatch, D0 + dt.timedelta(days=3))
+    again = report(Api(), contact_phone="13700000000")
+    assert again.status_code == 200 and again.json() == {
+        "tracking_code": first,
+        "duplicate": True,
+        "message": "您已提交过相同的申报，已合并到原申报，请用原查询码查询进度",
+    }
+    assert SelfReport.objects.get().duplicate_count == 1
+    assert Clue.objects.count() == 1
+    other = report(Api(), difficulty="water_outage")
+    assert other.status_code == 201 and other.json()["tracking_code"] != first
+
+
+def test_rate_limit_per_phone_and_ip(today):
+    public = Api()
+    codes = {report(public, subject_name=f"人{i}").status_code for i in range(5)}
+    assert codes == {201}
+    blocked = report(public, subject_name="第六人")
+    assert blocked.status_code == 429 and "提交过于频繁" in blocked.json()["detail"]
+    ip_limited = Client(REMOTE_ADDR="10.9.8.7")
+    statuses = [
+        ip_limited.post(
+            "/api/v1/self-reports",
+            {
+                "village_code": VILLAGE_A,
+                "difficulty": "dropout",
+                "subject_name": f"甲{i}",
+                "contact_phone": f"1380000{i:04d}",
+            },
+            content_type="application/json",
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [201] * 10 and statuses[10] == 429
+
+
+def test_invalid_input_is_refused_in_chinese(today):
+    r = report(
+        Api(), village_code="530326001", difficulty="x", contact_phone="123", id_number="530326197503081234"
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert {e["column"] for e in body["errors"]} == {
+        "village_code",
+        "difficulty",
+        "contact_phone",
+        "id_number",
+    }
+    assert "请选择所在的行政村" in body["detail"]
+    assert "530326197503081234" not in r.content.decode()
+    assert SelfReport.objects.count() == 0
+
+
+def test_unanswered_report_escalates_after_10_days_and_citizen_signs_off(today, monkeypatch):
+    code = report(Api()).json()["tracking_code"]
+    assert services.self_report_escalate_overdue(today=D0 + dt.timedelta(days=10)) == []
+    escalated = services.self_report_escalate_overdue(today=D0 + dt.timedelta(days=11))
+    assert [r.tracking_code for r in escalated] == [code]
+    public = Api()
+    status = public.get(f"/api/v1/self-reports/{code}").json()
+    assert status["escalated"] and not status["can_confirm"]
+    assert public.post(f"/api/v1/self-reports/{code}/confirm", {"satisfied": True}).status_code == 422
+    staff = Api(make_user("township"))
+    r = staff.post(f"/api/v1/self-reports/{code}/response", {"response": "已安排住建部门鉴定房屋"})
+    assert r.status_code == 200 and r.json()["response"] == "已安排住建部门鉴定房屋"
+    other = Api(make_user("township", "530326102", username="tb"))
+    assert other.post(f"/api/v1/self-reports/{code}/response", {"response": "x"}).status_code == 404
+    signed = public.post(f"/api/v1/self-reports/{code}/confirm", {"satisfied": False, "comment": "还没鉴定"})
+    assert signed.status_code == 200 and signed.json()["status"] == "confirmed"
+    assert AuditEntry.objects.filter(object_type="self_report", reason="群众签单").count() == 1
+
+
+def test_rejection_reason_reaches_the_tracking_page(today):
+    hh = make_household("H_REJ")
+    number = idnumber.make(COUNTY, hh.members.get(relation="head").birth_date, 11)
+    code = report(Api(), id_number=number, subject_name="李建国").json()["tracking_code"]
+    case = Clue.objects.get(source_ref=f"self_report:{code}").case
+    assert case is not None
+    case_services.case_transition(
+        case=case,
+        action="reject",
+        actor=make_user("village"),
+        data={"reason": "经核实家庭收入较高"},
+        expected_version=case.version,
+    )
+    status = Api().get(f"/api/v1/self-reports/{code}").json()
+    assert status["rejection_reason"] == "经核实家庭收入较高" and status["can_confirm"]
+
+
+@override_settings(ROOT_URLCONF="shouwang.channels.tests.urls")
+def test_public_pages_without_javascript(today):
+    c = Client()
+    page = c.get("/self-report/").content.decode()
+    assert "<script" not in page and "曲靖市" in page
+    page = c.get("/self-report/", {"region": "530326001"}).content.decode()
+    assert "堂琅社区居民委员会" in page
+    form = c.get("/self-report/", {"region": VILLAGE_A}).content.decode()
+    assert 'name="difficulty"' in form and "<script" not in form
+    bad = c.post("/self-report/", {"village_code": VILLAGE_A, "subject_name": "", "contact_phone": "1"})
+    assert bad.status_code == 422 and "请填写11位手机号码" in bad.content.decode()
+    ok = c.post(
+        "/self-report/",
+        {
+            "village_code": VILLAGE_A,
+            "subject_name": "王五",
+            "contact_phone": "13611112222",
+            "difficulty": "dropout",
+        },
+    )
+    assert ok.status_code == 302
+    track = c.get(ok["Location"]).content.decode()
+    code = SelfReport.objects.get().tracking_code
+    assert code in track and "王五" not in track and "13611112222" not in track
+    assert c.get("/self-report/track/NOSUCHCODE/").status_code == 404
+
+
+def test_hotline_help_request_becomes_a_clue_and_closes(today):
+    make_household("H_HOT")
+    staff = Api(make_user("county"))
+    r = staff.post(
+        "/api/v1/hotline-calls",
+        {
+            "kind": "help_request",
+            "content": "老人摔伤住院",
+            "household_no": "H_HOT",
+            "risk_types": ["accident"],
+            "caller_phone": "13800138000",
+        },
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["clue_id"] and body["case_id"] and body["status"] == "open"
+    assert HotlineCall.objects.get().phone_masked == "138****8000"
+    closed = staff.post(f"/api/v1/hotline-calls/{body['id']}/close", {"answer": "已转村委会入户核实"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    q = staff.post(
+        "/api/v1/hotline-calls",
+        {"kind": "policy_question", "content": "雨露计划怎么申请", "answer": "已解答"},
+    )
+    assert q.status_code == 201 and q.json()["status"] == "closed" and q.json()["clue_id"] is None
+    village = Api(make_user("village"))
+    assert village.post("/api/v1/hotline-calls", {"kind": "complaint", "content": "x"}).status_code == 403

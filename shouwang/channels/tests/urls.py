@@ -1,0 +1,7 @@
+"""Test urlconf: the project's routes plus the public self-report pages (until the root urlconf mounts them)."""
+
+from django.urls import include, path
+
+from shouwang.urls import urlpatterns as project_urlpatterns
+
+urlpatterns = [path("self-report/", include("shouwang.channels.urls")), *project_urlpatterns]
