@@ -130,3 +130,14 @@ def test_repeated_failures_lock_the_user_name_for_a_while():
     # Another user name is not affected by the lock.
     other = make_user("township", "530326102")
     assert Client().post(LOGIN, {"username": other.username, "password": "test-pass-123"}).status_code == 302
+
+
+def test_error_pages_are_the_consoles_own():
+    c = Client()
+    c.force_login(make_user("township", TOWNSHIP_A))
+    response = c.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "不在您的管辖范围内" in response.content.decode()
+    csrf = Client(enforce_csrf_checks=True).post(LOGIN, {"username": "x", "password": "y"})
+    assert csrf.status_code == 403
+    assert "安全校验" in csrf.content.decode()
