@@ -1,12 +1,13 @@
 """Exchange actions: department feed ingestion and department push tokens. Each is atomic and audited."""
 
+import hashlib
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shouwang.accounts.choices import ROLE_REGION_LEVELS, DepartmentChoices, RoleChoices
@@ -92,6 +93,7 @@ def feed_batch_ingest(
     relpath = ""
     try:
         with transaction.atomic():
+            _lock_stream(spec.kind, source, period)
             previous = list(
                 ImportBatch.objects.select_for_update()
                 .filter(kind=spec.kind, source=source, period=period, status=BatchStatusChoices.SUCCEEDED)
@@ -174,6 +176,18 @@ def feed_batch_ingest(
         raise
     step(100, "完成")
     return batch
+
+
+def _lock_stream(kind: str, source: str, period: str) -> None:
+    """Serialise deliveries of one (kind, source, period) until commit, so two different files arriving at
+    once cannot both find nothing to supersede. SQLite already serialises writers (IMMEDIATE transactions)."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"feed:{kind}:{source}:{period}".encode()).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _mask_expr(ids: pl.Expr) -> pl.Expr:

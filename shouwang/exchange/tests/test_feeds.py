@@ -422,7 +422,6 @@ def test_cli_prints_the_batch_report(tmp_path, capsys, people):
     assert "该文件已导入过" in capsys.readouterr().out
 
 
-
 def test_shouwang_import_feed_command(tmp_path, capsys, people):
     """The CONTRACT §1 command line (argument parsing and dispatch included)."""
     from django.core.management import call_command
@@ -436,3 +435,41 @@ def test_shouwang_import_feed_command(tmp_path, capsys, people):
     assert exc.value.code == 2
     assert "第2行“事件日期”列" in capsys.readouterr().err
     assert ImportBatch.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_corrections_leave_exactly_one_batch_in_force(tmp_path, people):
+    """Two different files for one (kind, source, period) at the same moment: one supersedes the other."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs separate connections to one database (SQLite tests use an in-memory database)")
+    paths = [
+        write_csv(
+            tmp_path / f"p{i}.csv", headers("police"), [valid_row("police", pid) for _, pid in people[i:]]
+        )
+        for i in range(4)
+    ]
+    barrier = threading.Barrier(len(paths))
+    errors: list[BaseException] = []
+
+    def run(path):
+        try:
+            barrier.wait()
+            _ingest("police", path)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert ImportBatch.objects.count() == 4
+    assert ImportBatch.objects.filter(status=BatchStatusChoices.SUCCEEDED).count() == 1
+    assert len(feed_files("police")) == 1

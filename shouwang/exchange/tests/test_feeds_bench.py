@@ -131,6 +131,7 @@ def test_bench_medical_ingest(tmp_path):
                 "rows": ROWS,
                 "persons": len(ids),
                 "file_mb": round(path.stat().st_size / 1e6, 1),
+                "lake_mb": round(lake_abspath(batch.lake_path).stat().st_size / 1e6, 1),
                 "registry_build_seconds": round(registry_seconds, 1),
                 "ingest_seconds": round(ingest_seconds, 2),
                 "rows_per_second": round(ROWS / ingest_seconds),
