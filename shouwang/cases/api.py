@@ -17,6 +17,7 @@ from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import services
+from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.cases.choices import CaseKindChoices
 from shouwang.cases.notices import (
     NoticeStageChoices,
@@ -74,7 +75,7 @@ class HouseholdOut(Schema):
     open_case_id: int | None
 
 
-class ClueIn(Schema):
+class ClueIn(CleanSchema):
     channel: str = "cadre_visit"
     household_no: str = ""
     village_code: str = ""
@@ -95,11 +96,11 @@ class ClueOut(Schema):
     new_risks: list[str]
 
 
-class ClueResolveIn(Schema):
+class ClueResolveIn(CleanSchema):
     household_no: str
 
 
-class TransitionIn(Schema):
+class TransitionIn(CleanSchema):
     action: str
     expected_version: int
     data: dict[str, Any] = {}
@@ -139,7 +140,7 @@ class CaseOut(Schema):
     next_visit_due: dt.date | None
 
 
-class MeasureIn(Schema):
+class MeasureIn(CleanSchema):
     measure_type: str
     start_on: dt.date
     item: str = ""
@@ -151,7 +152,7 @@ class MeasureIn(Schema):
     subsidised: bool = False
 
 
-class HelperIn(Schema):
+class HelperIn(CleanSchema):
     name: str
     unit: str
     start_on: dt.date
@@ -159,13 +160,13 @@ class HelperIn(Schema):
     end_on: dt.date | None = None
 
 
-class MeasuresIn(Schema):
+class MeasuresIn(CleanSchema):
     expected_version: int | None = None
     measures: list[MeasureIn] = []
     helpers: list[HelperIn] = []
 
 
-class IncomeIn(Schema):
+class IncomeIn(CleanSchema):
     period: str
     wage: Decimal = Decimal(0)
     business: Decimal = Decimal(0)
@@ -176,7 +177,7 @@ class IncomeIn(Schema):
     insurance_claims: Decimal = Decimal(0)
 
 
-class VisitIn(Schema):
+class VisitIn(CleanSchema):
     visited_on: dt.date
     notes: str = ""
     risk_level: str = ""
@@ -226,7 +227,7 @@ def _conflict(exc: services.CaseConflict) -> Status[dict[str, Any]]:
 
 @router.get("/households/{household_no}", response={200: HouseholdOut, 404: ErrorOut})
 def household_get(request: HttpRequest, household_no: str) -> Any:
-    household = access_household_by_id(request.user, household_no, purpose="view")
+    household = access_household_by_id(request.user, clean_path("household_no", household_no), purpose="view")
     return household_detail(household)
 
 
@@ -393,6 +394,8 @@ def notice_get(
     format: str = "html",
 ) -> Any:
     user = request.user
+    for name, value in (("village_code", village_code), ("kind", kind), ("stage", stage), ("format", format)):
+        clean_path(name, value)
     village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
     if (
         village is None

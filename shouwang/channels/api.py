@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from shouwang.accounts.access import access_household_by_id
+from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.channels import services
 from shouwang.channels.choices import FilingModeChoices
 
@@ -18,7 +19,7 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] = []
 
 
-class SelfReportIn(Schema):
+class SelfReportIn(CleanSchema):
     village_code: str
     difficulty: str
     subject_name: str
@@ -56,16 +57,16 @@ class SelfReportStatusOut(Schema):
     progress: list[ProgressOut]
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(CleanSchema):
     satisfied: bool = True
     comment: str = ""
 
 
-class RespondIn(Schema):
+class RespondIn(CleanSchema):
     response: str
 
 
-class HotlineIn(Schema):
+class HotlineIn(CleanSchema):
     kind: str
     content: str
     caller_name: str = ""
@@ -84,7 +85,7 @@ class HotlineOut(Schema):
     case_id: int | None
 
 
-class CloseIn(Schema):
+class CloseIn(CleanSchema):
     answer: str
 
 
@@ -131,7 +132,7 @@ def self_report_create(request: HttpRequest, payload: SelfReportIn) -> Any:
 
 @router.get("/self-reports/{tracking_code}", auth=None, response={200: SelfReportStatusOut, 404: ErrorOut})
 def self_report_status(request: HttpRequest, tracking_code: str) -> Any:
-    return services.self_report_public_status(tracking_code=tracking_code)
+    return services.self_report_public_status(tracking_code=clean_path("tracking_code", tracking_code))
 
 
 @router.post(
@@ -151,7 +152,7 @@ def self_report_confirm(request: HttpRequest, tracking_code: str, payload: Confi
     response={200: SelfReportStatusOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 def self_report_respond(request: HttpRequest, tracking_code: str, payload: RespondIn) -> Any:
-    report = services.access_self_report_by_code(request.user, tracking_code)
+    report = services.access_self_report_by_code(request.user, clean_path("tracking_code", tracking_code))
     services.self_report_respond(report=report, actor=request.user, response=payload.response)
     return services.self_report_public_status(tracking_code=report.tracking_code)
 

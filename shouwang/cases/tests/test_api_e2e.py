@@ -3,6 +3,7 @@ take one household from a citizen self-report, and one from a screening warning,
 within the 15-day limit (R-ID-03)."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -148,7 +149,10 @@ def test_self_report_to_county_approval_within_15_days(apis, monkeypatch):
 
 def test_screening_warning_to_county_approval(apis, monkeypatch):
     set_today(monkeypatch, D0)
-    make_household("H_WARN", income={"wage": 20000, "transfer": 2000, "compliant_self_pay": 12000})
+    make_household(
+        "H_WARN",
+        income={"wage": Decimal(20000), "transfer": Decimal(2000), "compliant_self_pay": Decimal(12000)},
+    )
     evidence = {
         "period": "2025-02",
         "signals": [

@@ -13,6 +13,7 @@ from django.db import connection, connections
 from shouwang.cases import services
 from shouwang.cases.models import Case
 from shouwang.cases.tests.helpers import D0, drive, set_today
+from shouwang.regions.services import regions_load
 from shouwang.testing.builders import make_household, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -20,6 +21,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (SHOUWANG_DATABASE_URL)")
 def test_two_concurrent_county_approvals_exactly_one_wins(monkeypatch):
+    # A transactional test starts from an empty database once an earlier one has flushed it; the
+    # region tree is loaded by a data migration, so put it back (idempotent).
+    regions_load()
     users = {r: make_user(r) for r in ("village", "township", "county")}
     second_county = make_user("county", username="county_2")
     set_today(monkeypatch, D0)

@@ -15,7 +15,11 @@ from shouwang.testing.builders import make_household, make_user
 
 pytestmark = pytest.mark.django_db
 IDENTIFIED = D0 + dt.timedelta(days=10)  # county approval date in ``drive``
-RICH = {"wage": 60000, "business": 10000, "transfer": 2000}  # 72,000 / 4 = 18,000 per person
+RICH = {
+    "wage": Decimal(60000),
+    "business": Decimal(10000),
+    "transfer": Decimal(2000),
+}  # 72,000 / 4 = 18,000 per person
 
 
 @pytest.fixture
@@ -183,7 +187,7 @@ def test_new_risk_after_elimination_is_a_new_identification(users, monkeypatch):
     elim = Case.objects.get(parent=case, kind="elimination")
     set_today(monkeypatch, on + dt.timedelta(days=12))
     d = lambda n: (on + dt.timedelta(days=n)).isoformat()  # noqa: E731
-    for action, role, data in [
+    chain: list[tuple[str, str, dict]] = [
         ("home_check", "village", {"checked_on": d(1)}),
         (
             "village_review",
@@ -194,7 +198,8 @@ def test_new_risk_after_elimination_is_a_new_identification(users, monkeypatch):
         ("township_review", "township", {"notice_ended_on": d(7), "reviewed_on": d(8)}),
         ("county_approve", "county", {"approved_on": d(9)}),
         ("announce", "county", {"announced_on": d(10)}),
-    ]:
+    ]
+    for action, role, data in chain:
         elim = step(elim, action, users[role], **data)
     clue = services.clue_submit(
         actor=users["village"],

@@ -43,7 +43,8 @@ def test_unmatched_report_waits_in_its_village_and_tracking_shows_no_personal_da
     assert len(code) == 10
     row = SelfReport.objects.get(tracking_code=code)
     assert row.phone_masked == "139****5678" and PHONE not in row.phone_sealed
-    clue = Clue.objects.get(pk=row.clue_id)
+    assert row.clue is not None
+    clue = row.clue
     assert clue.channel == "self_report" and clue.village_id == VILLAGE_A and clue.household is None
     assert clue.risk_types == ["housing"]
     status = public.get(f"/api/v1/self-reports/{code}").json()
@@ -68,7 +69,8 @@ def test_report_with_id_is_routed_to_the_household_case(today):
     )
     assert r.status_code == 201
     row = SelfReport.objects.get(tracking_code=r.json()["tracking_code"])
-    clue = Clue.objects.get(pk=row.clue_id)
+    assert row.clue is not None
+    clue = row.clue
     # matched by blind index: routed to the household's own village (and so its township), not the one typed
     assert clue.household_id == hh.pk and clue.village_id == VILLAGE_B and clue.case is not None
     assert row.subject_id_masked == idnumber.mask(number) and number not in row.subject_id_sealed

@@ -1,4 +1,4 @@
-"""Test urlconf: the project's routes plus the public self-report pages (until the root urlconf mounts them)."""
+"""Test urlconf: the project routes plus the public self-report pages (until the root urlconf has them)."""
 
 from django.urls import include, path
 
