@@ -977,7 +977,10 @@ class Simulation:
         """School leavers of working age: ordinary labour, most of them leave to work."""
         ps = self.ps
         k = len(persons)
-        adult = self.age[persons] >= 16
+        if not k:
+            return
+        _, d0, nd, _ = self._month(t)
+        adult = self._ages(d0 + nd)[persons] >= 16
         ps.labour[persons] = np.where(
             adult & (ps.health[persons] == Health.HEALTHY), Labour.ORDINARY, ps.labour[persons]
         )
@@ -1098,20 +1101,24 @@ class Simulation:
             )
             ps.labour[ent] = Labour.NONE
             self._start_work(rng, leave, t)
-            # Young people out of school come of working age at 16.
-            of_age = np.flatnonzero(
-                live
-                & (age == 16)
-                & (new == School.NONE)
-                & (ps.labour[:n] == Labour.NONE)
-                & (ps.health[:n] == Health.HEALTHY)
-            )
-            self._start_work(rng, of_age, t)
+
             # Some new undergraduates move their registration to the university.
             uni = ent[
                 (new[ent] == School.UNDERGRADUATE) & (rng.random(len(ent)) < A.UNIVERSITY_HUKOU_OUT_SHARE)
             ]
             self._move_out(t, uni, rng, d0, nd)
+        # Young people out of school come of working age at 16 (by the first day of next month, the
+        # day the registry snapshot at the start is taken).
+        age_next = self._ages(d0 + nd)
+        of_age = np.flatnonzero(
+            ps.counted()
+            & (age_next >= 16)
+            & (age_next < 60)
+            & (ps.school[:n] == School.NONE)
+            & (ps.labour[:n] == Labour.NONE)
+            & (ps.health[:n] == Health.HEALTHY)
+        )
+        self._start_work(rng, of_age, t)
         # Dropouts during term (not in the summer holidays).
         if moy not in (6, 7):
             school = ps.school[:n]

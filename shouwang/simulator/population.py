@@ -638,6 +638,64 @@ def select_monitored(
         hh.elim_mode[elim] = np.where(rng.random(len(elim)) < A.ASSISTED_ELIMINATION_SHARE, 1, 2)
 
 
+def rehead(ps: Persons, hh: Households, day: int) -> None:
+    """Households whose registered head died (or left) during the warm-up get a new head before the
+    registry is written (户主变更): the spouse, else the eldest adult child, else the eldest member.
+    The others' relations are restated relative to the new head."""
+    n = ps.n
+    counted = ps.counted()
+    orphan = np.flatnonzero(~counted[hh.head])
+    if not len(orphan):
+        return
+    is_orphan = np.zeros(hh.n, dtype=bool)
+    is_orphan[orphan] = True
+    members = np.flatnonzero(counted & is_orphan[ps.hh[:n]])
+    if not len(members):
+        return
+    rel = ps.rel[members]
+    # Priority: spouse, then adult children by age, then anybody by age (older first).
+    adult_child = (rel == Rel.CHILD) & (fmt.age_years(ps.birth[members], day) >= 18)
+    rank = np.select([rel == Rel.SPOUSE, adult_child], [0, 1], 2)
+    order = np.lexsort((members, ps.birth[members], rank, ps.hh[members]))
+    first = order[np.unique(ps.hh[members][order], return_index=True)[1]]
+    new_heads = members[first]
+    households = ps.hh[new_heads]
+    from_rel = np.full(hh.n, -1, dtype=np.int64)
+    from_rel[households] = ps.rel[new_heads]
+    new_head_of = np.full(hh.n, -1, dtype=np.int64)
+    new_head_of[households] = new_heads
+    for p_rel in (Rel.CHILD, Rel.OTHER, Rel.PARENT, Rel.SIBLING, Rel.GRANDPARENT, Rel.CHILD_IN_LAW):
+        # Members of households whose new head had relation p_rel (spouse-headed: nothing changes).
+        sel = members[from_rel[ps.hh[members]] == p_rel]
+        old = ps.rel[sel].copy()
+        if p_rel == Rel.CHILD:
+            mapping = {
+                Rel.SPOUSE: Rel.PARENT,
+                Rel.CHILD: Rel.SIBLING,
+                Rel.CHILD_IN_LAW: Rel.SPOUSE,
+                Rel.GRANDCHILD: Rel.CHILD,
+                Rel.PARENT: Rel.GRANDPARENT,
+            }
+        else:
+            mapping = {}
+        new = np.full(len(sel), Rel.OTHER, dtype=np.int8)
+        for a, b in mapping.items():
+            new[old == a] = b
+        ps.rel[sel] = new
+    # A second in-law in a child-headed household is not the new head's spouse.
+    ps.rel[new_heads] = Rel.HEAD
+    spouse_count = np.bincount(ps.hh[members], weights=ps.rel[members] == Rel.SPOUSE, minlength=hh.n)
+    extra = members[(ps.rel[members] == Rel.SPOUSE) & (spouse_count[ps.hh[members]] > 1)]
+    keep = extra[np.unique(ps.hh[extra], return_index=True)[1]]
+    ps.rel[np.setdiff1d(extra, keep)] = Rel.OTHER
+    # A spouse must be of the other sex.
+    wrong = members[
+        (ps.rel[members] == Rel.SPOUSE) & (ps.male[members] == ps.male[new_head_of[ps.hh[members]]])
+    ]
+    ps.rel[wrong] = Rel.OTHER
+    hh.head[households] = new_heads
+
+
 def population_build(places: Places, n: int, seed: int, first_month: int) -> Population:
     """The county as generated at ``first_month`` (the start of the warm-up)."""
     start_day = fmt.first_day(first_month)

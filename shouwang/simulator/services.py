@@ -42,7 +42,7 @@ from shouwang.simulator.deliveries import Ledger
 from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
-from shouwang.simulator.population import Population, population_build, select_monitored
+from shouwang.simulator.population import Population, population_build, rehead, select_monitored
 from shouwang.simulator.rng import stream
 
 MAX_HOUSEHOLDS = 5_000_000
@@ -310,6 +310,7 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
         for t in range(first, 0):
             sim.run_month(t)
             bar.update(1)
+        rehead(ps, hh, fmt.first_day(start))
         registered = _registered(sim.members, params.households, params.seed)
         sim.registered = registered
         ledger.excluded = ~registered
