@@ -7,7 +7,7 @@ there with a server error. Such input is refused up front as a 422 with a Chines
 from typing import Any
 
 from ninja import Schema
-from pydantic import model_validator
+from pydantic import field_validator
 
 from shouwang.common.errors import InputRefused, RowError
 
@@ -25,12 +25,12 @@ def _has_nul(value: Any) -> bool:
 
 
 class CleanSchema(Schema):
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, data: Any) -> Any:
-        if _has_nul(data):
+    def _refuse_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
             raise ValueError("输入内容含有非法字符（NUL），请检查后重新提交")
-        return data
+        return value
 
 
 def clean_path(name: str, value: str) -> str:

@@ -224,3 +224,9 @@ def test_permission_matrix_for_case_view(apis, monkeypatch):
     assert AuditEntry.objects.count() == n + 1
     assert AuditEntry.objects.latest("id").action == "view"
     assert VILLAGE_A.startswith(COUNTY)
+
+
+def test_nul_in_input_is_a_422_not_a_server_error(apis):
+    r = apis["village"].post("/api/v1/clues", {"household_no": "H\x00", "risk_types": ["illness"]})
+    assert r.status_code == 422 and "NUL" in r.content.decode()
+    assert apis["public"].get("/api/v1/self-reports/AB%00CD").status_code == 422
