@@ -4,5 +4,6 @@ from shouwang.api.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("self-report/", include("shouwang.channels.urls")),
     path("", include("shouwang.console.urls")),
 ]

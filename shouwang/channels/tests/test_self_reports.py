@@ -4,7 +4,7 @@ escalation after 10 days, the citizen's sign-off; the public pages; hotline inta
 import datetime as dt
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from shouwang.audit.models import AuditEntry
 from shouwang.cases import services as case_services
@@ -167,7 +167,6 @@ def test_rejection_reason_reaches_the_tracking_page(today):
     assert status["rejection_reason"] == "经核实家庭收入较高" and status["can_confirm"]
 
 
-@override_settings(ROOT_URLCONF="shouwang.channels.tests.urls")
 def test_public_pages_without_javascript(today):
     c = Client()
     page = c.get("/self-report/").content.decode()
