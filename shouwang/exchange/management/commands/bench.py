@@ -1,0 +1,59 @@
+"""``shouwang bench screening --households N [--engines …] [--json]`` and
+``shouwang bench import --persons N [--json]`` (CONTRACT §1).
+
+``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
+shouwang.registry.bench.
+"""
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "性能测试：筛查引擎对比（screening）或户籍导入吞吐量（import）"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        scr = sub.add_parser("screening", help="同一份模拟数据上对比各筛查引擎的耗时")
+        scr.add_argument("--households", type=int, required=True)
+        scr.add_argument("--engines", default="duckdb,postgres,spark")
+        scr.add_argument("--json", action="store_true")
+        imp = sub.add_parser("import", help="户籍导入吞吐量（在当前配置的数据库上）")
+        imp.add_argument("--persons", type=int, required=True)
+        imp.add_argument("--json", action="store_true")
+        imp.add_argument("--seed", type=int, default=20240601)
+        imp.add_argument("--keep", action="store_true", help="保留导入的测试数据（默认测完即删除）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "screening":
+            try:
+                from shouwang.screening.bench import bench_screening_cli
+            except ImportError as exc:
+                raise CommandError("筛查性能测试（bench screening）尚未安装") from exc
+            bench_screening_cli(options)
+            return
+        self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
+        from shouwang.registry.bench import bench_import
+
+        if options["persons"] < 1:
+            raise CommandError("--persons 必须大于0")
+        figures = bench_import(persons=options["persons"], keep=options["keep"], seed=options["seed"])
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False))
+            return
+        rows = [
+            ("数据库", figures["database"]),
+            ("户数", f"{figures['households']:,}"),
+            ("人数", f"{figures['persons']:,}"),
+            ("导入用时（秒）", f"{figures['seconds']:.2f}"),
+            ("人/秒", f"{figures['persons_per_second']:,.0f}"),
+            ("峰值内存（MB）", f"{figures['peak_rss_mb']:.0f}"),
+        ]
+        width = max(len(k) for k, _ in rows) + 2
+        for k, v in rows:
+            self.stdout.write(f"{k:<{width}}{v}")

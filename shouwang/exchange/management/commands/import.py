@@ -1,0 +1,94 @@
+"""``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
+``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1).
+
+Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
+stderr, nothing written); 1 anything else.
+"""
+
+import json
+import sys
+from argparse import ArgumentParser
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shouwang.common.errors import InputRefused
+
+
+class Command(BaseCommand):
+    help = "导入户籍登记文件（registry）或部门数据（feed）"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        reg = sub.add_parser("registry", help="导入农户、家庭成员、家庭收支文件（CSV或XLSX）")
+        reg.add_argument("paths", nargs="+", metavar="PATH")
+        reg.add_argument("--source", default="registry", help="数据来源（默认 registry）")
+        reg.add_argument(
+            "--period", default=None, help="批次期间 YYYY-MM（默认：收支文件取文件中的期间，其余取当月）"
+        )
+        reg.add_argument("--report", default=None, metavar="FILE.json", help="把完整的导入报告写入JSON文件")
+        feed = sub.add_parser("feed", help="导入一次部门数据交付")
+        feed.add_argument("kind", metavar="KIND")
+        feed.add_argument("path", metavar="PATH")
+        feed.add_argument("--period", required=True)
+        feed.add_argument("--source", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "feed":
+            self._feed(options)
+        else:
+            self._registry(options)
+
+    def _feed(self, options: dict[str, Any]) -> None:
+        try:
+            from shouwang.exchange.feeds import feed_import_cli
+        except ImportError as exc:  # the feed importer ships separately
+            raise CommandError("部门数据导入（import feed）尚未安装") from exc
+        feed_import_cli(options)
+
+    def _registry(self, options: dict[str, Any]) -> None:
+        from shouwang.registry.imports import KIND_LABELS, registry_import
+
+        report_path = options.get("report")
+        try:
+            result = registry_import(
+                paths=[Path(p) for p in options["paths"]],
+                source=options.get("source") or "registry",
+                period=options.get("period"),
+                progress=True,
+            )
+        except InputRefused as exc:
+            sys.stderr.write(exc.report(limit=None) + "\n")
+            if report_path:
+                _write_json(report_path, {"status": "refused", **exc.as_dict()})
+            raise SystemExit(2) from exc
+        out = self.stdout
+        for f in result.files:
+            name = Path(f.path).name
+            label = KIND_LABELS[f.kind]
+            if f.duplicate:
+                note = "（该批次已被更正批次替代）" if f.duplicate_status == "superseded" else ""
+                out.write(f"{label} {name}：已导入过相同文件，未作任何修改（批次#{f.batch_id}{note}）")
+                continue
+            line = (
+                f"{label} {name}：{f.rows}行，新增{f.created}，更新{f.updated}，未变{f.unchanged}；"
+                f"批次#{f.batch_id}（期间{f.period}）"
+            )
+            if f.supersedes_id:
+                line += f"，替代批次#{f.supersedes_id}"
+            out.write(line)
+            for w in f.warnings:
+                out.write(f"  提示：{w}")
+            if f.quality:
+                total = sum(f.quality.values())
+                detail = "，".join(f"{code} {n}" for code, n in sorted(f.quality.items()))
+                out.write(f"  数据质量提示{total}条（不影响导入）：{detail}")
+        out.write(f"用时{result.seconds:.1f}秒")
+        if report_path:
+            _write_json(report_path, {"status": "imported", "files": [asdict(f) for f in result.files]})
+
+
+def _write_json(path: str, data: dict[str, Any]) -> None:
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
