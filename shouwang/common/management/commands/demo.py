@@ -10,6 +10,7 @@ is not screened again, existing users are kept. The import, feed and screening c
 only if they are installed (they are written by other parts of the project), with a notice otherwise.
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -64,9 +65,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def batch_exists(path: Path) -> bool:
-    """The same file was imported before (batches are identified by checksum; CONTRACT §2)."""
-    return ImportBatch.objects.filter(checksum=sha256_file(path)).exclude(status="failed").exists()
+def batch_exists(path: Path, *, kind: str, period: str = "") -> bool:
+    """This very file was imported before as this kind (and period): a batch is identified by
+    (kind, source, period, checksum) (CONTRACT §2), and an empty month's file has the same checksum
+    as another empty month's."""
+    batches = ImportBatch.objects.filter(kind=kind, checksum=sha256_file(path)).exclude(status="failed")
+    if period:
+        batches = batches.filter(period=period)
+    return batches.exists()
 
 
 def screened(period: str) -> bool:
@@ -93,7 +99,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbose = options["verbosity"] >= 1
         self.commands = set(get_commands())
-        self.refused: list[str] = []
+        self.problems: list[str] = []
         started = time.monotonic()
         var_dir = Path(settings.VAR_DIR)
         sim_dir = var_dir / "demo" / "sim"
@@ -111,11 +117,15 @@ class Command(BaseCommand):
             run()
             self.say(f"      完成（{time.monotonic() - t0:.1f} 秒）")
         self.say(f"演示数据已就绪，用时 {time.monotonic() - started:.0f} 秒。")
-        if self.refused:
-            self.say(f"注意：{len(self.refused)} 个文件被拒绝导入：" + "；".join(self.refused[:5]))
+        if self.problems:
+            self.stdout.write(f"注意：有 {len(self.problems)} 个步骤未成功（详情见上方输出）：")
+            for p in self.problems[:10]:
+                self.stdout.write(f"  - {p}")
         self.print_logins(options)
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
+        elif self.problems:
+            raise CommandError("演示数据未能完整准备", returncode=1)
 
     def say(self, message: str) -> None:
         if self.verbose:
@@ -125,21 +135,38 @@ class Command(BaseCommand):
     def notice(self, message: str) -> None:
         self.say(f"      提示：{message}")
 
-    def run_quiet(self, name: str, *args: str, **kwargs: Any) -> bool:
-        """Run another command with its normal output captured; show it only if it fails.
-        Returns False when the command refused its input (exit 2), which the demo reports and skips."""
+    def run_sub(self, name: str, *args: str, capture_stderr: bool = True, **kwargs: Any) -> str:
+        """Run another command with its output captured (shown only if it fails).
+
+        Returns "ok", "refused" (exit 2: the input was refused, nothing written) or "failed" (anything
+        else). A failure of one step does not stop the demo: it is reported and the next step runs, so
+        the console still comes up with whatever data could be prepared.
+        """
         out, err = io.StringIO(), io.StringIO()
-        try:
-            call_command(name, *args, stdout=out, stderr=err, **kwargs)
-        except SystemExit as exc:
-            sys.stderr.write(out.getvalue() + err.getvalue())
-            if exc.code == 2:
-                return False
-            raise CommandError(f"“shouwang {name} {' '.join(args)}”执行失败（退出码 {exc.code}）") from exc
-        except Exception:
-            sys.stderr.write(out.getvalue() + err.getvalue())
-            raise
-        return True
+        code: object = 0
+        detail = ""
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err) if capture_stderr else contextlib.nullcontext(),
+        ):
+            try:
+                call_command(name, *args, stdout=out, stderr=err, **kwargs)
+            except SystemExit as exc:
+                code = exc.code
+            except CommandError as exc:
+                code, detail = exc.returncode, str(exc)
+            except Exception as exc:  # a bug in a sub-command must not hide the rest of the demo
+                code, detail = 1, f"{type(exc).__name__}: {exc}"
+        if code in (0, None):
+            return "ok"
+        command = " ".join(["shouwang", name, *args])
+        text = (out.getvalue() + err.getvalue()).strip()
+        tail = "\n".join(text.splitlines()[-15:])
+        sys.stderr.write(f"\n“{command}”{'拒绝了输入' if code == 2 else '执行失败'}（退出码 {code}）\n")
+        if tail or detail:
+            sys.stderr.write(f"{tail}\n{detail}\n".lstrip("\n"))
+        self.problems.append(f"{command}（退出码 {code}）")
+        return "refused" if code == 2 else "failed"
 
     # ------------------------------------------------------------------------------------------
     def phase_dirs(self, var_dir: Path) -> None:
@@ -177,15 +204,17 @@ class Command(BaseCommand):
         if sim_dir.exists():
             shutil.rmtree(sim_dir)  # an earlier run stopped half-way: start clean
         sim_dir.parent.mkdir(parents=True, exist_ok=True)
+        # Passed as the strings a command line would give (the simulator parses its own arguments).
         kwargs: dict[str, Any] = {
-            "households": wanted["households"],
-            "months": wanted["months"],
-            "seed": wanted["seed"],
+            "households": str(wanted["households"]),
+            "months": str(wanted["months"]),
+            "seed": str(wanted["seed"]),
             "out": str(sim_dir),
         }
         if wanted["start"]:
             kwargs["start"] = wanted["start"]
-        self.run_quiet("simulate", **kwargs)
+        if self.run_sub("simulate", capture_stderr=False, **kwargs) != "ok":
+            return
         marker.write_text(json.dumps(wanted, ensure_ascii=False), encoding="utf-8")
         self.say(f"      {wanted['households']} 户、{wanted['months']} 个月，写入 {sim_dir}")
 
@@ -195,14 +224,13 @@ class Command(BaseCommand):
         if not present:
             self.notice("没有模拟的农户登记文件，跳过")
             return
-        if all(batch_exists(p) for p in present):
+        if all(batch_exists(p, kind=p.stem) for p in present):
             self.say("      登记数据此前已导入，跳过")
             return
         if "import" not in self.commands:
             self.notice("import 命令尚未安装，跳过农户登记导入")
             return
-        if not self.run_quiet("import", "registry", *map(str, present)):
-            self.refused.append("农户登记数据")
+        self.run_sub("import", "registry", *map(str, present), capture_stderr=False)
         self.report_households()
 
     def report_households(self) -> None:
@@ -232,15 +260,17 @@ class Command(BaseCommand):
                 path = feeds / period / f"{kind}.csv"
                 if not path.exists() or not can_import:
                     continue
-                if batch_exists(path):
+                if batch_exists(path, kind=str(kind), period=period):
                     skipped += 1
                     continue
-                if self.run_quiet("import", "feed", str(kind), str(path), "--period", period):
+                if self.run_sub("import", "feed", str(kind), str(path), "--period", period) == "ok":
                     imported += 1
-                else:
-                    self.refused.append(f"{period} {kind}.csv")
             if can_screen and not screened(period):
-                self.run_quiet("screen", "--period", period)
+                if self.run_sub("screen", "--period", period, "--quiet") != "ok":
+                    # Later months build on this one (persisting warnings); stop rather than repeat.
+                    can_screen = False
+                    self.notice(f"{period} 筛查失败，后续月份不再筛查")
+                    continue
                 runs += 1
         bar.close()
         self.say(
@@ -297,10 +327,10 @@ class Command(BaseCommand):
                     password=DEMO_PASSWORD,
                     display_name=u.display_name,
                 )
-                state = "新建"
+                state, password = "新建", DEMO_PASSWORD
             else:
                 state = "沿用"
-            password = DEMO_PASSWORD if existing.check_password(DEMO_PASSWORD) else "（已修改）"
+                password = DEMO_PASSWORD if existing.check_password(DEMO_PASSWORD) else "（已修改）"
             region = Region.objects.filter(code=existing.region_id).values_list("name", flat=True).first()
             self.logins.append((u, f"{region or ''}（{existing.region_id}）", password))
             self.say(f"      {state} {u.username}")
