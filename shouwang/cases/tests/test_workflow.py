@@ -348,3 +348,24 @@ def test_unmatched_clue_waits_for_staff(users, monkeypatch):
         clue=clue, household=Household.objects.get(pk=hh.pk), actor=users["village"]
     )
     assert case.household_id == hh.pk
+
+
+def test_clue_from_warning_carries_signals_as_evidence(users, li):
+    """Until the screening Warning model lands, any object with its fields (period, household, signals,
+    suggested_category, pk) works: the function reads only those."""
+    from types import SimpleNamespace
+
+    warning = SimpleNamespace(
+        pk=7,
+        period="2025-02",
+        household=li,
+        signals=[
+            {"rule": "MED-01", "policy": "R-WARN-01", "risk_type": "illness", "evidence": {"self_pay": 38000}}
+        ],
+        risk_types=["illness", "low_income"],
+        suggested_category="unstable",
+    )
+    clue = services.clue_from_warning(warning=warning, actor=users["township"])
+    assert clue.channel == "warning" and clue.source_ref == "warning:7"
+    assert clue.evidence["signals"][0]["rule"] == "MED-01"
+    assert clue.case is not None and clue.case.risk_types == ["illness"]  # low_income is not a recorded risk
