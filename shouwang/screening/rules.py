@@ -1,0 +1,662 @@
+"""The screening rule catalogue (STYLE 11): data plus one SQL query per rule, no I/O.
+
+Every rule reads a fixed set of input tables (the registry snapshot, the department feeds, the
+parameters resolved for each village) and a few derived views built from them, and returns one row
+per flagged household: ``household_no`` plus its evidence columns. Rules are written once in
+DuckDB-flavoured SQL and transpiled with sqlglot for Spark and PostgreSQL (shouwang.screening.engines),
+so the three engines run the same definition.
+
+Conventions the SQL follows so that the three engines agree exactly:
+* money is DECIMAL(14,2) and parameters DECIMAL(18,4): comparisons at a boundary are exact;
+* divisions cast to DOUBLE first (PostgreSQL would otherwise divide integers);
+* evidence is aggregated with MIN/MAX/SUM/COUNT only, so it never depends on row order;
+* ``$name`` tokens are period constants (``$period``, ``$p_m1`` … ``$p_m12``, ``$p_start``,
+  ``$p_end``, ``$w_start``, ``$year``, ``$mmdd``) substituted as literals before transpiling.
+
+The catalogue version is a hash of all of it; each run records the version it used.
+"""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from shouwang.screening.choices import ParameterKeyChoices as K
+from shouwang.screening.choices import RuleKindChoices
+
+# Column types of the input tables and evidence. "money" = DECIMAL(14,2); "dec" = DECIMAL(18,4).
+COLUMN_TYPES = ("text", "int", "money", "dec", "float", "date", "bool")
+
+Columns = tuple[tuple[str, str], ...]
+
+
+def _cols(spec: str) -> Columns:
+    """``"a text, b int"`` → ``(("a", "text"), ("b", "int"))``."""
+    out = []
+    for part in spec.split(","):
+        name, typ = part.split()
+        assert typ in COLUMN_TYPES, typ
+        out.append((name, typ))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Input tables. The snapshot holds no clear personal identifiers: persons carry the blind index only.
+# ---------------------------------------------------------------------------------------------------
+SNAPSHOT_TABLES: dict[str, Columns] = {
+    "households": _cols(
+        "household_id int, household_no text, village_code text, group_code text, group_name text, "
+        "township_code text, county_code text, poverty_status text, monitoring_category text, "
+        "identified_on date, risk_eliminated_on date, member_count int"
+    ),
+    "persons": _cols(
+        "person_id int, household_no text, id_index text, birth_date date, sex text, relation text, "
+        "school_status text, health text, disability_grade int, labour text, work_months int, "
+        "work_place text, dibao bool, tekun bool, residence text"
+    ),
+    "incomes": _cols(
+        "household_no text, period text, wage money, business money, property money, transfer money, "
+        "business_cost money, compliant_self_pay money, insurance_claims money, net_income money, "
+        "members_counted int, per_capita_net money, per_capita_reference money"
+    ),
+}
+
+# One row per village with every parameter resolved for the screening year (params.py).
+PARAMS_TABLE: Columns = (("village_code", "text"), *((k.value, "dec") for k in K))
+
+_FEED_META = "period text, batch_id int, row_no int, id_index text, "
+# Department feeds (CONTRACT §2) as the lake stores them: ``id_number`` replaced by ``id_index``;
+# ``period`` is the delivery period of the batch.
+FEED_TABLES: dict[str, Columns] = {
+    "medical": _cols(
+        _FEED_META + "settled_on date, total_cost money, fund_paid money, self_pay money, inpatient bool"
+    ),
+    "civil": _cols(_FEED_META + "event_on date, event text, amount money"),
+    "disability": _cols(_FEED_META + "certified_on date, disability_type text, grade int"),
+    "education": _cols(_FEED_META + "as_of date, stage text, status text"),
+    "housing": _cols(_FEED_META + "appraised_on date, grade text"),
+    "employment": _cols(_FEED_META + "month text, status text, monthly_wage money"),
+    "disaster": _cols(_FEED_META + "occurred_on date, hazard text, loss_amount money, house_damaged bool"),
+    "water": _cols(
+        "period text, batch_id int, row_no int, village_code text, group_name text, from_on date, "
+        "to_on date, issue text"
+    ),
+    "police": _cols(_FEED_META + "event_on date, event text"),
+    "credit": _cols(
+        _FEED_META + "loan_no text, principal money, due_on date, overdue_days int, balance money"
+    ),
+}
+
+# How many delivery months each feed's rules look at (the current month included).
+FEED_LOOKBACK: dict[str, int] = {
+    "medical": 12,  # 12-month self-pay (R-INC-05, R-WARN-01)
+    "education": 12,  # enrolment evidence clears the registry-based "not enrolled" rule
+    "employment": 4,  # current month against the three before (sharp wage drop)
+    "water": 3,  # a long outage reported once keeps its households flagged while it lasts
+}
+
+
+def input_tables() -> dict[str, Columns]:
+    """Every table a rule may read, by the name the SQL uses for the raw (normalised) input."""
+    tables = dict(SNAPSHOT_TABLES)
+    tables["params"] = PARAMS_TABLE
+    tables.update({f"feed_{k}": cols for k, cols in FEED_TABLES.items()})
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------------
+# Derived views, materialised once per run in this order.
+# ---------------------------------------------------------------------------------------------------
+PERSON_FACTS = """
+SELECT p.person_id, p.household_no, h.village_code, h.poverty_status, p.id_index, p.birth_date,
+  p.relation, p.school_status, p.health, p.disability_grade, p.labour, p.work_months, p.dibao,
+  p.tekun, p.residence,
+  $year - CAST(EXTRACT(YEAR FROM p.birth_date) AS BIGINT)
+    - CASE WHEN CAST(EXTRACT(MONTH FROM p.birth_date) AS BIGINT) * 100
+                + CAST(EXTRACT(DAY FROM p.birth_date) AS BIGINT) > $mmdd THEN 1 ELSE 0 END AS age,
+  CASE WHEN COALESCE(p.residence, 'present') IN ('present', 'away_working') THEN 1 ELSE 0 END AS counted,
+  CASE WHEN p.labour IN ('skilled', 'ordinary', 'weak') THEN 1 ELSE 0 END AS capable
+FROM persons p
+JOIN households h ON h.household_no = p.household_no
+"""
+
+HOUSEHOLD_FACTS = """
+WITH ranked AS (
+  SELECT i.household_no, i.period, i.wage, i.business, i.property, i.transfer, i.net_income,
+    i.per_capita_net, COALESCE(i.per_capita_reference, i.per_capita_net) AS per_capita_reference,
+    ROW_NUMBER() OVER (PARTITION BY i.household_no ORDER BY i.period DESC) AS rn
+  FROM incomes i
+  WHERE i.period <= $period
+), m AS (
+  SELECT household_no, SUM(counted) AS members, SUM(capable * counted) AS capable_members
+  FROM person_facts
+  GROUP BY household_no
+)
+SELECT h.household_no, h.household_id, h.village_code, h.township_code, h.group_name, h.poverty_status,
+  CASE WHEN h.monitoring_category IS NOT NULL
+        AND (h.identified_on IS NULL OR h.identified_on <= $p_end)
+        AND (h.risk_eliminated_on IS NULL OR h.risk_eliminated_on > $p_end) THEN 1 ELSE 0 END AS monitored,
+  i1.period AS income_period, i1.per_capita_net, i1.per_capita_reference AS income_per_capita,
+  i1.net_income, i1.wage, i1.wage + i1.business + i1.property + i1.transfer AS gross_income,
+  i2.period AS prev_income_period, i2.per_capita_net AS prev_per_capita_net,
+  COALESCE(m.members, 0) AS members, COALESCE(m.capable_members, 0) AS capable_members,
+  CAST(pr.threshold AS DECIMAL(14, 2)) AS threshold, pr.asset_discount
+FROM households h
+JOIN params pr ON pr.village_code = h.village_code
+LEFT JOIN ranked i1 ON i1.household_no = h.household_no AND i1.rn = 1
+LEFT JOIN ranked i2 ON i2.household_no = h.household_no AND i2.rn = 2
+LEFT JOIN m ON m.household_no = h.household_no
+"""
+
+# Person-keyed feeds are matched to the snapshot at run time by blind index, so a delivery that came
+# before the registry import (or a person who moved household) is attributed to the current household.
+_PERSON_COLUMNS = (
+    "pf.household_no, pf.village_code, pf.person_id, pf.age AS p_age, pf.capable AS p_capable, "
+    "pf.labour AS p_labour, pf.disability_grade AS p_disability_grade"
+)
+
+
+def _matched_feed_sql(kind: str) -> str:
+    own = [c for c, _ in FEED_TABLES[kind] if c != "id_index"]
+    cols = ", ".join(f"f.{c}" for c in own)
+    return (
+        f"SELECT {cols}, {_PERSON_COLUMNS}\nFROM feed_{kind} f\n"
+        "JOIN person_facts pf ON pf.id_index = f.id_index"
+    )
+
+
+def derived_views() -> list[tuple[str, str]]:
+    views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
+    for kind in FEED_TABLES:
+        if kind == "water":
+            # The lake stores one water row per (delivered row, household); one per delivered row here.
+            views.append(
+                (
+                    "water",
+                    "SELECT DISTINCT period, batch_id, row_no, village_code, group_name, from_on, "
+                    "to_on, issue FROM feed_water",
+                )
+            )
+        else:
+            views.append((kind, _matched_feed_sql(kind)))
+    return views
+
+
+# What the assembly step needs for every household, flagged or not.
+BASE_SQL = """
+SELECT household_no, household_id, village_code, township_code, poverty_status, monitored,
+  income_per_capita, threshold, asset_discount
+FROM household_facts
+"""
+BASE_COLUMNS: Columns = _cols(
+    "household_no text, household_id int, village_code text, township_code text, poverty_status text, "
+    "monitored int, income_per_capita money, threshold money, asset_discount dec"
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: str
+    policy: tuple[str, ...]
+    risk_type: str | None
+    kind: str
+    weight: float
+    params: tuple[str, ...]
+    reads: tuple[str, ...]
+    evidence: Columns
+    sql: str
+    # A shock (rigid spending or a sharp income drop) qualifies a household above the line as
+    # 突发严重困难户 (R-OBJ-01).
+    shock: bool = False
+    note: str = field(default="", compare=False)
+
+
+# Evidence types: "money" → yuan with cents; "share" (float, 4 decimals); int; text; date; bool.
+EVIDENCE_TYPES = ("money", "share", "int", "text", "date", "bool")
+
+
+def _ev(spec: str) -> Columns:
+    out = []
+    for part in spec.split(","):
+        name, typ = part.split()
+        assert typ in EVIDENCE_TYPES, typ
+        out.append((name, typ))
+    return tuple(out)
+
+
+S = RuleKindChoices.SIGNAL
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        code="INC-LOW",
+        title="家庭人均收入低于当年监测范围",
+        policy=("R-THR-04", "R-THR-05", "R-INC-01", "R-INC-02", "R-INC-04", "R-OBJ-01"),
+        risk_type="low_income",
+        kind=S,
+        weight=0.5,
+        params=(K.THRESHOLD,),
+        reads=("incomes",),
+        evidence=_ev("income_per_capita money, per_capita_net money, threshold money, income_period text"),
+        sql="""
+SELECT hf.household_no, hf.income_per_capita, hf.per_capita_net, hf.threshold, hf.income_period
+FROM household_facts hf
+WHERE hf.income_per_capita < hf.threshold
+""",
+        note="收入参考值 = (纯收入 + 理赔收入 − 合规自付支出) ÷ 计算人口；严格小于监测范围（R-THR-05）。",
+    ),
+    Rule(
+        code="INC-DROP",
+        title="家庭人均纯收入大幅缩减（最近两期收支记录）",
+        policy=("R-OBJ-01", "R-THR-01", "R-INC-05"),
+        risk_type="other",
+        kind=S,
+        weight=0.4,
+        params=(K.INCOME_DROP_SHARE,),
+        reads=("incomes",),
+        evidence=_ev(
+            "income_now money, income_before money, drop_share share, income_period text, "
+            "prev_income_period text"
+        ),
+        shock=True,
+        sql="""
+SELECT hf.household_no, hf.per_capita_net AS income_now, hf.prev_per_capita_net AS income_before,
+  1 - CAST(hf.per_capita_net AS DOUBLE) / CAST(hf.prev_per_capita_net AS DOUBLE) AS drop_share,
+  hf.income_period, hf.prev_income_period
+FROM household_facts hf
+JOIN params pr ON pr.village_code = hf.village_code
+WHERE hf.prev_per_capita_net > 0 AND hf.income_period > $p_m12
+  AND hf.prev_per_capita_net - hf.per_capita_net >= pr.income_drop_share * hf.prev_per_capita_net
+""",
+        note="最近一期收支记录在12个月内，且人均纯收入较上一期下降不少于参数比例。",
+    ),
+    Rule(
+        code="MED-SELFPAY",
+        title="个人年度医疗自付费用超过上年农村居民人均可支配收入的规定比例",
+        policy=("R-WARN-01", "R-INC-05"),
+        risk_type="illness",
+        kind=S,
+        weight=0.5,
+        params=(K.MEDICAL_SHARE_POOR, K.MEDICAL_SHARE_OTHER, K.RURAL_INCOME),
+        reads=("feed_medical",),
+        evidence=_ev("self_pay_12m money, trigger_amount money, persons int, last_settled_on date"),
+        shock=True,
+        sql="""
+WITH person_pay AS (
+  SELECT m.household_no, m.village_code, m.person_id, SUM(m.self_pay) AS self_pay_12m,
+    MAX(m.settled_on) AS last_settled_on
+  FROM medical m
+  WHERE m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+  GROUP BY m.household_no, m.village_code, m.person_id
+), judged AS (
+  SELECT pp.household_no, pp.self_pay_12m, pp.last_settled_on,
+    CASE WHEN hf.poverty_status = 'former_poor' OR hf.monitored = 1
+         THEN pr.medical_share_poor ELSE pr.medical_share_other END * pr.rural_income AS trigger_amount
+  FROM person_pay pp
+  JOIN household_facts hf ON hf.household_no = pp.household_no
+  JOIN params pr ON pr.village_code = pp.village_code
+)
+SELECT household_no, MAX(self_pay_12m) AS self_pay_12m, MAX(trigger_amount) AS trigger_amount,
+  COUNT(*) AS persons, MAX(last_settled_on) AS last_settled_on
+FROM judged
+WHERE self_pay_12m > trigger_amount
+GROUP BY household_no
+""",
+        note="按人计12个月内结算的自付费用；脱贫户成员和监测对象用低比例（阳原：50%），其他人用高比例（100%）。",
+    ),
+    Rule(
+        code="MED-SELFPAY-ABS",
+        title="家庭年度医疗自付费用超过绝对金额",
+        policy=("R-WARN-01", "R-INC-05"),
+        risk_type="illness",
+        kind=S,
+        weight=0.4,
+        params=(K.MEDICAL_ABSOLUTE,),
+        reads=("feed_medical",),
+        evidence=_ev("self_pay_12m money, trigger_amount money, settlements int"),
+        shock=True,
+        sql="""
+SELECT m.household_no, SUM(m.self_pay) AS self_pay_12m, MAX(pr.medical_absolute) AS trigger_amount,
+  COUNT(*) AS settlements
+FROM medical m
+JOIN params pr ON pr.village_code = m.village_code
+WHERE m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+GROUP BY m.household_no
+HAVING SUM(m.self_pay) > MAX(pr.medical_absolute)
+""",
+        note="烟台：住院加门诊自付超过2万元；按户合计（户是认定单位，R-OBJ-02）。",
+    ),
+    Rule(
+        code="DIS-SEVERE",
+        title="新认定重度残疾（一、二级）",
+        policy=("R-WARN-01", "R-OBJ-05"),
+        risk_type="disability",
+        kind=S,
+        weight=0.5,
+        params=(K.SEVERE_DISABILITY_GRADE,),
+        reads=("feed_disability",),
+        evidence=_ev("grade int, certified_on date, persons int"),
+        shock=True,
+        sql="""
+SELECT d.household_no, MIN(d.grade) AS grade, MAX(d.certified_on) AS certified_on, COUNT(*) AS persons
+FROM disability d
+JOIN params pr ON pr.village_code = d.village_code
+WHERE d.period = $period AND d.grade <= pr.severe_disability_grade
+  AND (d.p_disability_grade IS NULL OR d.p_disability_grade > d.grade)
+GROUP BY d.household_no
+""",
+        note="本月交付的残疾认定，等级不高于参数（默认2级），且登记库中此人原无同等或更重的等级。",
+    ),
+    Rule(
+        code="EDU-DROPOUT",
+        title="义务教育阶段学生辍学或休学",
+        policy=("R-WARN-01", "R-INC-03", "R-KPI-01"),
+        risk_type="education",
+        kind=S,
+        weight=0.4,
+        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
+        reads=("feed_education",),
+        evidence=_ev("status text, children int, as_of date, age int"),
+        sql="""
+SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_of) AS as_of,
+  MIN(e.p_age) AS age
+FROM education e
+JOIN params pr ON pr.village_code = e.village_code
+WHERE e.period = $period AND e.status IN ('dropped_out', 'suspended')
+  AND (e.p_age BETWEEN pr.school_age_min AND pr.school_age_max OR e.stage IN ('primary', 'junior'))
+GROUP BY e.household_no
+""",
+        note="义务教育年龄（默认6–15周岁）或小学、初中阶段的学生，本月教育部门报送辍学、休学。",
+    ),
+    Rule(
+        code="EDU-NOTENROLLED",
+        title="义务教育年龄儿童未在校",
+        policy=("R-KPI-05", "R-INC-03", "R-SYS-02"),
+        risk_type="education",
+        kind=S,
+        weight=0.3,
+        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
+        reads=("persons", "feed_education"),
+        evidence=_ev("children int, age int"),
+        sql="""
+SELECT pf.household_no, COUNT(*) AS children, MIN(pf.age) AS age
+FROM person_facts pf
+JOIN params pr ON pr.village_code = pf.village_code
+WHERE pf.counted = 1 AND pf.age BETWEEN pr.school_age_min AND pr.school_age_max
+  AND COALESCE(pf.school_status, 'none') = 'none'
+  AND NOT EXISTS (
+    SELECT 1 FROM education e
+    WHERE e.person_id = pf.person_id AND e.period BETWEEN $p_m11 AND $period
+      AND e.status IN ('enrolled', 'graduated')
+  )
+GROUP BY pf.household_no
+""",
+        note="登记库中义务教育年龄的共同生活成员为“非在校生”，且近12个月教育部门数据未显示在读或毕业。",
+    ),
+    Rule(
+        code="HOUSE-CD",
+        title="住房鉴定为C级或D级危房",
+        policy=("R-WARN-01", "R-INC-05", "R-AID-10"),
+        risk_type="housing",
+        kind=S,
+        weight=0.4,
+        params=(),
+        reads=("feed_housing",),
+        evidence=_ev("grade text, appraised_on date"),
+        sql="""
+SELECT hs.household_no, MAX(hs.grade) AS grade, MAX(hs.appraised_on) AS appraised_on
+FROM housing hs
+WHERE hs.period = $period AND hs.grade IN ('C', 'D')
+GROUP BY hs.household_no
+""",
+    ),
+    Rule(
+        code="DISASTER",
+        title="自然灾害损失较大或房屋受损",
+        policy=("R-OBJ-01", "R-OBJ-05", "R-INC-05", "R-WARN-01"),
+        risk_type="disaster",
+        kind=S,
+        weight=0.5,
+        params=(K.DISASTER_LOSS,),
+        reads=("feed_disaster",),
+        evidence=_ev(
+            "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date"
+        ),
+        shock=True,
+        sql="""
+SELECT d.household_no, MAX(d.loss_amount) AS loss_amount, SUM(d.loss_amount) AS loss_total,
+  MAX(CASE WHEN d.house_damaged THEN 1 ELSE 0 END) AS house_damaged, MIN(d.hazard) AS hazard,
+  MAX(d.occurred_on) AS occurred_on
+FROM disaster d
+JOIN params pr ON pr.village_code = d.village_code
+WHERE d.period = $period AND (d.loss_amount >= pr.disaster_loss OR d.house_damaged)
+GROUP BY d.household_no
+""",
+        note="应急管理部门无全国数值标准（R-WARN-01 未找到），损失金额阈值为本地参数。",
+    ),
+    Rule(
+        code="POLICE-ACCIDENT",
+        title="劳动力因意外受伤、致残或死亡",
+        policy=("R-WARN-01", "R-OBJ-01"),
+        risk_type="accident",
+        kind=S,
+        weight=0.6,
+        params=(K.LABOUR_AGE_MIN, K.LABOUR_AGE_MAX),
+        reads=("feed_police", "persons"),
+        evidence=_ev("event text, persons int, event_on date, age int"),
+        shock=True,
+        sql="""
+SELECT p.household_no, MIN(p.event) AS event, COUNT(*) AS persons, MAX(p.event_on) AS event_on,
+  MIN(p.p_age) AS age
+FROM police p
+JOIN params pr ON pr.village_code = p.village_code
+WHERE p.period = $period AND p.event IN ('death', 'accident_injury', 'accident_disability')
+  AND p.p_capable = 1 AND p.p_age BETWEEN pr.labour_age_min AND pr.labour_age_max
+GROUP BY p.household_no
+""",
+        note="劳动年龄（默认16–59周岁）且有劳动能力（技能、普通、弱劳动力）的成员。",
+    ),
+    Rule(
+        code="EMP-LOSS",
+        title="务工依赖户成员失业登记或停止缴费",
+        policy=("R-WARN-01", "R-OBJ-05"),
+        risk_type="unstable_employment",
+        kind=S,
+        weight=0.4,
+        params=(K.WAGE_SHARE,),
+        reads=("feed_employment", "incomes"),
+        evidence=_ev("status text, persons int, wage_share share"),
+        shock=True,
+        sql="""
+SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS persons,
+  MAX(CAST(hf.wage AS DOUBLE) / CAST(hf.gross_income AS DOUBLE)) AS wage_share
+FROM employment e
+JOIN household_facts hf ON hf.household_no = e.household_no
+JOIN params pr ON pr.village_code = e.village_code
+WHERE e.period = $period AND e.status IN ('unemployed_registered', 'contribution_stopped')
+  AND hf.gross_income > 0 AND hf.wage >= pr.wage_share * hf.gross_income
+GROUP BY e.household_no
+""",
+        note="务工依赖户：最近一期收支记录中工资性收入占总收入（扣除经营支出前）不低于参数比例。",
+    ),
+    Rule(
+        code="EMP-WAGEDROP",
+        title="家庭工资收入大幅下降（人社月度数据）",
+        policy=("R-INC-05", "R-OBJ-01", "R-OBJ-05"),
+        risk_type="unstable_employment",
+        kind=S,
+        weight=0.3,
+        params=(K.INCOME_DROP_SHARE,),
+        reads=("feed_employment",),
+        evidence=_ev("wage_now money, wage_before money, drop_share share, months int"),
+        shock=True,
+        sql="""
+WITH monthly AS (
+  SELECT e.household_no, e.village_code, e.period,
+    SUM(CASE WHEN e.status = 'employed' THEN COALESCE(e.monthly_wage, 0) ELSE 0 END) AS wage
+  FROM employment e
+  WHERE e.period BETWEEN $p_m3 AND $period
+  GROUP BY e.household_no, e.village_code, e.period
+), cur AS (
+  SELECT household_no, village_code, wage FROM monthly WHERE period = $period
+), prior AS (
+  SELECT household_no, SUM(wage) AS wage_sum, COUNT(*) AS months
+  FROM monthly WHERE period < $period GROUP BY household_no
+)
+SELECT c.household_no, c.wage AS wage_now, CAST(b.wage_sum AS DOUBLE) / b.months AS wage_before,
+  1 - CAST(c.wage AS DOUBLE) * b.months / CAST(b.wage_sum AS DOUBLE) AS drop_share, b.months
+FROM cur c
+JOIN prior b ON b.household_no = c.household_no
+JOIN params pr ON pr.village_code = c.village_code
+WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share * b.wage_sum
+""",
+        note="本月家庭成员在岗工资合计较前3个月（有报送的月份）平均值下降不少于参数比例。",
+    ),
+    Rule(
+        code="CIV-MARGIN",
+        title="低保申请未通过或认定为低保边缘家庭",
+        policy=("R-OBJ-06", "R-OBJ-05"),
+        risk_type="low_income",
+        kind=S,
+        weight=0.5,
+        params=(),
+        reads=("feed_civil",),
+        evidence=_ev("event text, events int, event_on date"),
+        sql="""
+SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
+FROM civil c
+WHERE c.period = $period AND c.event IN ('dibao_rejected', 'low_income_margin')
+GROUP BY c.household_no
+""",
+    ),
+    Rule(
+        code="CIV-NEW",
+        title="新纳入低保、特困或临时救助",
+        policy=("R-OBJ-05", "R-WARN-01"),
+        risk_type="low_income",
+        kind=S,
+        weight=0.4,
+        params=(),
+        reads=("feed_civil",),
+        evidence=_ev("event text, events int, event_on date"),
+        sql="""
+SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
+FROM civil c
+WHERE c.period = $period AND c.event IN ('dibao_enrolled', 'tekun_enrolled', 'temp_aid')
+GROUP BY c.household_no
+""",
+        note="当年新纳入低保、特困的对象必须对照监测标准排查（R-OBJ-05）。",
+    ),
+    Rule(
+        code="WATER",
+        title="饮水中断、水质或取水距离问题超过规定天数",
+        policy=("R-INC-05", "R-INC-03"),
+        risk_type="water",
+        kind=S,
+        weight=0.3,
+        params=(K.WATER_DAYS,),
+        reads=("feed_water", "households"),
+        evidence=_ev("days int, issue text, from_on date"),
+        sql="""
+SELECT h.household_no, MAX(DATE_DIFF('day', w.from_on, COALESCE(w.to_on, $p_end))) AS days,
+  MIN(w.issue) AS issue, MIN(w.from_on) AS from_on
+FROM water w
+JOIN households h ON h.village_code = w.village_code
+  AND (w.group_name IS NULL OR w.group_name = h.group_name)
+JOIN params pr ON pr.village_code = h.village_code
+WHERE w.period BETWEEN $p_m2 AND $period AND w.from_on <= $p_end
+  AND COALESCE(w.to_on, $p_end) >= $p_start
+  AND DATE_DIFF('day', w.from_on, COALESCE(w.to_on, $p_end)) > pr.water_days
+GROUP BY h.household_no
+""",
+        note="按村民小组（未填小组则全村）匹配农户；问题持续至本月且起止天数超过参数（元谋：1个月）。",
+    ),
+    Rule(
+        code="CREDIT-OVERDUE",
+        title="贷款逾期",
+        policy=("R-AID-06", "R-WARN-01"),
+        risk_type="industry_failure",
+        kind=S,
+        weight=0.3,
+        params=(K.OVERDUE_DAYS,),
+        reads=("feed_credit",),
+        evidence=_ev("overdue_days int, loans int, balance money"),
+        sql="""
+SELECT c.household_no, MAX(c.overdue_days) AS overdue_days, COUNT(*) AS loans, SUM(c.balance) AS balance
+FROM credit c
+JOIN params pr ON pr.village_code = c.village_code
+WHERE c.period = $period AND c.overdue_days >= pr.overdue_days
+GROUP BY c.household_no
+""",
+        note="金融部门逾期数据无全国数值标准（R-WARN-01 未找到），逾期天数为本地参数。",
+    ),
+    Rule(
+        code="LAB-SHORT",
+        title="缺劳动力",
+        policy=("R-AID-05", "R-AID-02"),
+        risk_type="labour_shortage",
+        kind=RuleKindChoices.SUPPORTING,
+        weight=0.2,
+        params=(K.LABOUR_SHARE_MAX, K.LABOUR_LARGE_SIZE, K.LABOUR_LARGE_SHARE),
+        reads=("persons",),
+        evidence=_ev("members int, capable_members int"),
+        sql="""
+SELECT hf.household_no, hf.members, hf.capable_members
+FROM household_facts hf
+JOIN params pr ON pr.village_code = hf.village_code
+WHERE hf.members > 0 AND (
+  hf.capable_members <= pr.labour_share_max * hf.members
+  OR (hf.members >= pr.labour_large_size AND hf.capable_members < pr.labour_large_share * hf.members)
+)
+""",
+        note="辅助信号：只在其他信号已触发时附加，单独不生成预警（否则所有老年户每月都会预警）。",
+    ),
+    Rule(
+        code="ASSET-CHECK",
+        title="部门数据显示可能有较多资产或较高收入",
+        policy=("R-INC-06", "R-AID-06"),
+        risk_type=None,
+        kind=RuleKindChoices.EXCLUSION,
+        weight=0.0,
+        params=(K.ASSET_LOAN_PRINCIPAL, K.ASSET_MONTHLY_WAGE, K.ASSET_DISCOUNT),
+        reads=("feed_credit", "feed_employment"),
+        evidence=_ev("loan_principal money, monthly_wage money"),
+        sql="""
+WITH x AS (
+  SELECT c.household_no, c.principal AS loan_principal, CAST(NULL AS DECIMAL(14, 2)) AS monthly_wage
+  FROM credit c
+  JOIN params pr ON pr.village_code = c.village_code
+  WHERE c.period = $period AND c.principal >= pr.asset_loan_principal
+  UNION ALL
+  SELECT e.household_no, CAST(NULL AS DECIMAL(14, 2)) AS loan_principal, e.monthly_wage
+  FROM employment e
+  JOIN params pr ON pr.village_code = e.village_code
+  WHERE e.period = $period AND e.status = 'employed' AND e.monthly_wage >= pr.asset_monthly_wage
+)
+SELECT household_no, MAX(loan_principal) AS loan_principal, MAX(monthly_wage) AS monthly_wage
+FROM x
+GROUP BY household_no
+""",
+        note="贷款本金超过小额信贷上限或成员月工资较高：风险分乘以(1−折减比例)，预警标记“需核查资产”。",
+    ),
+)
+
+RULES_BY_CODE = {r.code: r for r in RULES}
+
+
+def catalogue_definition() -> dict:
+    """Everything that decides a run's result apart from its inputs and parameter values."""
+    return {
+        "input_tables": {k: list(v) for k, v in input_tables().items()},
+        "feed_lookback": FEED_LOOKBACK,
+        "derived": derived_views(),
+        "base": BASE_SQL,
+        "rules": [asdict(r) for r in RULES],
+    }
+
+
+def catalogue_version() -> str:
+    raw = json.dumps(catalogue_definition(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]

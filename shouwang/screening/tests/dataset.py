@@ -1,0 +1,235 @@
+"""One literal dataset with a named household for each side of every rule's boundary (period 2025-03).
+
+Parameters are the seed defaults for 2025: threshold 8,700; previous-year rural income 17,400
+(trigger 8,700 for 脱贫/monitored persons, 17,400 for others); household absolute 20,000; drop 30%;
+water 30 days; overdue 90 days; disaster loss 10,000; wage share 0.6; asset loan 100,000; wage 6,000.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from shouwang.screening.engines import InputFile
+from shouwang.screening.tests.tables import VILLAGE, VILLAGE_2, household, income, person, write_inputs
+
+PERIOD = "2025-03"
+
+HOUSEHOLDS: list[dict[str, Any]] = []
+PERSONS: list[dict[str, Any]] = []
+INCOMES: list[dict[str, Any]] = []
+FEEDS: dict[str, list[dict[str, Any]]] = {}
+
+
+def hh(no: str, *, members: list[dict[str, Any]] | None = None, **kw: Any) -> str:
+    HOUSEHOLDS.append(household(no, **kw))
+    for i, spec in enumerate(members or [{"age": 40}], start=1):
+        m = dict(spec)
+        PERSONS.append(person(no, m.pop("idx", f"{no}-{i}"), age=m.pop("age"), **m))
+    return no
+
+
+def feed(kind: str, period: str = PERIOD, **row: Any) -> None:
+    FEEDS.setdefault(kind, []).append({"period": period, **row})
+
+
+def inc(no: str, **kw: Any) -> None:
+    INCOMES.append(income(no, **kw))
+
+
+# INC-LOW: reference income per capita strictly below 8,700.
+inc(hh("INC-BELOW", poverty_status="former_poor", members=[{"age": 40}, {"age": 38}]), wage="17399.98")
+inc(hh("INC-AT", members=[{"age": 40}, {"age": 38}]), wage="17400.00")
+# R-INC-04: self-pay lowers the reference income below the line although net income is above it.
+inc(hh("INC-REF", members=[{"age": 40}, {"age": 38}]), wage="20000", compliant_self_pay="2600.02")
+
+# INC-DROP: per-capita net income down by at least 30% between the last two records (≤ 12 months old).
+inc(hh("DROP-30", members=[{"age": 40}, {"age": 38}]), period="2023-12", wage="40000")
+inc("DROP-30", period="2024-12", wage="28000")
+inc(hh("DROP-29", members=[{"age": 40}, {"age": 38}]), period="2023-12", wage="40000")
+inc("DROP-29", period="2024-12", wage="28000.04")
+inc(hh("DROP-STALE", members=[{"age": 40}, {"age": 38}]), period="2022-12", wage="40000")
+inc("DROP-STALE", period="2024-03", wage="20000")
+
+# MED-SELFPAY: person's 12-month self-pay above 50% (脱贫) / 100% (others) of 17,400.
+hh("MED-POOR-AT", poverty_status="former_poor")
+feed("medical", "2024-06", id_index="MED-POOR-AT-1", settled_on="2024-06-10", self_pay="5000")
+feed("medical", id_index="MED-POOR-AT-1", settled_on="2025-03-02", self_pay="3700")
+hh("MED-POOR-OVER", poverty_status="former_poor")
+feed("medical", "2024-06", id_index="MED-POOR-OVER-1", settled_on="2024-06-10", self_pay="5000")
+feed("medical", id_index="MED-POOR-OVER-1", settled_on="2025-03-02", self_pay="3700.01")
+hh("MED-MONITORED", monitoring_category="marginal", identified_on="2024-05-01")
+feed("medical", id_index="MED-MONITORED-1", settled_on="2025-03-05", self_pay="8700.01")
+hh("MED-ORD-AT")
+feed("medical", id_index="MED-ORD-AT-1", settled_on="2025-03-02", self_pay="17400")
+hh("MED-ORD-OVER")
+feed("medical", id_index="MED-ORD-OVER-1", settled_on="2025-03-02", self_pay="17400.01")
+hh("MED-OLD", poverty_status="former_poor")
+feed("medical", "2024-03", id_index="MED-OLD-1", settled_on="2024-03-31", self_pay="9000")
+
+# MED-SELFPAY-ABS: household total above 20,000 although no person passes 17,400.
+hh("ABS-OVER", members=[{"age": 40}, {"age": 38}])
+feed("medical", id_index="ABS-OVER-1", settled_on="2025-01-02", self_pay="10000.01")
+feed("medical", id_index="ABS-OVER-2", settled_on="2025-03-02", self_pay="10000.01")
+hh("ABS-AT", members=[{"age": 40}, {"age": 38}])
+feed("medical", id_index="ABS-AT-1", settled_on="2025-01-02", self_pay="10000")
+feed("medical", id_index="ABS-AT-2", settled_on="2025-03-02", self_pay="10000")
+
+# DIS-SEVERE: newly certified grade 1–2 this month.
+hh("DIS-2")
+feed("disability", id_index="DIS-2-1", certified_on="2025-03-10", disability_type="physical", grade=2)
+hh("DIS-3")
+feed("disability", id_index="DIS-3-1", certified_on="2025-03-10", disability_type="physical", grade=3)
+hh("DIS-KNOWN", members=[{"age": 40, "disability_grade": 1, "health": "disabled", "labour": "none"}])
+feed("disability", id_index="DIS-KNOWN-1", certified_on="2025-03-10", disability_type="visual", grade=1)
+hh("DIS-LASTMONTH")
+feed("disability", "2025-02", id_index="DIS-LASTMONTH-1", certified_on="2025-02-10", grade=1)
+
+# EDU-DROPOUT: compulsory-age child dropped out / suspended this month.
+hh("EDU-15", members=[{"age": 40}, {"age": 15, "school_status": "junior"}])
+feed("education", id_index="EDU-15-2", as_of="2025-03-01", stage="junior", status="dropped_out")
+hh("EDU-16-SENIOR", members=[{"age": 40}, {"age": 16, "school_status": "senior"}])
+feed("education", id_index="EDU-16-SENIOR-2", as_of="2025-03-01", stage="senior", status="dropped_out")
+hh("EDU-6", members=[{"age": 40}, {"age": 6, "school_status": "primary"}])
+feed("education", id_index="EDU-6-2", as_of="2025-03-01", stage="primary", status="suspended")
+
+# EDU-NOTENROLLED: registry says a compulsory-age member is not in school, feeds do not contradict.
+hh("NOTENR-6", members=[{"age": 40}, {"age": 6}])
+hh("NOTENR-5", members=[{"age": 40}, {"age": 5}])
+hh("NOTENR-FED", members=[{"age": 40}, {"age": 10}])
+feed("education", "2024-09", id_index="NOTENR-FED-2", as_of="2024-09-01", stage="primary", status="enrolled")
+hh("NOTENR-16", members=[{"age": 40}, {"age": 16}])
+
+# HOUSE-CD
+hh("HOUSE-C")
+feed("housing", id_index="HOUSE-C-1", appraised_on="2025-03-15", grade="C")
+hh("HOUSE-B")
+feed("housing", id_index="HOUSE-B-1", appraised_on="2025-03-15", grade="B")
+
+# DISASTER: loss ≥ 10,000 or house damaged.
+hh("DISASTER-LOSS")
+feed(
+    "disaster",
+    id_index="DISASTER-LOSS-1",
+    occurred_on="2025-03-03",
+    hazard="flood",
+    loss_amount="10000",
+    house_damaged=False,
+)
+hh("DISASTER-SMALL")
+feed(
+    "disaster",
+    id_index="DISASTER-SMALL-1",
+    occurred_on="2025-03-03",
+    hazard="flood",
+    loss_amount="9999.99",
+    house_damaged=False,
+)
+hh("DISASTER-HOUSE")
+feed(
+    "disaster",
+    id_index="DISASTER-HOUSE-1",
+    occurred_on="2025-03-03",
+    hazard="earthquake",
+    loss_amount="0",
+    house_damaged=True,
+)
+
+# POLICE-ACCIDENT: a labourer aged 16–59 with labour capacity.
+hh("POLICE-59", members=[{"age": 59, "labour": "ordinary"}])
+feed("police", id_index="POLICE-59-1", event_on="2025-03-08", event="death")
+hh("POLICE-60", members=[{"age": 60, "labour": "ordinary"}])
+feed("police", id_index="POLICE-60-1", event_on="2025-03-08", event="accident_injury")
+hh("POLICE-NOLABOUR", members=[{"age": 30, "labour": "lost"}])
+feed("police", id_index="POLICE-NOLABOUR-1", event_on="2025-03-08", event="death")
+hh("POLICE-MOVED", members=[{"age": 30}])
+feed("police", id_index="POLICE-MOVED-1", event_on="2025-03-08", event="moved_out")
+
+# EMP-LOSS: job loss in a household whose wages are ≥ 60% of gross income.
+inc(hh("EMP-60", members=[{"age": 40}, {"age": 38}]), wage="60000", business="40000")
+feed("employment", id_index="EMP-60-1", month=PERIOD, status="unemployed_registered", monthly_wage="0")
+inc(hh("EMP-59", members=[{"age": 40}, {"age": 38}]), wage="59000", business="41000")
+feed("employment", id_index="EMP-59-1", month=PERIOD, status="contribution_stopped")
+
+# EMP-WAGEDROP: household wage this month vs the average of up to 3 months before.
+for name, now in (("WAGE-30", "3500"), ("WAGE-29", "3500.01")):
+    hh(name)
+    for p in ("2024-12", "2025-01", "2025-02"):
+        feed("employment", p, id_index=f"{name}-1", month=p, status="employed", monthly_wage="5000")
+    feed("employment", id_index=f"{name}-1", month=PERIOD, status="employed", monthly_wage=now)
+
+# CIV-MARGIN / CIV-NEW
+hh("CIV-REJECTED")
+feed("civil", id_index="CIV-REJECTED-1", event_on="2025-03-04", event="dibao_rejected")
+hh("CIV-ENROLLED")
+feed("civil", id_index="CIV-ENROLLED-1", event_on="2025-03-04", event="dibao_enrolled", amount="500")
+hh("CIV-CANCELLED")
+feed("civil", id_index="CIV-CANCELLED-1", event_on="2025-03-04", event="dibao_cancelled")
+
+# WATER (village 2): group 三组 has a 31-day outage, group 四组 a 30-day one.
+hh("WATER-31", village_code=VILLAGE_2, group_name="三组")
+hh("WATER-30", village_code=VILLAGE_2, group_name="四组")
+feed("water", village_code=VILLAGE_2, group_name="三组", from_on="2025-02-28", issue="outage")
+feed(
+    "water",
+    village_code=VILLAGE_2,
+    group_name="四组",
+    from_on="2025-03-01",
+    to_on="2025-03-31",
+    issue="outage",
+)
+
+# CREDIT-OVERDUE
+hh("CREDIT-90")
+feed(
+    "credit",
+    id_index="CREDIT-90-1",
+    loan_no="L1",
+    principal="50000",
+    due_on="2024-12-01",
+    overdue_days=90,
+    balance="30000",
+)
+hh("CREDIT-89")
+feed(
+    "credit",
+    id_index="CREDIT-89-1",
+    loan_no="L2",
+    principal="50000",
+    due_on="2024-12-02",
+    overdue_days=89,
+    balance="30000",
+)
+
+# LAB-SHORT (supporting) attached to an INC-LOW household; and a supporting-only household.
+inc(
+    hh("LAB-1OF4", members=[{"age": 40}, {"age": 70}, {"age": 72}, {"age": 10, "school_status": "primary"}]),
+    members=4,
+    transfer="20000",
+)
+inc(
+    hh("LAB-2OF4", members=[{"age": 40}, {"age": 38}, {"age": 72}, {"age": 10, "school_status": "primary"}]),
+    members=4,
+    transfer="20000",
+)
+hh("LAB-ONLY", members=[{"age": 75}, {"age": 73}])
+
+# ASSET-CHECK (exclusion evidence) on households that also have a signal.
+hh("ASSET-LOAN")
+feed(
+    "credit",
+    id_index="ASSET-LOAN-1",
+    loan_no="L3",
+    principal="100000",
+    due_on="2024-10-01",
+    overdue_days=120,
+    balance="90000",
+)
+hh("ASSET-WAGE")
+feed("employment", id_index="ASSET-WAGE-1", month=PERIOD, status="employed", monthly_wage="6000")
+feed("housing", id_index="ASSET-WAGE-1", appraised_on="2025-03-15", grade="D")
+
+
+def dataset_inputs(directory: Path) -> dict[str, list[InputFile]]:
+    return write_inputs(directory, households=HOUSEHOLDS, persons=PERSONS, incomes=INCOMES, feeds=FEEDS)
+
+
+__all__ = ["FEEDS", "HOUSEHOLDS", "INCOMES", "PERIOD", "PERSONS", "VILLAGE", "dataset_inputs"]

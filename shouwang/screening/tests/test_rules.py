@@ -1,0 +1,219 @@
+"""Each rule on small literal tables (STYLE 11): fires on one side of its boundary, not on the other,
+with the evidence it reports. Runs on DuckDB; test_engines checks the other engines agree."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from shouwang.screening.assemble import scale_judge, warnings_assemble, warnings_classify
+from shouwang.screening.engines.duck import DuckDBEngine
+from shouwang.screening.rules import RULES, RULES_BY_CODE, catalogue_version
+from shouwang.screening.tests.dataset import PERIOD, dataset_inputs
+from shouwang.screening.tests.tables import fired, run_rules
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    d: Path = tmp_path_factory.mktemp("rules")
+    return run_rules(DuckDBEngine(threads=1), dataset_inputs(d), PERIOD)
+
+
+def hits(out, code: str) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(fired(out, code))
+
+
+def test_catalogue_is_complete_and_versioned() -> None:
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes))
+    for r in RULES:
+        assert r.policy and all(p.startswith("R-") for p in r.policy), r.code
+        assert r.evidence, r.code
+    assert len(catalogue_version()) == 16
+
+
+def test_income_below_threshold_is_strict(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "INC-LOW")
+    assert "INC-BELOW" in h and "INC-AT" not in h
+    assert h["INC-BELOW"]["income_per_capita"] == Decimal("8699.99")
+    assert h["INC-BELOW"]["threshold"] == Decimal("8700.00")
+    # R-INC-04: compared with the reference income (net − compliant self-pay), not net income.
+    assert h["INC-REF"]["per_capita_net"] == Decimal("10000.00")
+    assert h["INC-REF"]["income_per_capita"] == Decimal("8699.99")
+
+
+def test_income_drop_at_thirty_percent(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "INC-DROP")
+    assert "DROP-30" in h and "DROP-29" not in h and "DROP-STALE" not in h
+    assert h["DROP-30"]["drop_share"] == pytest.approx(0.3)
+    assert h["DROP-30"]["income_before"] == Decimal("20000.00")
+    assert h["DROP-30"]["prev_income_period"] == "2023-12"
+
+
+def test_medical_self_pay_share_by_person_status(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "MED-SELFPAY")
+    assert {"MED-POOR-OVER", "MED-MONITORED", "MED-ORD-OVER"} <= set(h)
+    assert not {"MED-POOR-AT", "MED-ORD-AT", "MED-OLD"} & set(h)
+    assert h["MED-POOR-OVER"]["self_pay_12m"] == Decimal("8700.01")
+    assert h["MED-POOR-OVER"]["trigger_amount"] == Decimal("8700.00")  # 50% × 17,400 (2024 income)
+    assert h["MED-ORD-OVER"]["trigger_amount"] == Decimal("17400.00")
+    assert h["MED-POOR-OVER"]["last_settled_on"] == dt.date(2025, 3, 2)
+
+
+def test_medical_household_absolute(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "MED-SELFPAY-ABS")
+    assert "ABS-OVER" in h and "ABS-AT" not in h
+    assert h["ABS-OVER"]["self_pay_12m"] == Decimal("20000.02")
+    assert h["ABS-OVER"]["settlements"] == 2
+    assert "ABS-OVER" not in hits(out, "MED-SELFPAY")
+
+
+def test_new_severe_disability(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "DIS-SEVERE")
+    assert set(h) & {"DIS-2", "DIS-3", "DIS-KNOWN", "DIS-LASTMONTH"} == {"DIS-2"}
+    assert h["DIS-2"]["grade"] == 2
+
+
+def test_compulsory_age_dropout(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "EDU-DROPOUT")
+    assert {"EDU-15", "EDU-6"} <= set(h) and "EDU-16-SENIOR" not in h
+    assert h["EDU-15"]["status"] == "dropped_out" and h["EDU-15"]["age"] == 15
+    assert h["EDU-6"]["status"] == "suspended"
+
+
+def test_compulsory_age_not_enrolled(out) -> None:  # type: ignore[no-untyped-def]
+    h = hits(out, "EDU-NOTENROLLED")
+    assert "NOTENR-6" in h
+    assert not {"NOTENR-5", "NOTENR-FED", "NOTENR-16"} & h
+
+
+def test_house_c_or_d(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "HOUSE-CD")
+    assert "HOUSE-C" in h and "HOUSE-B" not in h
+    assert h["ASSET-WAGE"]["grade"] == "D"
+
+
+def test_disaster_loss_or_house(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "DISASTER")
+    assert {"DISASTER-LOSS", "DISASTER-HOUSE"} <= set(h) and "DISASTER-SMALL" not in h
+    assert h["DISASTER-LOSS"]["loss_amount"] == Decimal("10000.00")
+    assert h["DISASTER-HOUSE"]["house_damaged"] is True
+
+
+def test_accident_of_a_labourer(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "POLICE-ACCIDENT")
+    assert "POLICE-59" in h
+    assert not {"POLICE-60", "POLICE-NOLABOUR", "POLICE-MOVED"} & set(h)
+    assert h["POLICE-59"]["event"] == "death" and h["POLICE-59"]["age"] == 59
+
+
+def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "EMP-LOSS")
+    assert "EMP-60" in h and "EMP-59" not in h
+    assert h["EMP-60"]["wage_share"] == pytest.approx(0.6)
+
+
+def test_wage_drop(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "EMP-WAGEDROP")
+    assert "WAGE-30" in h and "WAGE-29" not in h
+    assert h["WAGE-30"]["wage_before"] == Decimal("5000.00")
+    assert h["WAGE-30"]["months"] == 3
+
+
+def test_civil_affairs(out) -> None:  # type: ignore[no-untyped-def]
+    assert hits(out, "CIV-MARGIN") & {"CIV-REJECTED", "CIV-ENROLLED", "CIV-CANCELLED"} == {"CIV-REJECTED"}
+    assert hits(out, "CIV-NEW") & {"CIV-REJECTED", "CIV-ENROLLED", "CIV-CANCELLED"} == {"CIV-ENROLLED"}
+
+
+def test_water_longer_than_a_month_by_group(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "WATER")
+    assert set(h) == {"WATER-31"}
+    assert h["WATER-31"]["days"] == 31 and h["WATER-31"]["issue"] == "outage"
+
+
+def test_overdue_loan(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "CREDIT-OVERDUE")
+    assert "CREDIT-90" in h and "CREDIT-89" not in h
+    assert h["CREDIT-90"]["balance"] == Decimal("30000.00")
+
+
+def test_labour_shortage(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "LAB-SHORT")
+    assert "LAB-1OF4" in h and "LAB-2OF4" not in h and "LAB-ONLY" in h
+    assert (h["LAB-1OF4"]["members"], h["LAB-1OF4"]["capable_members"]) == (4, 1)
+
+
+def test_asset_evidence(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ASSET-CHECK")
+    assert h["ASSET-LOAN"]["loan_principal"] == Decimal("100000.00")
+    assert h["ASSET-WAGE"]["monthly_wage"] == Decimal("6000.00")
+    assert "CREDIT-90" not in h
+
+
+def test_assembly_category_score_and_supporting_rules(out) -> None:  # type: ignore[no-untyped-def]
+    w = {r["household_no"]: r for r in warnings_assemble(out).iter_rows(named=True)}
+    assert w["INC-BELOW"]["suggested_category"] == "unstable"  # 脱贫户 below the line
+    assert w["INC-REF"]["suggested_category"] == "marginal"  # ordinary household below the line
+    assert w["MED-ORD-OVER"]["suggested_category"] == "sudden"  # no income record, rigid spending
+    assert w["HOUSE-C"]["suggested_category"] == ""  # housing alone is no category
+    assert "LAB-ONLY" not in w  # supporting rules never raise a warning on their own
+    assert w["LAB-1OF4"]["rules"] == ["INC-LOW", "LAB-SHORT"]
+    assert w["LAB-1OF4"]["score"] == pytest.approx(1 - 0.5 * 0.8)
+    assert w["LAB-1OF4"]["risk_types"] == ["labour_shortage", "low_income"]
+    # Asset evidence halves the score and marks the warning.
+    assert w["ASSET-LOAN"]["needs_asset_check"] is True
+    assert w["ASSET-LOAN"]["score"] == pytest.approx(RULES_BY_CODE["CREDIT-OVERDUE"].weight * 0.5)
+    signals = json.loads(w["MED-POOR-OVER"]["signals"])
+    assert signals == [
+        {
+            "rule": "MED-SELFPAY",
+            "policy": ["R-WARN-01", "R-INC-05"],
+            "risk_type": "illness",
+            "evidence": {
+                "self_pay_12m": 8700.01,
+                "trigger_amount": 8700.0,
+                "persons": 1,
+                "last_settled_on": "2025-03-02",
+            },
+        }
+    ]
+
+
+def test_status_new_persisting_monitored(out) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    frame = warnings_assemble(out)
+    prev = pl.DataFrame(
+        {"household_no": ["HOUSE-C", "MED-MONITORED"], "risk_types": [["housing"], ["low_income"]]}
+    )
+    w = {r["household_no"]: r for r in warnings_classify(frame, prev).iter_rows(named=True)}
+    assert w["HOUSE-C"]["status"] == "persisting"
+    assert w["HOUSE-B" if "HOUSE-B" in w else "DIS-2"]["status"] == "new"
+    assert w["MED-MONITORED"]["status"] == "already_monitored"
+    assert w["MED-MONITORED"]["new_risk_types"] == ["illness"]
+
+
+def test_scale_judgement() -> None:
+    quiet = [1, 0, 2, 1, 0, 1]
+    assert scale_judge(
+        count=12, households=40, history=quiet, min_count=5, min_share=0.1, k=3, min_history=3
+    ).fires
+    # Ordinary noise: within mean + 3 sd.
+    assert not scale_judge(
+        count=3, households=40, history=quiet, min_count=5, min_share=0.1, k=3, min_history=3
+    ).fires
+    # A village that always has many such households is judged against its own history.
+    busy = [10, 12, 11, 9, 12, 10]
+    assert not scale_judge(
+        count=12, households=40, history=busy, min_count=5, min_share=0.1, k=3, min_history=3
+    ).fires
+    # Too little history: no judgement.
+    assert not scale_judge(
+        count=30, households=40, history=[0], min_count=5, min_share=0.1, k=3, min_history=3
+    ).fires
+    # Share too small in a big township.
+    assert not scale_judge(
+        count=12, households=4000, history=quiet, min_count=5, min_share=0.03, k=3, min_history=3
+    ).fires
