@@ -1,0 +1,105 @@
+"""`shouwang bench import` and a larger import through the real console script."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from shouwang.common import idnumber
+from shouwang.registry import imports
+from shouwang.registry.bench import generate
+from shouwang.registry.models import Household, IncomeRecord, Person
+from shouwang.registry.tests import regfiles as rf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_generated_files_are_valid_exchange_files(tmp_path: Path) -> None:
+    files = generate(tmp_path, persons=500, seed=3)
+    assert files.n_persons == 500 and files.n_households == round(500 / 3.7)
+    import polars as pl
+
+    persons = pl.read_csv(files.persons, infer_schema=False)
+    assert persons.height == 500 and persons.get_column("id_number").n_unique() == 500
+    assert all(idnumber.is_valid(x) for x in persons.get_column("id_number").to_list())
+
+
+def test_bench_import_reports_and_cleans_up(tmp_path: Path) -> None:
+    rf_files = rf.standard_files(tmp_path)
+    out = io.StringIO()
+    call_command("import", "registry", *map(str, rf_files), stdout=out)
+    before = rf.db_state()
+    out = io.StringIO()
+    call_command("bench", "import", "--persons", "3000", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["persons"] == 3000 and figures["households"] == round(3000 / 3.7)
+    assert figures["database"] == ("postgresql" if connection.vendor == "postgresql" else "sqlite")
+    assert figures["seconds"] > 0 and figures["persons_per_second"] > 0 and figures["peak_rss_mb"] > 0
+    # Nothing of the bench is left; the demo data is untouched.
+    assert rf.db_state() == before
+
+
+def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL bulk-load mode (decision 0103) drops and rebuilds indexes and FKs inside the import's
+    transaction; afterwards the schema is exactly as before and the data complete."""
+    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 10)
+
+    def schema() -> list[tuple[str, ...]]:
+        if connection.vendor != "postgresql":
+            return []
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'registry_%%' "
+                "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'registry_%%' "
+                "ORDER BY 1, 2"
+            )
+            return list(cur.fetchall())
+
+    before = schema()
+    files = generate(tmp_path, persons=1500, seed=5, prefix="T-", area="530326")
+    result = imports.registry_import(paths=[files.households, files.persons, files.incomes])
+    assert schema() == before
+    assert Person.objects.count() == 1500 and Household.objects.count() == files.n_households
+    assert IncomeRecord.objects.count() == files.n_households
+    assert {f.created for f in result.files} == {files.n_households, 1500}
+    counted = sum(Household.objects.values_list("registered_count", flat=True))
+    assert counted == 1500
+
+
+@pytest.mark.slow
+def test_console_script_exit_codes(tmp_path: Path) -> None:
+    """The installed ``shouwang`` script on a fresh SQLite database: exit 0, then 2 with every reason."""
+    env = {
+        **os.environ,
+        "SHOUWANG_VAR_DIR": str(tmp_path / "var"),
+        "SHOUWANG_DATABASE_URL": "",
+        "SHOUWANG_DATA_KEY": os.environ["SHOUWANG_DATA_KEY"],
+    }
+    env.pop("SHOUWANG_DATABASE_URL")
+    exe = str(Path(sys.executable).with_name("shouwang"))
+    subprocess.run([exe, "migrate", "-v0"], env=env, check=True, timeout=300)
+    files = rf.standard_files(tmp_path)
+    ok = subprocess.run(
+        [exe, "import", "registry", *map(str, files)], env=env, capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "新增6" in ok.stdout
+    rows = rf.persons()
+    rows[0][1] = "5.30326E+17"
+    bad = rf.write_csv(tmp_path / "bad.csv", rf.PERSON_HEADER, rows)
+    refused = subprocess.run(
+        [exe, "import", "registry", str(bad)], env=env, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2
+    assert "bad.csv：第2行“id_number”列" in refused.stderr and "未写入任何数据" in refused.stderr
