@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "shouwang.channels",
     "shouwang.simulator",
     "shouwang.console",
+    "shouwang.field",
 ]
 
 MIDDLEWARE = [

@@ -5,5 +5,6 @@ from shouwang.api.urls import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("self-report/", include("shouwang.channels.urls")),
+    path("field/", include("shouwang.field.urls")),
     path("", include("shouwang.console.urls")),
 ]

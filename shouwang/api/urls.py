@@ -101,6 +101,7 @@ def _mount() -> None:
     from shouwang.cases.api import router as cases_router
     from shouwang.channels.api import router as channels_router
     from shouwang.exchange.api import router as exchange_router
+    from shouwang.field.api import router as field_router
     from shouwang.registry.api import router as registry_router
     from shouwang.screening.api import router as screening_router
 
@@ -109,6 +110,7 @@ def _mount() -> None:
     api.add_router("/", screening_router)
     api.add_router("/", cases_router)
     api.add_router("/", channels_router)
+    api.add_router("/field", field_router)
 
 
 _mount()
