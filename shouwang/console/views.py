@@ -17,8 +17,9 @@ from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
 from shouwang.audit.selectors import audit_list
 from shouwang.console.forms import AuditFilterForm, HouseholdSearchForm, LoginForm, RevealForm
 from shouwang.console.permissions import can_read_audit, can_read_households
-from shouwang.console.selectors import household_get_detail, household_list, region_picker_get
+from shouwang.console.selectors import region_picker_get
 from shouwang.console.services import LoginLocked, session_login, session_logout
+from shouwang.registry.selectors import household_get_detail, household_list
 from shouwang.registry.services import household_reveal_phone, person_reveal_id
 
 PAGE_SIZE = 50

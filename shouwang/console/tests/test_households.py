@@ -173,14 +173,17 @@ def test_region_picker_offers_the_children_of_the_users_region(li):
         (LI_HEAD_ID[-6:], False),
         (idnumber.mask(LI_HEAD_ID), False),
         ("H_LI", True),
-        ("H_L", False),
+        ("H_L", True),  # household numbers and names also match by prefix (registry/selectors.py)
         ("李建国", True),
         ("李明", True),  # a member's name, not only the head's
-        ("李", False),
+        ("李", True),
+        ("王", False),  # in the other township: not for this user's search either
+        ("建国", False),
     ],
 )
-def test_search_is_exact(li, wang, q, found):
-    response = client_for(make_user("county", COUNTY)).post(reverse("console:household_list"), {"q": q})
+def test_search_finds_ids_only_by_the_whole_number(li, wang, q, found):
+    user = make_user("township", TOWNSHIP_A)
+    response = client_for(user).post(reverse("console:household_list"), {"q": q})
     assert response.status_code == 200
     body = response.content.decode()
     assert ("H_LI" in body) is found
