@@ -68,8 +68,8 @@ DEFAULT_HOUSEHOLDS = 90_000  # POLICY §9: 会泽县 has 87,743 脱贫 household
 DEFAULT_MONTHS = 24
 DEFAULT_START = "2024-01"
 # Above this many households one county gets implausibly dense, so households are spread over every
-# county of the prefecture (assumed; 会泽 itself has ~190,000 rural households by the 87,743 脱贫
-# households being roughly half of them).
+# county of the prefecture (assumed: if 脱贫 households are about half of all rural households, as the
+# simulator assumes, 会泽 has ~175,000 households).
 SINGLE_COUNTY_MAX_HOUSEHOLDS = 150_000
 # Village groups (村民小组) are not in the NBS code list: 4–12 per village, derived from the village code.
 GROUPS_MIN, GROUPS_MAX = 4, 12
@@ -88,8 +88,8 @@ EXIT_YEAR_SHARES = (0.05, 0.08, 0.12, 0.15, 0.20, 0.25, 0.15)
 RELOCATED_SHARE = 0.08
 
 # Monitoring objects at the start (POLICY R-OBJ-07, §9):
-# * about 5.5% of households were ever identified (会泽 2025: 11,542 monitoring households against roughly
-#   190,000 rural households ≈ 6%; the brief asks for 4–6%);
+# * about 5.5% of households were ever identified (会泽 2025: 11,542 monitoring households against the
+#   ~175,000 households implied by 87,743 脱贫 households being about half ≈ 6.6%; the brief asks 4–6%);
 # * category shares 26.4 / 36.1 / 37.5% (韩俊 2025-03-08); unstable only 脱贫户, marginal only ordinary,
 #   sudden either; 42% of monitored households are former 脱贫户 and 58% ordinary, so 42 − 26.4 = 15.6
 #   points of the 37.5 sudden share are 脱贫户;

@@ -1339,7 +1339,9 @@ class Simulation:
         self.open_water = still_open
 
         p = A.WATER_ISSUE_MONTHLY * (A.WATER_DRY_SEASON_FACTOR if moy in (2, 3, 4) else 1.0)
-        hit = np.flatnonzero(rng.random(g) < p)
+        # Only groups where somebody lives report problems (small runs leave many groups empty).
+        occupied = np.bincount(self.group_id, weights=self.registered & (self.members > 0), minlength=g) > 0
+        hit = np.flatnonzero((rng.random(g) < p) & occupied)
         k = len(hit)
         if not k:
             return
