@@ -66,6 +66,8 @@ def age_years(birth_days: np.ndarray, on_day: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- rendering
 
+SMALL = 4096  # below this many values, plain Python formatting is faster than a polars query
+
 
 def date_series(days: np.ndarray, name: str = "") -> pl.Series:
     """YYYY-MM-DD; a negative day means blank."""
@@ -96,6 +98,13 @@ def period_series(month_nos: np.ndarray, name: str = "") -> pl.Series:
 def money_series(cents: np.ndarray, name: str = "", blank: np.ndarray | None = None) -> pl.Series:
     """Yuan with exactly 2 decimals from integer cents (exact: no float rounding in the output)."""
     c = np.asarray(cents, dtype=np.int64)
+    if len(c) <= SMALL:
+        # Building a polars query costs more than formatting a few thousand values in Python.
+        text = [f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}" for v in c.tolist()]
+        out = pl.Series(name, text, dtype=pl.String)
+        if blank is not None and blank.any():
+            out = out.set(pl.Series(blank), None)
+        return out
     df = pl.DataFrame({"c": np.abs(c), "neg": c < 0})
     expr = pl.concat_str(
         [
@@ -149,6 +158,9 @@ def check_codes(keys: np.ndarray) -> np.ndarray:
 
 def id_series(keys: np.ndarray, name: str = "id_number") -> pl.Series:
     keys = np.asarray(keys, dtype=np.int64)
+    if len(keys) <= SMALL:
+        checks = check_codes(keys).tolist()
+        return pl.Series(name, [f"{k}{CHECK_CHARS[c]}" for k, c in zip(keys.tolist(), checks, strict=True)])
     body = pl.Series(name, keys).cast(pl.String)
     check = lookup(tuple(CHECK_CHARS), check_codes(keys))
     return pl.select(pl.concat_str([pl.lit(body), pl.lit(check)]).alias(name)).to_series()
