@@ -18,7 +18,15 @@ $(STAMP): $(BIN)/uv uv.lock pyproject.toml
 	$(BIN)/uv sync --frozen --extra dev --inexact --quiet
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end packages (htmx, ECharts, idb-keyval) from the npm registry, pinned by frontend/package-lock.json,
+# copied into shouwang/field/static/vendor/ and served locally (docs/frontend.md). Needs node and npm.
+VENDOR  := shouwang/field/static/vendor/manifest.json
+$(VENDOR): frontend/package.json frontend/package-lock.json scripts/vendor_assets.py
+	@command -v npm >/dev/null 2>&1 || { echo "前端依赖需要 Node.js 与 npm（例如 apt-get install nodejs npm）"; exit 1; }
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PY) scripts/vendor_assets.py
+
+install: $(STAMP) $(VENDOR)
 
 run: install
 	$(BIN)/shouwang demo
