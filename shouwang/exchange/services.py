@@ -79,7 +79,10 @@ def feed_batch_ingest(
         return existing
 
     step(5, "读取文件")
-    table = read_table(path, columns=spec.columns, kind_label=f"{spec.label}数据", checksum=checksum)
+    # A header-only file is a real delivery: "nothing to report this month" (and it can correct a wrong one).
+    table = read_table(
+        path, columns=spec.columns, kind_label=f"{spec.label}数据", checksum=checksum, allow_empty=True
+    )
     step(25, "校验")
     known_villages = None
     if spec.kind == "water":

@@ -254,6 +254,18 @@ def test_water_rows_match_the_households_of_their_village_group(tmp_path, people
     assert batch.periods == ["2024-01", "2024-02", "2024-03"]
 
 
+def test_header_only_delivery_is_an_empty_batch_that_can_correct_a_wrong_one(tmp_path, people):
+    wrong = _ingest(
+        "civil", write_csv(tmp_path / "c1.csv", headers("civil"), [valid_row("civil", people[0][1])])
+    )
+    empty = _ingest("civil", write_csv(tmp_path / "c2.csv", headers("civil"), []))
+    assert (empty.rows_total, empty.matched, empty.unmatched, empty.periods) == (0, 0, 0, [])
+    assert empty.supersedes_id == wrong.pk and empty.report["affected_periods"] == [PERIOD]
+    lake = pl.read_parquet(lake_abspath(empty.lake_path))
+    assert lake.height == 0 and lake.schema["event_on"] == pl.Date and lake.schema["amount"] == pl.Float64
+    assert [f[2] for f in feed_files("civil")] == [empty.pk]
+
+
 # --- Refusals: exit 2, a Chinese message naming row and column, nothing written -------------------------
 
 
