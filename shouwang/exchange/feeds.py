@@ -482,7 +482,7 @@ def feed_json_to_csv(rows: Any, dest: Path, *, kind: str) -> None:
             "请求体应为JSON数组，每个元素是一行数据（对象）",
             [RowError(None, "", "", "JSON结构错误：应为对象数组")],
         )
-    id_keys = {"id_number", *(c.label for c in spec.columns if c.type == ID), *ID_COLUMN.aliases}
+    id_keys = {h for c in spec.columns if c.type == ID for h in (c.name, c.label, *c.aliases)}
     keys: list[str] = []
     for r in rows:
         for k in r:

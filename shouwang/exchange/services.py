@@ -1,6 +1,7 @@
 """Exchange actions: department feed ingestion and department push tokens. Each is atomic and audited."""
 
 import hashlib
+import secrets
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from shouwang.accounts.choices import ROLE_REGION_LEVELS, DepartmentChoices, RoleChoices
+from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import api_token_create
 from shouwang.audit.models import AuditActionChoices
@@ -30,7 +31,6 @@ from shouwang.exchange.files import archive_file, read_table, sha256_file
 from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_write_once
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.selectors import person_index_frame, village_codes_existing, village_household_frame
-from shouwang.regions.models import Region
 
 UNMATCHED_ID = "登记库中没有该证件号码（不是在册农户成员）"
 UNMATCHED_PLACE = "该行政村（村民小组）没有在册农户"
@@ -268,45 +268,37 @@ def _match_places(typed: pl.DataFrame, contract: list[str]) -> tuple[pl.DataFram
 def feed_token_create(
     *, department: str, region_code: str, actor: Any, username: str = "", days: int = 365
 ) -> tuple[User, str]:
-    """A department account (created if missing) and a push token scoped to its own feed: ``feeds:<kind>``."""
-    errors: list[RowError] = []
-    if department not in DepartmentChoices.values:
-        shown = "、".join(f"{c.value}（{c.label}）" for c in DepartmentChoices)
-        errors.append(RowError(None, "", department, f"部门（--department）无效，可选：{shown}"))
-    region = Region.objects.filter(code=region_code).first()
-    if region is None:
-        errors.append(RowError(None, "", region_code, "区划代码（--region）不存在"))
-    elif region.level not in ROLE_REGION_LEVELS[RoleChoices.DEPARTMENT]:
-        errors.append(RowError(None, "", region_code, "行业部门账号的区划（--region）应为省、州（市）或县级"))
-    if days < 1 or days > 3660:
-        errors.append(RowError(None, "", str(days), "有效期（--days）应在1到3660天之间"))
-    if errors:
-        raise InputRefused("无法创建部门报送令牌", errors)
+    """A department account (created if missing) and a push token scoped to its own feed: ``feeds:<kind>``.
+
+    The account is created through the one account service (``console.services.user_create``: role, region
+    level and department checked, audited) and gets no usable password: it pushes data, it does not log in."""
+    from shouwang.console.services import user_create, user_validate
+
     username = username or f"dept-{department}-{region_code}"
     user = User.objects.filter(username=username).first()
+    errors: list[RowError] = []
     if user is None:
-        user = User.objects.create_user(
-            username=username,
-            password=None,
-            role=RoleChoices.DEPARTMENT,
-            department=department,
-            region=region,
-            display_name=f"{DepartmentChoices(department).label}数据报送",
-        )
-        audit_record(
-            actor=actor,
-            action=AuditActionChoices.CREATE,
-            object_type="user",
-            object_id=username,
-            region_code=region_code,
-            changes={"role": RoleChoices.DEPARTMENT.value, "department": department},
-            reason="创建部门报送账号",
+        errors += user_validate(
+            username=username, role=RoleChoices.DEPARTMENT, region_code=region_code, department=department
         )
     elif user.role != RoleChoices.DEPARTMENT or user.department != department:
-        raise InputRefused(
-            "无法创建部门报送令牌",
-            [RowError(None, "", username, "该用户名（--username）已存在，但不是该部门的行业部门账号")],
+        errors.append(RowError(None, "--username", username, "该用户已存在，但不是该部门的行业部门账号"))
+    if days < 1 or days > 3660:
+        errors.append(RowError(None, "--days", str(days), "有效期应在1到3660天之间"))
+    if errors:
+        raise InputRefused("无法创建部门报送令牌", errors)
+    if user is None:
+        user = user_create(
+            actor=actor,
+            username=username,
+            role=RoleChoices.DEPARTMENT,
+            region_code=region_code,
+            department=department,
+            password=secrets.token_urlsafe(32),
+            display_name=f"{DepartmentChoices(department).label}数据报送",
         )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
     token = api_token_create(
         user=user,
         name=f"feed-push:{department}",

@@ -181,6 +181,12 @@ def test_unknown_kind_bad_period_and_json_number_ids_are_refused(tmp_path, peopl
     res = _push(medical_token, "medical", json.dumps(rows), content_type="application/json")
     assert res.status_code == 422 and res.json()["errors"][0]["row"] == 2
     assert "必须是字符串" in res.json()["errors"][0]["reason"]
+    housing_token = feed_token_create(department="housing", region_code=COUNTY, actor="test")[1]
+    owner_as_number = [
+        {"户主证件号码": int(people[0][1][:17] + "0"), "鉴定日期": "2024-03-01", "鉴定等级": "C"}
+    ]
+    res = _push(housing_token, "housing", json.dumps(owner_as_number), content_type="application/json")
+    assert res.status_code == 422 and res.json()["errors"][0]["column"] == "户主证件号码"
     res = _push(medical_token, "medical", "{not json", content_type="application/json")
     assert res.status_code == 422
     res = _push(medical_token, "medical", body, content_type="application/pdf")
@@ -231,7 +237,7 @@ def test_large_body_is_streamed_past_the_form_upload_limit(tmp_path, people, med
 
 def test_feed_token_command_creates_a_scoped_department_token(capsys):
     out = io.StringIO()
-    call_command("feed_token", "--department", "medical", "--region", COUNTY, stdout=out)
+    call_command("feed-token", "--department", "medical", "--region", COUNTY, stdout=out)
     token = out.getvalue().strip()
     row = ApiToken.objects.get(user__username=f"dept-medical-{COUNTY}")
     assert token.startswith(row.prefix) and row.scopes == ["feeds:medical"]
@@ -242,10 +248,10 @@ def test_feed_token_command_creates_a_scoped_department_token(capsys):
     )
     assert abs(row.expires_at - row.created_at - timedelta(days=365)) < timedelta(minutes=1)
     # Re-running reuses the account and adds a token.
-    call_command("feed_token", "--department", "medical", "--region", COUNTY, stdout=io.StringIO())
+    call_command("feed-token", "--department", "medical", "--region", COUNTY, stdout=io.StringIO())
     assert ApiToken.objects.filter(user=row.user).count() == 2
     with pytest.raises(SystemExit) as exc:
-        call_command("feed_token", "--department", "tax", "--region", "530326001", stdout=io.StringIO())
+        call_command("feed-token", "--department", "tax", "--region", "530326001", stdout=io.StringIO())
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "部门（--department）无效" in err and "应为省、州（市）或县级" in err
+    assert "“--department”列（值：tax）" in err and "“--region”列（值：530326001）" in err
