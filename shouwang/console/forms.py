@@ -28,7 +28,7 @@ class HouseholdSearchForm(forms.Form):
         label=_("查询"),
         max_length=64,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": _("户主或成员姓名、户编号、完整身份证号码")}),
+        widget=forms.TextInput(attrs={"placeholder": _("户主或成员姓名、户编号，或完整的18位身份证号码")}),
     )
     region = forms.RegexField(regex=r"^\d{2,15}$", required=False, widget=forms.HiddenInput)
     after = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.console import permissions
 
@@ -57,3 +58,30 @@ def role_label(value: str) -> str:
     from shouwang.accounts.choices import RoleChoices
 
     return str(RoleChoices(value).label) if value in RoleChoices.values else (value or "—")
+
+
+# Chinese names for the object types and access purposes that audit rows store as codes. Codes not
+# listed here (added later by other apps) are shown as stored.
+OBJECT_TYPE_LABELS: dict[str, Any] = {
+    "household": gettext_lazy("农户"),
+    "household.phone": gettext_lazy("农户联系电话"),
+    "person.id_number": gettext_lazy("成员证件号码"),
+    "session": gettext_lazy("登录"),
+    "user": gettext_lazy("用户"),
+    "api_token": gettext_lazy("接口令牌"),
+}
+PURPOSE_LABELS: dict[str, Any] = {
+    "view": gettext_lazy("查看农户页面"),
+    "reveal_id": gettext_lazy("为查看完整证件号码而访问"),
+    "reveal_phone": gettext_lazy("为查看完整电话而访问"),
+}
+
+
+@register.filter
+def object_type_label(value: str) -> str:
+    return str(OBJECT_TYPE_LABELS.get(value, value))
+
+
+@register.filter
+def purpose_label(value: str) -> str:
+    return str(PURPOSE_LABELS.get(value, value))

@@ -93,3 +93,16 @@ def test_keyset_pagination():
     ids = [e.object_id for e in first.entries + second.entries + third.entries]
     assert ids == [f"H{i}" for i in reversed(range(120))]
     assert third.next_before is None
+
+
+def test_codes_are_shown_with_chinese_names(entries):
+    audit_record(
+        actor="x",
+        action="view",
+        object_type="household",
+        object_id="H1",
+        region_code=VILLAGE_A,
+        reason="view",
+    )
+    body = _get(make_user("auditor", COUNTY)).content.decode()
+    assert "成员证件号码" in body and "查看农户页面" in body
