@@ -85,6 +85,18 @@ def test_anonymous_is_sent_to_login(li):
     assert not audit_rows(action="view")
 
 
+def test_user_without_any_role_is_refused(li):
+    nobody = make_user("", VILLAGE_A, username="no_role")
+    c = client_for(nobody)
+    assert c.get(reverse("console:household_list")).status_code == 403
+    missing = c.get(detail_url("H_DOES_NOT_EXIST"))
+    response = c.get(detail_url("H_LI"))
+    assert response.status_code == 404
+    assert response.content == missing.content
+    assert not audit_rows(action="view")
+    assert len(audit_rows(action="access_denied", object_id="H_LI", actor=nobody)) == 1
+
+
 def test_role_without_household_access_is_refused(li):
     officer = make_user("department", COUNTY, department="medical")
     c = client_for(officer)
