@@ -619,6 +619,7 @@ def registry_import(
     log.info("read %d files in %.2fs", len(plans), time.perf_counter() - started)
 
     total_rows = sum(pl_.table.frame.height for pl_ in plans if pl_.table is not None)
+    _sqlite_cache(enlarge=True)
     bar = tqdm(
         total=max(total_rows, 1) * 2, unit="行", desc="导入", disable=None if progress else True, leave=False
     )
@@ -655,10 +656,20 @@ def registry_import(
             log.info("written in %.2fs", time.perf_counter() - started)
     finally:
         bar.close()
+        _sqlite_cache(enlarge=False)
     log.info("committed in %.2fs", time.perf_counter() - started)
     return RegistryImportResult(
         files=[p.result for p in plans if p.result is not None], seconds=time.perf_counter() - started
     )
+
+
+def _sqlite_cache(*, enlarge: bool) -> None:
+    """SQLite's default page cache (2 MB) thrashes when a large load updates random B-tree pages of
+    several indexes; use 256 MB for the import's duration, then restore the default."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"PRAGMA cache_size = {-262144 if enlarge else -2000}")
 
 
 def _sorted_errors(errors: list[RowError]) -> list[RowError]:
@@ -1131,8 +1142,10 @@ class _BulkLoad:
         self.active = False
 
     def __enter__(self) -> _BulkLoad:
-        if not _is_pg() or self.rows < BULK_LOAD_MIN_ROWS:
+        if self.rows < BULK_LOAD_MIN_ROWS:
             return self
+        if not _is_pg():
+            return self._enter_sqlite()
         with connection.cursor() as cur:
             # An exact count (statistics lag behind deletes); cheap next to the load it decides on.
             cur.execute(f"SELECT count(*) FROM {self.table}")
@@ -1174,9 +1187,32 @@ class _BulkLoad:
         self.active = True
         return self
 
+    def _enter_sqlite(self) -> _BulkLoad:
+        """SQLite: the same for non-unique indexes (SQLite DDL is transactional too; its deferred
+        foreign-key checks are cheap parent lookups, so foreign keys stay)."""
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {self.table}")
+            if self.rows < int(cur.fetchone()[0]) / 2:
+                return self
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND substr(sql, 1, 13) != 'CREATE UNIQUE'",
+                [self.table],
+            )
+            self.indexes = list(cur.fetchall())
+            for name, _ in self.indexes:
+                cur.execute(f'DROP INDEX "{name}"')
+        self.active = True
+        return self
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if not self.active or exc_type is not None:
             return  # on error the transaction rolls back and restores everything
+        if not _is_pg():
+            with connection.cursor() as cur:
+                for _, definition in self.indexes:
+                    cur.execute(definition)
+            return
         with connection.cursor() as cur:
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for _, definition in self.indexes:
@@ -1340,20 +1376,20 @@ def _clear_issues(household_ids: Iterable[int], prefix: str) -> None:
 
 
 def _phone_columns(phone: pl.Series) -> pl.DataFrame:
-    """phone -> (phone_sealed, phone_index, phone_masked); empty phone -> blanks."""
-    values = phone.to_list()
-    present = sorted({p for p in values if p})
-    idx = dict(zip(present, crypto.blind_index_many(present), strict=True))
-    sealed_list = crypto.seal_many([p for p in values if p])
-    it = iter(sealed_list)
-    return pl.DataFrame(
-        {
-            "phone_sealed": [next(it) if p else "" for p in values],
-            "phone_index": [idx[p] if p else "" for p in values],
-            "phone_masked": [crypto.mask_phone(p) if p else "" for p in values],
-        },
-        schema={"phone_sealed": pl.Utf8, "phone_index": pl.Utf8, "phone_masked": pl.Utf8},
-    )
+    """phone -> (phone_sealed, phone_masked); empty phone -> blanks. (phone_index is computed once,
+    for the comparison, by ``_phone_index``.)"""
+    present = phone.fill_null("") != ""
+    sealed = pl.Series("phone_sealed", crypto.seal_many(phone.filter(present).to_list()), dtype=pl.Utf8)
+    out = pl.Series("phone_sealed", [""] * phone.len(), dtype=pl.Utf8)
+    if sealed.len():
+        out = out.scatter(np.flatnonzero(present.to_numpy()), sealed)
+    masked = pl.select(  # crypto.mask_phone, vectorised: 11-digit phones only reach here
+        pl.when(present)
+        .then(pl.concat_str([phone.str.slice(0, 3), pl.lit("****"), phone.str.slice(-4, 4)]))
+        .otherwise(pl.lit(""))
+        .alias("phone_masked")
+    ).to_series()
+    return pl.DataFrame([out, masked])
 
 
 def _phone_index(phone: pl.Series) -> pl.Series:
@@ -1516,7 +1552,7 @@ def _write_households(
         phones = write.select("household_no").join(
             data.select("household_no", "phone"), on="household_no", how="left", maintain_order="left"
         )
-        write = write.drop("phone_index").hstack(_phone_columns(phones.get_column("phone")))
+        write = write.hstack(_phone_columns(phones.get_column("phone")))
     write = _cents_text(write, ["income_per_capita"])
     schema = {"poverty_exit_year": pl.Int64, "income_per_capita": pl.Utf8, "group_id": pl.Utf8}
     frame = _with_defaults(write, Household, now_db, schema)
@@ -1704,7 +1740,7 @@ def _write_persons(
         id_sealed = id_sealed.scatter(np.flatnonzero(is_new.to_numpy()), sealed)
     write = write.with_columns(id_sealed, _mask_ids(extra.get_column("id_number")))
     if "phone" in present and write.height:
-        write = write.drop("phone_index").hstack(_phone_columns(extra.get_column("phone")))
+        write = write.hstack(_phone_columns(extra.get_column("phone")))
     frame = _with_defaults(write, Person, now_db, {"disability_grade": pl.Int64})
     _upsert(
         Person._meta.db_table,
