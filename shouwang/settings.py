@@ -113,6 +113,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Behind the province's HTTPS reverse proxy set SHOUWANG_HTTPS=1: cookies become Secure and Django trusts
+# the proxy's X-Forwarded-Proto header. The embedded default serves plain HTTP on 127.0.0.1.
+HTTPS = os.environ.get("SHOUWANG_HTTPS", "").lower() in {"1", "true", "yes", "on"}
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SHOUWANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = True

@@ -270,9 +270,9 @@ def feed_token_create(
 ) -> tuple[User, str]:
     """A department account (created if missing) and a push token scoped to its own feed: ``feeds:<kind>``.
 
-    The account is created through the one account service (``console.services.user_create``: role, region
+    The account is created through the one account service (``accounts.services.user_create``: role, region
     level and department checked, audited) and gets no usable password: it pushes data, it does not log in."""
-    from shouwang.console.services import user_create, user_validate
+    from shouwang.accounts.services import user_create, user_validate
 
     username = username or f"dept-{department}-{region_code}"
     user = User.objects.filter(username=username).first()

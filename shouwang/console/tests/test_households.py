@@ -315,15 +315,13 @@ def test_phone_reveal(li):
     assert len(audit_rows(action="reveal", object_type="household.phone")) == 1
 
 
-@pytest.mark.xfail(
-    reason="registry.services.person_reveal_id is @transaction.atomic, so the audit row of a refused "
-    "reveal (access_denied / the grid worker's attempt) is rolled back with the exception",
-    strict=False,
-)
 def test_a_refused_reveal_attempt_leaves_an_audit_row(li):
     grid = make_user("grid", VILLAGE_A)
-    client_for(grid).post(_reveal_url(li))
+    response = client_for(grid).post(_reveal_url(li))
+    assert response.status_code == 403
     assert audit_rows(actor=grid, reason="reveal_id")
+    assert len(audit_rows(actor=grid, action="access_denied", object_type="person.id_number")) == 1
+    assert not audit_rows(actor=grid, action="reveal")
 
 
 # --- Page content --------------------------------------------------------------------------------

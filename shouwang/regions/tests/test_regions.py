@@ -24,6 +24,7 @@ def test_migrate_loads_the_yunnan_tree():
 def test_codes_are_hierarchical_and_full_names_chain():
     village = Region.objects.get(code="530326001001")
     assert village.parent_id == "530326001"
+    assert village.parent is not None
     assert village.parent.parent_id == "530326"
     assert village.full_name.startswith("云南省曲靖市会泽县")
     assert Region.objects.get(code="530326").name == "会泽县"

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
+from shouwang.accounts.services import user_create
 from shouwang.common.errors import InputRefused
-from shouwang.console.services import user_create
 
 
 class Command(BaseCommand):

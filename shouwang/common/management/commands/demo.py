@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
-from shouwang.console.services import user_create
+from shouwang.accounts.services import user_create
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.choices import RegionLevelChoices
