@@ -267,6 +267,12 @@ def _village(code: str | None) -> Region | None:
     return Region.objects.filter(code=code, level=RegionLevelChoices.VILLAGE).first()
 
 
+def _household_region(household: Household) -> str:
+    """The most specific region of a household: its village group (监测网格) when it has one, so that a
+    grid worker whose region is a group passes the region check for the group's households only."""
+    return household.group_id or household.village_id
+
+
 def _outside(actor: Any, region_code: str) -> bool:
     """For officials (not the public channel): is ``region_code`` outside their region?"""
     return bool(getattr(actor, "is_authenticated", False)) and not user_can_see_region(actor, region_code)
@@ -313,11 +319,11 @@ def clue_submit(
         else:
             id_index = crypto.blind_index(number)
             household = household_by_id_number(number)
-            if household is not None and _outside(actor, household.village_id):
+            if household is not None and _outside(actor, _household_region(household)):
                 # An officer may not learn that an ID exists elsewhere: the clue waits in the given village.
                 household = None
     village = household.village if household else _village(village_code)
-    if village is not None and _outside(actor, village.code):
+    if village is not None and _outside(actor, _household_region(household) if household else village.code):
         raise NotFound(village.code)
     if village is None:
         errors.append(_err("village_code", village_code, "须填写存在的行政村代码（12位）"))
@@ -448,7 +454,7 @@ def clue_household_resolve(*, clue: Clue, household: Household, actor: Any) -> C
         raise Forbidden("您的角色无权处理线索")
     if clue.household_id is not None:
         _refuse("确认线索所属农户", [_err("clue", clue.pk, "该线索已确认农户")])
-    if not user_can_see_region(actor, household.village_id):
+    if not user_can_see_region(actor, _household_region(household)):
         raise NotFound(household.household_no)
     clue.household = household
     clue.save(update_fields=["household"])
@@ -958,7 +964,7 @@ def case_transition(
     if getattr(actor, "role", None) not in move.roles:
         labels = "、".join(str(dict(RoleChoices.choices)[r]) for r in sorted(move.roles))
         raise Forbidden(f"“{move.label}”须由{labels}办理")
-    if not user_can_see_region(actor, locked.household.village_id):
+    if not user_can_see_region(actor, _household_region(locked.household)):
         raise NotFound(str(locked.pk))
     today = clock.today()
     ctx = StepContext(
@@ -1326,7 +1332,7 @@ def plan_measures_add(
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
-    if not user_can_see_region(actor, locked.household.village_id):
+    if not user_can_see_region(actor, _household_region(locked.household)):
         raise NotFound(str(locked.pk))
     today = clock.today()
     errors: list[RowError] = []
@@ -1446,7 +1452,7 @@ def visit_record(
     if getattr(actor, "role", None) not in VISIT_ROLES:
         raise Forbidden("您的角色无权登记走访")
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
-    if not user_can_see_region(actor, locked.household.village_id):
+    if not user_can_see_region(actor, _household_region(locked.household)):
         raise NotFound(str(locked.pk))
     today = clock.today()
     errors: list[RowError] = []
