@@ -1,3 +1,195 @@
-from ninja import Router
+"""The field app's API, /api/v1/field/ (docs/field.md). Adapters only (STYLE 2).
 
-router = Router(tags=["field"])
+The PWA authenticates with the Django session (and sends the CSRF token on POST); the officials' own
+mobile clients may use a bearer token like the rest of /api/v1/. Only grid workers and village cadres
+(``FIELD_ROLES``) get answers; everyone else gets 403.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.security import SessionAuth
+
+from shouwang.api.auth import TokenAuth
+from shouwang.cases.apischema import CleanSchema
+from shouwang.field import services
+from shouwang.field.selectors import field_user_check, field_workload
+
+router = Router(tags=["field"], auth=[TokenAuth(), SessionAuth(csrf=True)])
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
+class SessionOut(Schema):
+    username: str
+    role: str
+    role_label: str
+    region_code: str
+    csrf_token: str
+
+
+class IncomeOut(Schema):
+    period: str
+    per_capita_net: Decimal | None
+    wage: Decimal
+    business: Decimal
+    property: Decimal
+    transfer: Decimal
+    business_cost: Decimal
+    compliant_self_pay: Decimal
+    insurance_claims: Decimal
+
+
+class CaseCardOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    risk_level: str
+    risk_level_label: str
+    risk_types: list[str]
+    risk_labels: list[str]
+    opened_on: dt.date
+    due_on: dt.date | None
+    overdue: bool
+    green_channel: bool
+    version: int
+    base_version: str
+    next_visit_due: dt.date | None
+    needs_authorisation: bool
+
+
+class CardOut(Schema):
+    household_no: str
+    head_name: str
+    village_name: str
+    group_name: str
+    poverty_status: str
+    poverty_status_label: str
+    category: str
+    category_label: str
+    member_count: int
+    risk_types: list[str]
+    risk_labels: list[str]
+    last_visit_on: dt.date | None
+    income: IncomeOut | None
+    case: CaseCardOut | None
+    check: CaseCardOut | None
+
+
+class UserOut(Schema):
+    username: str
+    name: str
+    role: str
+    role_label: str
+    region_code: str
+    region_name: str
+
+
+class DueOut(Schema):
+    household_no: str
+    due_on: dt.date
+    days_overdue: int
+    risk_level: str
+
+
+class CheckOut(Schema):
+    household_no: str
+    due_on: dt.date | None
+
+
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class WorkloadOut(Schema):
+    user: UserOut
+    today: dt.date
+    generated_at: dt.datetime
+    can_home_check: bool
+    can_report_unregistered: bool
+    visits_due: list[DueOut]
+    checks: list[CheckOut]
+    households: list[CardOut]
+    truncated: bool
+    risk_choices: list[ChoiceOut]
+    risk_levels: list[ChoiceOut]
+
+
+class EntryIn(CleanSchema):
+    uuid: str
+    kind: str
+    household_no: str = ""
+    case_id: int | None = None
+    base_version: str = ""
+    recorded_at: dt.datetime | None = None
+    data: dict[str, Any] = {}
+    photo: str | None = None
+
+
+class SyncIn(CleanSchema):
+    entries: list[EntryIn]
+
+
+class ResultErrorOut(Schema):
+    column: str
+    value: str
+    reason: str
+
+
+class ResultOut(Schema):
+    uuid: str
+    kind: str
+    household_no: str
+    status: str
+    status_label: str
+    message: str
+    ids: dict[str, int | None]
+    current_version: str
+    server: CardOut | None
+    changes: list[str]
+    errors: list[ResultErrorOut]
+
+
+class SyncOut(Schema):
+    results: list[ResultOut]
+    server_time: dt.datetime
+
+
+@router.get("/session", response={200: SessionOut, 403: ErrorOut})
+def field_session(request: HttpRequest) -> Any:
+    """Who is signed in, and a fresh CSRF token for the next POST (the cached app shell may hold a stale
+    one: signing in rotates the token)."""
+    user: Any = request.user
+    field_user_check(user)
+    return {
+        "username": user.get_username(),
+        "role": user.role,
+        "role_label": user.get_role_display(),
+        "region_code": user.region_id,
+        "csrf_token": get_token(request),
+    }
+
+
+@router.get("/today", response={200: WorkloadOut, 403: ErrorOut})
+def field_today(request: HttpRequest) -> Any:
+    return field_workload(user=request.user)
+
+
+@router.post("/sync", response={200: SyncOut, 403: ErrorOut, 422: ErrorOut})
+def field_sync(request: HttpRequest, payload: SyncIn) -> Any:
+    results = services.field_sync(
+        user=request.user,
+        entries=[services.SyncEntry(**e.dict()) for e in payload.entries],
+    )
+    return {"results": results, "server_time": timezone.now()}
