@@ -1,9 +1,10 @@
 """``shouwang bench import --persons N [--json]`` (CONTRACT §1): registry import throughput.
 
-The files are synthetic but valid exchange files (CONTRACT §2), generated vectorised here: households in
-existing villages of the region table, ~3.7 members each, GB 11643 IDs with correct check characters, and
-one 12-month income record per household. The bench does not use the simulator: the import, not the
-county model, is what is measured, and this keeps the bench independent of simulator changes.
+By default the files come from the simulator (``shouwang simulate``'s registry files: the county model's
+households, members and incomes), renamed into the bench's namespace. ``--generator synthetic`` uses the
+generator below instead: valid exchange files (CONTRACT §2) generated vectorised, households in existing
+villages of the region table, ~3.7 members each, GB 11643 IDs with correct check characters, one 12-month
+income record per household — faster to produce, and exactly ``--persons`` people.
 
 Isolation (docs/decisions/0102-bench-import-isolation.md): the bench imports under its own source name
 ``bench-import``, household numbers prefixed ``BENCH-`` and ID numbers with the area code ``539900`` (not
@@ -237,11 +238,56 @@ def generate(
             "insurance_claims": money(rng.integers(0, 50_000, n_h)),
         }
     )
+    _check_namespace(households, persons_frame, incomes, prefix=prefix, area=area)
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "households.csv", out / "persons.csv", out / "incomes.csv")
     for frame, path in zip((households, persons_frame, incomes), paths, strict=True):
         frame.write_csv(path)
     return BenchFiles(*paths, n_households=n_h, n_persons=persons, period=period)
+
+
+def simulated(out: Path, *, persons: int, seed: int = 20240601, prefix: str = BENCH_PREFIX) -> BenchFiles:
+    """The registry files of ``shouwang simulate`` (about ``persons`` people; the simulator decides the
+    exact number), moved into the bench's namespace: household numbers get the ``BENCH-`` prefix and ID
+    numbers the fake area ``539xxx`` (``53xxxx`` → ``539xxx``; same birth date, sequence and sex, check
+    character recomputed), so nothing can collide with a demo county simulated from the same model."""
+    from shouwang.simulator.services import simulation_run, simulation_validate
+
+    sim_dir = out / "simulated"
+    households = max(1, round(persons / 3.9))
+    params = simulation_validate(households=households, months=1, seed=seed, out=sim_dir, force=True)
+    simulation_run(params=params, progress=False)
+    reg = sim_dir / "registry"
+    hh = pl.read_csv(reg / "households.csv", infer_schema=False)
+    ps = pl.read_csv(reg / "persons.csv", infer_schema=False)
+    inc = pl.read_csv(reg / "incomes.csv", infer_schema=False)
+    renumber = pl.concat_str([pl.lit(prefix), pl.col("household_no")]).alias("household_no")
+    ids = ps.get_column("id_number")
+    first17 = (pl.lit("539") + ids.str.slice(3, 14)).alias("f")
+    body = pl.select(first17).to_series()
+    raw = np.frombuffer("".join(body.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 17)
+    full = np.concatenate([raw, _check_chars(raw)[:, None]], axis=1)
+    ps = ps.with_columns(renumber, pl.Series("id_number", _rows_to_str(full)))
+    hh, inc = hh.with_columns(renumber), inc.with_columns(renumber)
+    _check_namespace(hh, ps, inc, prefix=prefix, area="539")
+    paths = (out / "households.csv", out / "persons.csv", out / "incomes.csv")
+    for frame, path in zip((hh, ps, inc), paths, strict=True):
+        frame.write_csv(path)
+    return BenchFiles(
+        *paths,
+        n_households=hh.height,
+        n_persons=ps.height,
+        period=inc.get_column("period").max() or "",  # type: ignore[arg-type]
+    )
+
+
+def _check_namespace(*frames: pl.DataFrame, prefix: str, area: str) -> None:
+    """Refuse to run if any generated row could touch a real household or person (decision 0102)."""
+    for frame in frames:
+        if not frame.get_column("household_no").str.starts_with(prefix).all():
+            raise RuntimeError("bench files contain household numbers outside the bench namespace")
+        if "id_number" in frame.columns and not frame.get_column("id_number").str.starts_with(area).all():
+            raise RuntimeError("bench files contain ID numbers outside the bench area code")
 
 
 def _peak_rss_mb() -> float:
@@ -279,15 +325,23 @@ def bench_cleanup(
             Region.objects.filter(code__in=new_groups - used).delete()
 
 
-def bench_import(*, persons: int, keep: bool = False, seed: int = 20240601) -> dict[str, Any]:
-    """Generate, import (households + persons + incomes in one invocation) and clean up; return figures."""
+def bench_import(
+    *, persons: int, keep: bool = False, seed: int = 20240601, generator: str = "simulator"
+) -> dict[str, Any]:
+    """Generate, import (households + persons + incomes in one invocation) and clean up; return figures.
+
+    ``generator``: ``simulator`` (the county model of shouwang.simulator, renamed into the bench's
+    namespace) or ``synthetic`` (the faster generator of this module)."""
     from shouwang.registry.imports import registry_import
 
     bench_cleanup()  # a previous interrupted run
     groups_before = set(Region.objects.filter(level=RegionLevelChoices.GROUP).values_list("code", flat=True))
     with tempfile.TemporaryDirectory(prefix="shouwang-bench-") as tmp:
         t0 = time.perf_counter()
-        files = generate(Path(tmp), persons=persons, seed=seed)
+        if generator == "simulator":
+            files = simulated(Path(tmp), persons=persons, seed=seed)
+        else:
+            files = generate(Path(tmp), persons=persons, seed=seed)
         generated = time.perf_counter() - t0
         t1 = time.perf_counter()
         try:
@@ -308,5 +362,6 @@ def bench_import(*, persons: int, keep: bool = False, seed: int = 20240601) -> d
         "seconds": round(seconds, 2),
         "persons_per_second": round(files.n_persons / seconds, 1) if seconds else None,
         "peak_rss_mb": _peak_rss_mb(),
+        "generator": generator,
         "generate_seconds": round(generated, 2),
     }

@@ -558,6 +558,9 @@ class _Context:
     period: str | None
     actor: Any
     today: dt.date
+    # The date the registry describes, for ages in the quality checks: the end of --period, else of the
+    # latest income period of the invocation, else today (never later than today).
+    as_of: dt.date = dt.date.min
     # household_no -> village_code of households in this invocation's households files
     pending_households: dict[str, str] = field(default_factory=dict)
     progress: Callable[[int], Any] = lambda n: None
@@ -616,6 +619,7 @@ def registry_import(
             continue
         plans.append(plan)
     plans.sort(key=lambda pl_: KIND_ORDER.index(pl_.kind))
+    ctx.as_of = _as_of(ctx, plans)
     log.info("read %d files in %.2fs", len(plans), time.perf_counter() - started)
 
     total_rows = sum(pl_.table.frame.height for pl_ in plans if pl_.table is not None)
@@ -661,6 +665,27 @@ def registry_import(
     return RegistryImportResult(
         files=[p.result for p in plans if p.result is not None], seconds=time.perf_counter() - started
     )
+
+
+def _as_of(ctx: _Context, plans: list[_Plan]) -> dt.date:
+    """End of the month the registry describes (see ``_Context.as_of``)."""
+    period = ctx.period
+    if period is None:
+        found = [
+            p.table.frame.get_column("period")
+            .drop_nulls()
+            .filter(p.table.frame.get_column("period").drop_nulls().str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
+            .max()
+            for p in plans
+            if p.kind == "incomes" and p.table is not None
+        ]
+        candidates = [str(f) for f in found if f]
+        period = max(candidates) if candidates else None
+    if period is None:
+        return ctx.today
+    year, month = int(period[:4]), int(period[5:7])
+    end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return min(end, ctx.today)
 
 
 def _sqlite_cache(*, enlarge: bool) -> None:
@@ -848,7 +873,7 @@ def _validate_persons(plan: _Plan, ctx: _Context) -> None:
         "出生日期与证件号码中的出生日期不符",
     )
     birth = ids.get_column("birth_date")
-    age = pl.DataFrame({"birth_date": birth}).select(quality.age_expr(today=ctx.today)).to_series()
+    age = pl.DataFrame({"birth_date": birth}).select(quality.age_expr(today=ctx.as_of)).to_series()
     v.add_mask(
         labour.is_null() & (age >= 16).fill_null(False),
         "labour",
@@ -1758,7 +1783,7 @@ def _write_persons(
 
     # Quality warnings, replacing the earlier person-level findings of these households.
     _clear_issues([hh_id[n] for n in set(data.get_column("household_no").to_list())], "P")
-    issues = quality.person_issues(data, today=ctx.today)
+    issues = quality.person_issues(data, today=ctx.as_of)
     if issues.height:
         rows = issues.get_column("row")
         idx = data.get_column("id_index").gather(rows)

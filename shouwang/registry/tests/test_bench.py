@@ -15,7 +15,7 @@ from django.db import connection
 
 from shouwang.common import idnumber
 from shouwang.registry import imports
-from shouwang.registry.bench import generate
+from shouwang.registry.bench import generate, simulated
 from shouwang.registry.models import Household, IncomeRecord, Person
 from shouwang.registry.tests import regfiles as rf
 
@@ -32,19 +32,35 @@ def test_generated_files_are_valid_exchange_files(tmp_path: Path) -> None:
     assert all(idnumber.is_valid(x) for x in persons.get_column("id_number").to_list())
 
 
-def test_bench_import_reports_and_cleans_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("generator", ["simulator", "synthetic"])
+def test_bench_import_reports_and_cleans_up(tmp_path: Path, generator: str) -> None:
     rf_files = rf.standard_files(tmp_path)
-    out = io.StringIO()
-    call_command("import", "registry", *map(str, rf_files), stdout=out)
+    call_command("import", "registry", *map(str, rf_files), stdout=io.StringIO())
     before = rf.db_state()
     out = io.StringIO()
-    call_command("bench", "import", "--persons", "3000", "--json", stdout=out)
+    call_command("bench", "import", "--persons", "2000", "--generator", generator, "--json", stdout=out)
     figures = json.loads(out.getvalue())
-    assert figures["persons"] == 3000 and figures["households"] == round(3000 / 3.7)
+    if generator == "synthetic":
+        assert figures["persons"] == 2000 and figures["households"] == round(2000 / 3.7)
+    else:  # the simulator decides the exact numbers
+        assert 1500 < figures["persons"] < 2500 and figures["households"] > 400
     assert figures["database"] == ("postgresql" if connection.vendor == "postgresql" else "sqlite")
     assert figures["seconds"] > 0 and figures["persons_per_second"] > 0 and figures["peak_rss_mb"] > 0
     # Nothing of the bench is left; the demo data is untouched.
     assert rf.db_state() == before
+
+
+def test_simulated_bench_files_stay_in_their_namespace(tmp_path: Path) -> None:
+    files = simulated(tmp_path, persons=400, seed=11)
+    import polars as pl
+
+    persons = pl.read_csv(files.persons, infer_schema=False)
+    ids = persons.get_column("id_number").to_list()
+    assert all(x.startswith("539") and idnumber.is_valid(x) for x in ids) and len(set(ids)) == len(ids)
+    for path in (files.households, files.persons, files.incomes):
+        assert (
+            pl.read_csv(path, infer_schema=False).get_column("household_no").str.starts_with("BENCH-").all()
+        )
 
 
 def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(

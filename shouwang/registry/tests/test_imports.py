@@ -253,6 +253,25 @@ def test_quality_warnings_are_reported_without_blocking(imported: list[Path], tm
     assert not DataQualityIssue.objects.filter(code="P01_MINOR_LABOUR").exists()
 
 
+def test_quality_ages_are_taken_at_the_registry_date(tmp_path: Path) -> None:
+    """Ages in the checks are on the date the registry describes (--period, else the incomes' period):
+    李明 (born 2011-09) was 12 at the end of 2023 — junior school age then, not a finding."""
+    rows = rf.persons()
+    rows[2][7] = "primary"  # in primary school at 12: fine in 2023-12
+    files = [
+        rf.write_csv(tmp_path / "h.csv", rf.HOUSEHOLD_HEADER, rf.households()),
+        rf.write_csv(tmp_path / "p.csv", rf.PERSON_HEADER, rows),
+        rf.write_csv(tmp_path / "i.csv", rf.INCOME_HEADER, rf.incomes("2023-12")),
+    ]
+    assert run(*files)[0] == 0
+    assert not DataQualityIssue.objects.filter(code__in=["P01_MINOR_LABOUR", "P08_OUT_OF_SCHOOL"]).exists()
+    rows[2][10] = "ordinary"  # a 12-year-old labourer in 2023-12: P01 even though he is 15 today
+    code, out, _ = run(rf.write_csv(tmp_path / "p2.csv", rf.PERSON_HEADER, rows), "--period", "2023-12")
+    assert code == 0 and "P01_MINOR_LABOUR 1" in out
+    issue = DataQualityIssue.objects.get(code="P01_MINOR_LABOUR")
+    assert "12岁" in issue.message
+
+
 def test_unknown_columns_are_warnings(tmp_path: Path) -> None:
     header = [*rf.HOUSEHOLD_HEADER, "备注"]
     rows = [[*r, "x"] for r in rf.households()]

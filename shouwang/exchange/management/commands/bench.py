@@ -26,6 +26,12 @@ class Command(BaseCommand):
         imp.add_argument("--json", action="store_true")
         imp.add_argument("--seed", type=int, default=20240601)
         imp.add_argument("--keep", action="store_true", help="保留导入的测试数据（默认测完即删除）")
+        imp.add_argument(
+            "--generator",
+            choices=["simulator", "synthetic"],
+            default="simulator",
+            help="测试数据来源：simulator（模拟县，默认）或 synthetic（快速合成，人数精确）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "screening":
@@ -42,7 +48,12 @@ class Command(BaseCommand):
 
         if options["persons"] < 1:
             raise CommandError("--persons 必须大于0")
-        figures = bench_import(persons=options["persons"], keep=options["keep"], seed=options["seed"])
+        figures = bench_import(
+            persons=options["persons"],
+            keep=options["keep"],
+            seed=options["seed"],
+            generator=options["generator"],
+        )
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
