@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from shouwang.accounts.access import Forbidden
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
@@ -79,12 +80,10 @@ def parameter_set(
     Only county and province officials may set parameters, and only for their own region or a
     region inside it.
     """
-    if getattr(user, "role", "") not in PARAMETER_SETTER_ROLES:
-        raise _refuse(
-            "无权设置筛查参数", "role", getattr(user, "role", ""), "只有县级或省级用户可以设置筛查参数"
-        )
+    if getattr(user, "role", "") not in PARAMETER_SETTER_ROLES or not _actor_region(user):
+        raise Forbidden("只有县级或省级用户可以设置筛查参数")
     if not region_code or not region_code.startswith(_actor_region(user)):
-        raise _refuse("无权设置该区划的参数", "region_code", region_code, "只能设置本级及下辖区划的参数")
+        raise Forbidden("只能设置本级及下辖区划的筛查参数")
     if not Region.objects.filter(code=region_code).exists():
         raise _refuse("区划不存在", "region_code", region_code, "区划代码不存在")
     if key not in ParameterKeyChoices.values:
@@ -145,7 +144,7 @@ def screening_run_create(
     if engine not in EngineChoices.values:
         raise _refuse("未知的筛查引擎", "engine", engine, "可选：duckdb、spark、postgres")
     if user is not None and getattr(user, "is_authenticated", False) and user.role not in RUN_STARTER_ROLES:
-        raise _refuse("无权发起筛查", "role", user.role, "只有县级及以上用户可以发起筛查")
+        raise Forbidden("只有县级及以上用户可以发起筛查")
     try:
         with transaction.atomic():
             active = ScreeningRun.objects.filter(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from shouwang.accounts.access import Forbidden
 from shouwang.audit.models import AuditEntry
 from shouwang.common.errors import InputRefused
 from shouwang.registry.models import Household
@@ -182,7 +183,7 @@ def test_who_may_set_parameters(role, region, target, allowed) -> None:  # type:
         parameter_set(user=user, region_code=target, year=2026, key="water_days", value=20)
         assert AuditEntry.objects.filter(object_type="screening_parameter", actor=user).count() == 1
     else:
-        with pytest.raises(InputRefused):
+        with pytest.raises(Forbidden):
             parameter_set(user=user, region_code=target, year=2026, key="water_days", value=20)
         assert not AuditEntry.objects.filter(object_type="screening_parameter").exists()
 
@@ -287,3 +288,17 @@ def test_screen_cli_writes_contract_jsonl(county, tmp_path, capsys) -> None:  # 
     assert sick["village_code"] == VILLAGE_A and sick["income_per_capita"] == 20000.0
     assert sick["signals"][0]["risk_type"] == "illness"
     assert "预警3户" in capsys.readouterr().out
+
+
+def test_schedule_executes_queued_runs_and_rescreens_late_batches(county) -> None:  # type: ignore[no-untyped-def]
+    run = screening_run_create(user=make_user("county", COUNTY), period=P)
+    call_command("screening_schedule", once=True)
+    run.refresh_from_db()
+    assert run.status == RunStatusChoices.SUCCEEDED and run.created_by is not None
+    lake_batch("housing", P, [{"id_index": person_index("H-OK"), "appraised_on": "2025-03-20", "grade": "C"}])
+    call_command("screening_schedule", once=True)
+    latest = ScreeningRun.objects.filter(period=P).order_by("-id").first()
+    assert latest is not None and latest.pk != run.pk and latest.status == RunStatusChoices.SUCCEEDED
+    assert latest.changes["added_households"] == ["H-OK"]
+    call_command("screening_schedule", once=True)  # nothing new: nothing queued
+    assert ScreeningRun.objects.filter(period=P).count() == 2

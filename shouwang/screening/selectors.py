@@ -1,0 +1,121 @@
+"""Screening reads (STYLE 3): warnings, runs, scale alerts and parameters, scoped to the user's region."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shouwang.accounts.access import NotFound, region_q, user_household_q
+from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.common.errors import InputRefused, RowError
+from shouwang.regions.choices import LEVEL_BY_LENGTH
+from shouwang.screening.choices import RunSourceChoices, ScaleLevelChoices
+from shouwang.screening.models import Parameter, ScaleAlert, ScreeningRun, Warning
+from shouwang.screening.params import ResolvedParams, parameters_resolve
+from shouwang.screening.periods import period_parse
+
+MAX_PAGE = 1000
+
+
+@dataclass
+class WarningPage:
+    items: list[Warning]
+    next_cursor: str | None
+
+
+def _cursor_parse(cursor: str) -> tuple[str, str]:
+    period, sep, household_no = cursor.partition("~")
+    if not sep:
+        raise InputRefused(
+            "分页游标错误", [RowError(None, "after", cursor, "请使用上一页返回的 next_cursor")]
+        )
+    period_parse(period)
+    return period, household_no
+
+
+def warning_list(
+    *,
+    user: Any,
+    period: str | None = None,
+    region: str | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> WarningPage:
+    """Warnings the user may see (their region), in (period, household_no) order, keyset-paginated:
+    ``after`` is the previous page's ``next_cursor``."""
+    qs: QuerySet[Warning] = Warning.objects.filter(
+        user_household_q(user, prefix="household__"), source=RunSourceChoices.SCREENING
+    )
+    if period:
+        period_parse(period)
+        qs = qs.filter(period=period)
+    if region:
+        if len(region) not in LEVEL_BY_LENGTH or not region.isdigit():
+            raise InputRefused(
+                "区划代码错误", [RowError(None, "region", region, "区划代码应为2、4、6、9、12或15位数字")]
+            )
+        qs = qs.filter(region_q(region, prefix="household__"))
+    if status:
+        qs = qs.filter(status=status)
+    if after:
+        p, h = _cursor_parse(after)
+        qs = qs.filter(Q(period__gt=p) | Q(period=p, household_no__gt=h))
+    limit = max(1, min(limit, MAX_PAGE))
+    items = list(qs.order_by("period", "household_no")[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    cursor = f"{items[-1].period}~{items[-1].household_no}" if more and items else None
+    return WarningPage(items=items, next_cursor=cursor)
+
+
+def warning_household_history(*, household_id: int) -> QuerySet[Warning]:
+    """A household's warnings, newest first (for the case workflow and the console)."""
+    return Warning.objects.filter(household_id=household_id, source=RunSourceChoices.SCREENING).order_by(
+        "-period"
+    )
+
+
+def screening_run_list(
+    *, period: str | None = None, source: str = RunSourceChoices.SCREENING
+) -> QuerySet[ScreeningRun]:
+    qs = ScreeningRun.objects.filter(source=source)
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-created_at", "-id")
+
+
+def access_screening_run_by_id(user: Any, run_id: int) -> ScreeningRun:
+    """Runs cover the whole database; any official who reads households may follow them."""
+    run = ScreeningRun.objects.filter(pk=run_id).first()
+    if run is None or getattr(user, "role", "") not in HOUSEHOLD_READERS:
+        raise NotFound(str(run_id))
+    return run
+
+
+def scale_alert_list(
+    *, user: Any, period: str | None = None, level: str | None = None
+) -> QuerySet[ScaleAlert]:
+    """Scale alerts inside the user's region (a county sees its townships' and villages' alerts)."""
+    if getattr(user, "role", "") not in HOUSEHOLD_READERS or not getattr(user, "region_id", None):
+        return ScaleAlert.objects.none()
+    qs = ScaleAlert.objects.filter(region_code__startswith=user.region_id)
+    if period:
+        qs = qs.filter(period=period)
+    if level:
+        qs = qs.filter(level=level if level in ScaleLevelChoices.values else "")
+    return qs.order_by("-period", "region_code", "risk_type")
+
+
+def parameter_history(*, region_code: str, key: str | None = None) -> QuerySet[Parameter]:
+    """Every version set for the region and its ancestors (what resolution chooses from)."""
+    from shouwang.regions.selectors import region_ancestors
+
+    qs = Parameter.objects.filter(region_code__in=region_ancestors(region_code))
+    if key:
+        qs = qs.filter(key=key)
+    return qs.order_by("key", "year", "region_code", "version")
+
+
+def parameter_effective(*, region_code: str, year: int) -> ResolvedParams:
+    return parameters_resolve(region_codes=[region_code], year=year)
