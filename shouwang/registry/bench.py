@@ -7,8 +7,9 @@ villages of the region table, ~3.7 members each, GB 11643 IDs with correct check
 income record per household — faster to produce, and exactly ``--persons`` people.
 
 Isolation (docs/decisions/0102-bench-import-isolation.md): the bench imports under its own source name
-``bench-import``, household numbers prefixed ``BENCH-`` and ID numbers with the area code ``539900`` (not
-a real county), so it never touches or collides with real or demo rows; afterwards it deletes everything it
+``bench-import``, household numbers prefixed ``BENCH-`` and ID numbers in fake areas (``9xxxxx`` for
+simulated people, ``539900`` for synthetic ones; no real region has such a code), so it never touches or
+collides with real or demo rows; afterwards it deletes everything it
 inserted (persons, households, incomes, quality findings, village groups it created, its batches and their
 audit rows) so it can run against a demo database without leaving a trace.
 """
@@ -16,6 +17,7 @@ audit rows) so it can run against a demo database without leaving a trace.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import resource
 import tempfile
 import time
@@ -249,8 +251,9 @@ def generate(
 def simulated(out: Path, *, persons: int, seed: int = 20240601, prefix: str = BENCH_PREFIX) -> BenchFiles:
     """The registry files of ``shouwang simulate`` (about ``persons`` people; the simulator decides the
     exact number), moved into the bench's namespace: household numbers get the ``BENCH-`` prefix and ID
-    numbers the fake area ``539xxx`` (``53xxxx`` → ``539xxx``; same birth date, sequence and sex, check
-    character recomputed), so nothing can collide with a demo county simulated from the same model."""
+    numbers a fake area whose first digit is 9 (``530326`` → ``930326``; no region code starts with 9, the
+    mapping is one-to-one, birth date, sequence and sex are kept and the check character recomputed), so
+    nothing can collide with a demo county simulated from the same model."""
     from shouwang.simulator.services import simulation_run, simulation_validate
 
     sim_dir = out / "simulated"
@@ -263,13 +266,13 @@ def simulated(out: Path, *, persons: int, seed: int = 20240601, prefix: str = BE
     inc = pl.read_csv(reg / "incomes.csv", infer_schema=False)
     renumber = pl.concat_str([pl.lit(prefix), pl.col("household_no")]).alias("household_no")
     ids = ps.get_column("id_number")
-    first17 = (pl.lit("539") + ids.str.slice(3, 14)).alias("f")
+    first17 = (pl.lit("9") + ids.str.slice(1, 16)).alias("f")
     body = pl.select(first17).to_series()
     raw = np.frombuffer("".join(body.to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 17)
     full = np.concatenate([raw, _check_chars(raw)[:, None]], axis=1)
     ps = ps.with_columns(renumber, pl.Series("id_number", _rows_to_str(full)))
     hh, inc = hh.with_columns(renumber), inc.with_columns(renumber)
-    _check_namespace(hh, ps, inc, prefix=prefix, area="539")
+    _check_namespace(hh, ps, inc, prefix=prefix, area="9")
     paths = (out / "households.csv", out / "persons.csv", out / "incomes.csv")
     for frame, path in zip((hh, ps, inc), paths, strict=True):
         frame.write_csv(path)
@@ -288,6 +291,26 @@ def _check_namespace(*frames: pl.DataFrame, prefix: str, area: str) -> None:
             raise RuntimeError("bench files contain household numbers outside the bench namespace")
         if "id_number" in frame.columns and not frame.get_column("id_number").str.starts_with(area).all():
             raise RuntimeError("bench files contain ID numbers outside the bench area code")
+
+
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _db_backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, if it runs on this machine
+    (the machine is shared: CPU time is a steadier figure than wall time)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_mb() -> float:
@@ -344,6 +367,7 @@ def bench_import(
             files = generate(Path(tmp), persons=persons, seed=seed)
         generated = time.perf_counter() - t0
         t1 = time.perf_counter()
+        cpu0, db0 = _cpu_seconds(), _db_backend_cpu()
         try:
             registry_import(
                 paths=[files.households, files.persons, files.incomes],
@@ -352,6 +376,9 @@ def bench_import(
                 progress=True,
             )
             seconds = time.perf_counter() - t1
+            cpu = _cpu_seconds() - cpu0
+            db1 = _db_backend_cpu()
+            db_cpu = db1 - db0 if db0 is not None and db1 is not None else None
         finally:
             if not keep:
                 bench_cleanup(groups_before=groups_before)
@@ -362,6 +389,9 @@ def bench_import(
         "seconds": round(seconds, 2),
         "persons_per_second": round(files.n_persons / seconds, 1) if seconds else None,
         "peak_rss_mb": _peak_rss_mb(),
+        "cpu_seconds": round(cpu, 2),
+        "db_cpu_seconds": round(db_cpu, 2) if db_cpu is not None else None,
+        "load_average": round(os.getloadavg()[0], 2),
         "generator": generator,
         "generate_seconds": round(generated, 2),
     }
