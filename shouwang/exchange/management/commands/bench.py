@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shouwang.common.errors import InputRefused
+
 
 class Command(BaseCommand):
     help = "性能测试：筛查引擎对比（screening）或户籍导入吞吐量（import）"
@@ -48,12 +50,15 @@ class Command(BaseCommand):
 
         if options["persons"] < 1:
             raise CommandError("--persons 必须大于0")
-        figures = bench_import(
-            persons=options["persons"],
-            keep=options["keep"],
-            seed=options["seed"],
-            generator=options["generator"],
-        )
+        try:
+            figures = bench_import(
+                persons=options["persons"],
+                keep=options["keep"],
+                seed=options["seed"],
+                generator=options["generator"],
+            )
+        except InputRefused as exc:  # generated input refused: a bug, not the user's input (exit 1)
+            raise CommandError("测试数据被导入拒绝：\n" + exc.report()) from exc
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return
