@@ -183,6 +183,7 @@ async function sync() {
   state.syncing = true;
   renderStatus();
   let applied = 0;
+  let attention = 0;
   try {
     // A fresh CSRF token each round: the cached shell's token may be stale (login rotates it).
     const who = await fetch(`${API}/session`, { credentials: "same-origin", cache: "no-store" });
@@ -205,6 +206,7 @@ async function sync() {
         // The request as a whole was refused (malformed or too large): not worth retrying as is.
         const detail = (await response.json().catch(() => ({}))).detail || "提交内容不合法";
         for (const e of batch) await set(e.uuid, { ...e, state: "rejected", result: { message: detail, errors: [] } }, queueStore);
+        attention += batch.length;
         continue;
       }
       if (!response.ok) throw new Error(`sync ${response.status}`);
@@ -212,10 +214,15 @@ async function sync() {
       for (const result of answer.results) {
         await settle(result);
         if (result.status === "applied" || result.status === "duplicate") applied += 1;
+        else attention += 1;
       }
     }
     retryDelay = 5000;
-    if (applied) notify(`已同步 ${applied} 条记录。`, "ok");
+    if (attention) {
+      notify(`已同步 ${applied} 条；${attention} 条需要您处理，请打开“待同步”查看。`, "bad");
+    } else if (applied) {
+      notify(`已同步 ${applied} 条记录。`, "ok");
+    }
     await loadToday();
   } catch (err) {
     retryLater();
@@ -678,6 +685,9 @@ setInterval(sync, 60000);
 
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register(body.swUrl, { scope: "/field/" }).catch(() => {});
+  // The first visit loads the list before the worker controls the page: load it once more through the
+  // worker so that a copy is kept for offline use.
+  navigator.serviceWorker.addEventListener("controllerchange", () => navigator.onLine && loadToday());
 }
 
 (async () => {
