@@ -42,6 +42,7 @@ def test_no_server_errors_on_field_endpoints():
     assert len(operations) == 3
     failures: list[str] = []
     statuses: Counter[int] = Counter()
+
     def runner(operation: Any) -> Any:
         @given(case=operation.as_strategy())
         @settings(
