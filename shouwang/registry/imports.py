@@ -571,6 +571,8 @@ def _refuse_errors(plan: _Plan, exc: InputRefused) -> list[RowError]:
     name = plan.path.name
     headline = exc.message.removeprefix(f"{name}：")
     details = [FileRowError(e.row, e.column, e.value, e.reason, file=name) for e in (exc.errors or [])]
+    if not details:
+        return [FileRowError(None, "", "", headline, file=name)]
     if len(details) == 1 and details[0].row is None:
         details[0].reason = f"{headline}（{details[0].reason}）"
         return list(details)
@@ -605,7 +607,7 @@ def registry_import(
         plan = _Plan(path=p, kind="", checksum="")
         try:
             if not p.is_file():
-                raise InputRefused(f"{p}：文件不存在", [RowError(None, "", str(p), "文件不存在")])
+                raise InputRefused(f"{p.name}：文件不存在（{p}）")
             plan.kind = detect_kind(p)
             plan.checksum = sha256_file(p)
             plan.table = read_table(
