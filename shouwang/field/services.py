@@ -21,7 +21,7 @@ import binascii
 import datetime as dt
 import uuid as uuidlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -361,10 +361,23 @@ def _answer(entry: SyncEntry, status: str, message: str, **extra: Any) -> dict[s
     }
 
 
-def _card(user: Any, household_no: str) -> tuple[dict[str, Any] | None, str]:
+def _card(user: Any, entry: SyncEntry, household_no: str) -> tuple[dict[str, Any] | None, str]:
+    """The household's current card, and the version the phone should hold next for this kind of entry:
+    the open identification case for a visit, the case awaiting its home check for a home check."""
     card = field_card_get(user=user, household_no=household_no) if household_no else None
-    case = card and (card["case"] or card["check"])
-    return card, case["base_version"] if case else ""
+    target = None
+    if card is not None and entry.kind == SyncEntryKindChoices.VISIT:
+        target = card["case"]
+    elif card is not None and entry.kind == SyncEntryKindChoices.HOME_CHECK:
+        target = card["check"]
+    if target is not None:
+        return card, target["base_version"]
+    case = (
+        Case.objects.filter(pk=entry.case_id, household__household_no=household_no).first()
+        if entry.kind != SyncEntryKindChoices.REPORT and isinstance(entry.case_id, int)
+        else None
+    )
+    return card, case_version_get(case).token if case else ""
 
 
 def _rejected(entry: SyncEntry, message: str, errors: list[RowError] | None = None) -> dict[str, Any]:
@@ -380,7 +393,7 @@ def _duplicate(user: Any, entry: SyncEntry, existing: FieldSubmission) -> dict[s
     if existing.user_id != user.pk:
         # Someone else's UUID: answer as for anything the worker may not know about.
         return _rejected(entry, "未找到该户，或该户不在您的网格内")
-    card, version = _card(user, existing.household_no)
+    card, version = _card(user, entry, existing.household_no)
     return _answer(
         entry,
         SyncStatusChoices.DUPLICATE,
@@ -392,7 +405,7 @@ def _duplicate(user: Any, entry: SyncEntry, existing: FieldSubmission) -> dict[s
 
 
 def _conflict(user: Any, entry: SyncEntry, case: Case | None, seen: Version | None) -> dict[str, Any]:
-    card, version = _card(user, entry.household_no)
+    card, version = _card(user, entry, entry.household_no)
     return _answer(
         entry,
         SyncStatusChoices.CONFLICT,
@@ -466,7 +479,7 @@ def field_entry_apply(*, user: Any, entry: SyncEntry) -> dict[str, Any]:
         return _rejected(entry, str(exc) or "您的角色无权办理此事项")
     except InputRefused as exc:
         return _rejected(entry, exc.message, exc.errors)
-    card, version = _card(user, entry.household_no)
+    card, version = _card(user, entry, entry.household_no)
     return _answer(
         entry,
         SyncStatusChoices.APPLIED,
@@ -478,11 +491,26 @@ def field_entry_apply(*, user: Any, entry: SyncEntry) -> dict[str, Any]:
 
 
 def field_sync(*, user: Any, entries: list[SyncEntry]) -> list[dict[str, Any]]:
-    """Apply a batch of queued entries, each on its own; the answers are in the same order."""
+    """Apply a batch of queued entries, each on its own; the answers are in the same order.
+
+    Entries the same worker queued one after another for one household all carry the version seen before
+    the first of them. Once the first is applied, the next ones are checked against the version it produced:
+    the worker's own earlier entry is not a change they failed to see (anyone else's still is).
+    """
     field_user_check(user)
     if len(entries) > MAX_ENTRIES:
         raise InputRefused(
             f"一次最多同步{MAX_ENTRIES}条记录",
             [_err("entries", len(entries), f"一次最多同步{MAX_ENTRIES}条记录")],
         )
-    return [field_entry_apply(user=user, entry=e) for e in entries]
+    results = []
+    moved_on: dict[str, str] = {}  # base version → the version an applied entry of this batch left
+    for e in entries:
+        base = e.base_version
+        while base in moved_on:  # versions only grow, so the chain ends
+            base = moved_on[base]
+        result = field_entry_apply(user=user, entry=replace(e, base_version=base))
+        if result["status"] == SyncStatusChoices.APPLIED and base and result["current_version"]:
+            moved_on[base] = result["current_version"]
+        results.append(result)
+    return results

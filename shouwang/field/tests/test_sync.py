@@ -500,3 +500,23 @@ def test_bearer_token_clients_sync_without_csrf(grid_world):
     r = client.post(SYNC, body, content_type="application/json", headers=headers)
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "applied"
     assert client.get(TODAY, headers=headers).status_code == 200
+
+
+def test_two_visits_queued_offline_for_one_household_both_apply(grid_world):
+    """Both entries carry the version seen before the first: the worker's own first visit is not a change
+    they failed to see. Someone else's visit in between still is."""
+    client = session_client(grid_world["grid"])
+    base = card(today(client), "H_DUE")["case"]["base_version"]
+    case = grid_world["monitored"]
+    monday = entry("visit", "H_DUE", case=case, base=base, visited_on=str(clock.today()), notes="第一次")
+    tuesday = entry("visit", "H_DUE", case=case, base=base, visited_on=str(clock.today()), notes="第二次")
+    first, second = sync(client, monday, tuesday)
+    assert (first["status"], second["status"]) == ("applied", "applied"), second["changes"]
+    assert Visit.objects.filter(case=case).count() == 2
+    # A third entry queued on the same old version, after the cadre's visit: a conflict.
+    cases.visit_record(case=case, actor=grid_world["village"], visited_on=clock.today(), notes="村委会")
+    [third] = sync(
+        client,
+        entry("visit", "H_DUE", case=case, base=second["current_version"], visited_on=str(clock.today())),
+    )
+    assert third["status"] == "conflict"

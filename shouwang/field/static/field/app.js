@@ -168,6 +168,15 @@ async function settle(result) {
   if (!entry) return;
   if (result.status === "applied" || result.status === "duplicate") {
     await del(result.uuid, queueStore);
+    if (result.status === "applied" && result.current_version && entry.base_version) {
+      // Later entries this worker queued for the same record saw the same version: they now follow
+      // this one (the server does the same within one request).
+      for (const other of await values(queueStore)) {
+        if (other.state === "queued" && other.base_version === entry.base_version && other.kind === entry.kind) {
+          await set(other.uuid, { ...other, base_version: result.current_version }, queueStore);
+        }
+      }
+    }
     state.synced.unshift({ ...entry, photo: null, result, synced_at: new Date().toISOString() });
     state.synced = state.synced.slice(0, 10);
   } else {
@@ -594,7 +603,7 @@ async function resend(uuid) {
   const entry = await get(uuid, queueStore);
   if (!entry || !entry.result) return;
   const server = entry.result.server;
-  const caseOut = server && (entry.kind === "visit" ? server.case : server.check || server.case);
+  const caseOut = server && (entry.kind === "visit" ? server.case : entry.kind === "home_check" ? server.check : null);
   // A new UUID: this is a new decision by the worker, taken against the server's current record.
   const again = {
     ...entry,
