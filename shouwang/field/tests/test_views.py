@@ -1,6 +1,7 @@
 """The field app's pages: shell (no personal data), service worker, manifest, offline page, login."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -50,8 +51,8 @@ def test_vendor_packages_are_installed_locally():
     assert manifest_path, "run `make install` (npm ci + scripts/vendor_assets.py)"
     with open(str(manifest_path), encoding="utf-8") as f:
         manifest = json.load(f)
-    with open("frontend/package.json", encoding="utf-8") as f:
-        wanted = json.load(f)["dependencies"]
+    package = Path(__file__).resolve().parents[3] / "frontend" / "package.json"
+    wanted = json.loads(package.read_text(encoding="utf-8"))["dependencies"]
     assert {name: m["version"] for name, m in manifest.items()} == wanted
     for name, meta in manifest.items():
         for file in meta["files"]:
