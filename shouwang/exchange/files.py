@@ -340,9 +340,8 @@ def _check_field_counts(body: bytes, text: str, expected: int, name: str, kind_l
         starts = np.concatenate(([0], ends[:-1] + 1))
         commas = np.flatnonzero(arr == 44)
         fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-        wrong = np.flatnonzero(fields != expected)
         # Only lines with a wrong count can be blank ones; check those few directly.
-        wrong = [i for i in wrong.tolist() if body[starts[i] : ends[i]].strip()]
+        wrong = [i for i in np.flatnonzero(fields != expected).tolist() if body[starts[i] : ends[i]].strip()]
         for i in wrong[:1000]:
             errors.append(_field_count_error(i + 1, int(fields[i]), expected))
     else:
