@@ -1,16 +1,20 @@
-"""Console actions: session login and user creation, each audited (STYLE 4, 5).
+"""Console actions: session login (audited), and the console's wrappers around domain services (STYLE 4, 5).
 
 Logins are audited here explicitly rather than through Django's ``user_logged_in`` /
 ``user_login_failed`` signals (STYLE 5: audit explicitly, never through signals).
 """
 
+import threading
+import time
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from shouwang.accounts.access import Forbidden
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices, AuditEntry
 from shouwang.audit.services import audit_record
@@ -80,3 +84,112 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
 
 def session_logout(*, request: HttpRequest) -> None:
     logout(request)
+
+
+# ---------------------------------------------------------------------------------------------- workflow
+# The console's own actions wrap the domain services: each calls exactly one of them and then schedules
+# the statistics refresh that the change calls for (decision 0450), after the transaction commits.
+
+STATS_DEBOUNCE_SECONDS = 60
+
+
+class _Pending:
+    """Whether a debounced refresh is already waiting (shared by the web server's threads)."""
+
+    lock = threading.Lock()
+    waiting = False
+
+
+def _debounced_refresh(reason: str) -> None:
+    """One refresh for a burst of changes: the first change waits STATS_DEBOUNCE_SECONDS, later ones
+    within that time ride along. Inline (no wait) when background tasks run inline (tests)."""
+    from shouwang.console import tasks
+    from shouwang.console.stats import stats_refresh
+
+    if not tasks.IN_THREAD:
+        stats_refresh(reason=reason)
+        return
+    with _Pending.lock:
+        if _Pending.waiting:
+            return
+        _Pending.waiting = True
+    try:
+        time.sleep(STATS_DEBOUNCE_SECONDS)
+    finally:
+        with _Pending.lock:
+            _Pending.waiting = False
+    stats_refresh(reason=reason)
+
+
+def stats_refresh_soon(*, reason: str) -> None:
+    from shouwang.console.tasks import run_after_commit
+
+    run_after_commit(_debounced_refresh, reason)
+
+
+def case_transition_submit(
+    *, case: Any, action: str, actor: Any, data: dict[str, Any], expected_version: int
+) -> Any:
+    """``cases.services.case_transition`` from the console, then a (debounced) statistics refresh."""
+    from shouwang.cases.services import case_transition
+
+    with transaction.atomic():
+        result = case_transition(
+            case=case, action=action, actor=actor, data=data, expected_version=expected_version
+        )
+        stats_refresh_soon(reason=f"案件#{case.pk}办理后刷新")
+    return result
+
+
+def warning_clue_create(*, user: Any, warning_id: int) -> Any:
+    """Turn a warning of the user's region into a risk clue (R-WARN-02 → R-ID-01): it opens the household's
+    identification case or joins the open one. Outside the region (or missing): ``NotFound``."""
+    from shouwang.accounts.access import NotFound, user_household_q
+    from shouwang.cases.services import CLUE_ROLES, clue_from_warning
+    from shouwang.screening.models import Warning
+
+    if getattr(user, "role", None) not in CLUE_ROLES:
+        raise Forbidden("您的角色无权登记风险线索")
+    warning = Warning.objects.filter(pk=warning_id).select_related("household").first()
+    allowed = (
+        warning is not None
+        and Warning.objects.filter(user_household_q(user, prefix="household__"), pk=warning_id).exists()
+    )
+    if not allowed:
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.NOT_FOUND if warning is None else AuditActionChoices.ACCESS_DENIED,
+            object_type="warning",
+            object_id=str(warning_id),
+            region_code=warning.village_code if warning else "",
+            reason="clue",
+        )
+        raise NotFound(str(warning_id))
+    with transaction.atomic():
+        clue = clue_from_warning(warning=warning, actor=user)
+        stats_refresh_soon(reason="预警转为线索后刷新")
+    return clue
+
+
+def screening_run_start(*, user: Any, period: str, engine: str, reason: str = "") -> Any:
+    """Queue a screening run (``screening.services.screening_run_create``: county or above, one active run
+    per period) and execute it in the background; the statistics are refreshed when it has finished."""
+    from shouwang.console.tasks import run_after_commit
+    from shouwang.screening.services import screening_run_create
+
+    with transaction.atomic():
+        run = screening_run_create(user=user, period=period, engine=engine, reason=reason or "控制台发起")
+        run_after_commit(_screening_execute, run.pk)
+    return run
+
+
+def _screening_execute(run_id: int) -> None:
+    from shouwang.console.stats import stats_refresh
+    from shouwang.screening.models import ScreeningRun
+    from shouwang.screening.services import screening_run_execute
+
+    run = ScreeningRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    screening_run_execute(run=run)
+    stats_refresh(reason=f"筛查运行#{run_id}完成后刷新")

@@ -64,6 +64,16 @@ def role_label(value: str) -> str:
 # listed here (added later by other apps) are shown as stored.
 OBJECT_TYPE_LABELS: dict[str, Any] = {
     "household": gettext_lazy("农户"),
+    "case": gettext_lazy("案件"),
+    "case_document": gettext_lazy("案件材料"),
+    "clue": gettext_lazy("风险线索"),
+    "warning": gettext_lazy("预警"),
+    "self_report": gettext_lazy("群众自主申报"),
+    "export": gettext_lazy("导出"),
+    "region_stats": gettext_lazy("区域统计"),
+    "screening_run": gettext_lazy("筛查运行"),
+    "screening_parameter": gettext_lazy("筛查参数"),
+    "import_batch": gettext_lazy("导入批次"),
     "household.phone": gettext_lazy("农户联系电话"),
     "person.id_number": gettext_lazy("成员证件号码"),
     "session": gettext_lazy("登录"),
@@ -74,6 +84,10 @@ PURPOSE_LABELS: dict[str, Any] = {
     "view": gettext_lazy("查看农户页面"),
     "reveal_id": gettext_lazy("为查看完整证件号码而访问"),
     "reveal_phone": gettext_lazy("为查看完整电话而访问"),
+    "evidence": gettext_lazy("查看部门数据证据"),
+    "transition": gettext_lazy("办理案件"),
+    "document": gettext_lazy("上传案件材料"),
+    "clue": gettext_lazy("登记风险线索"),
 }
 
 
@@ -85,3 +99,258 @@ def object_type_label(value: str) -> str:
 @register.filter
 def purpose_label(value: str) -> str:
     return str(PURPOSE_LABELS.get(value, value))
+
+
+@register.filter
+def has_work_queue(user: Any) -> bool:
+    return permissions.has_work_queue(user)
+
+
+@register.filter
+def can_view_dashboard(user: Any) -> bool:
+    return permissions.can_view_dashboard(user)
+
+
+@register.filter
+def can_read_batches(user: Any) -> bool:
+    return permissions.can_read_batches(user)
+
+
+@register.filter
+def can_start_screening(user: Any) -> bool:
+    return permissions.can_start_screening(user)
+
+
+@register.filter
+def can_set_parameters(user: Any) -> bool:
+    return permissions.can_set_parameters(user)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """``{{ values|get:"monitored" }}`` — a dict lookup with a key that is not an identifier."""
+    if mapping is None:
+        return None
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def stat(values: Any, metric: str) -> int:
+    """A pre-aggregated figure: missing means zero (the statistics table stores no zero rows)."""
+    return int((values or {}).get(metric, 0))
+
+
+@register.filter
+def num(value: Any) -> str:
+    """Thousands separators for counts; ``—`` for nothing."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def pct(value: Any) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+@register.simple_tag
+def query_with(params: Any, **updates: Any) -> str:
+    """A query string from ``params`` (a dict) with ``updates`` applied (``None`` removes a key)."""
+    from django.utils.http import urlencode
+
+    merged = {k: v for k, v in dict(params or {}).items() if v not in ("", None)}
+    for k, v in updates.items():
+        if v in ("", None):
+            merged.pop(k, None)
+        else:
+            merged[k] = v
+    return urlencode(merged)
+
+
+@register.filter
+def risk_label(code: str) -> str:
+    from shouwang.registry.choices import RiskTypeChoices
+
+    return str(dict(RiskTypeChoices.choices).get(code, code))
+
+
+@register.filter
+def risk_labels(codes: Any) -> str:
+    return "、".join(risk_label(c) for c in (codes or [])) or "—"
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    from shouwang.cases.choices import ChannelChoices
+
+    return str(dict(ChannelChoices.choices).get(code, code))
+
+
+@register.filter
+def state_label(code: str) -> str:
+    from shouwang.cases.choices import CaseStateChoices
+
+    return str(dict(CaseStateChoices.choices).get(code, code))
+
+
+@register.filter
+def action_label(code: str) -> str:
+    from shouwang.cases.transitions import MOVES
+
+    for (_kind, action), move in MOVES.items():
+        if action == code:
+            return move.label
+    return code
+
+
+@register.filter
+def can_make_clues(user: Any) -> bool:
+    return permissions.can_make_clues(user)
+
+
+@register.filter
+def posted_value(posted: Any, name: str) -> str:
+    try:
+        return str(posted.get(name, "") or "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def posted_list(posted: Any, name: str) -> list[str]:
+    try:
+        return list(posted.getlist(name))
+    except AttributeError:
+        return []
+
+
+IDENTIFICATION_PATH = [
+    "clue",
+    "home_check",
+    "data_comparison",
+    "village_review",
+    "public_notice",
+    "township_review",
+    "county_approval",
+    "announced",
+    "monitoring",
+]
+ELIMINATION_PATH = [
+    "candidate",
+    "home_check",
+    "village_review",
+    "public_notice",
+    "township_review",
+    "county_approval",
+    "eliminated",
+]
+
+
+@register.simple_tag
+def case_path(case: Any) -> list[dict[str, Any]]:
+    """The procedure's steps for a stepper: done, current or to do (R-ID-02 / R-ELIM-04)."""
+    from shouwang.cases.choices import CaseStateChoices
+
+    path = IDENTIFICATION_PATH if case.kind == "identification" else ELIMINATION_PATH
+    labels = dict(CaseStateChoices.choices)
+    here = path.index(case.state) if case.state in path else -1
+    return [
+        {"label": labels[s], "state": "done" if i < here else ("current" if i == here else "todo")}
+        for i, s in enumerate(path)
+    ]
+
+
+@register.filter
+def warning_status_label(code: str) -> str:
+    from shouwang.screening.choices import WarningStatusChoices
+
+    return str(dict(WarningStatusChoices.choices).get(code, code))
+
+
+@register.filter
+def short_name(name: str) -> str:
+    """A village committee's everyday name: 大桥村村民委员会 → 大桥村, 文笔社区居民委员会 → 文笔社区."""
+    for suffix in ("村民委员会", "居民委员会"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# Chinese names of the evidence columns of the screening rules (screening/rules.py); others as stored.
+EVIDENCE_LABELS = {
+    "income_per_capita": "人均收入参考值",
+    "per_capita_net": "人均纯收入",
+    "threshold": "监测范围",
+    "income_period": "收入期间",
+    "members": "计算人口",
+    "capable_members": "劳动力人数",
+    "persons": "涉及人数",
+    "self_pay_12m": "近12个月自付",
+    "trigger_amount": "预警金额",
+    "last_settled_on": "最近结算",
+    "settlements": "结算次数",
+    "age": "年龄",
+    "event": "事件",
+    "event_on": "事件日期",
+    "events": "事件数",
+    "loss_amount": "损失金额",
+    "loss_total": "损失合计",
+    "house_damaged": "房屋受损",
+    "hazard": "灾害类型",
+    "occurred_on": "发生日期",
+    "status": "状态",
+    "wage_share": "工资性收入占比",
+    "days": "持续天数",
+    "issue": "问题类型",
+    "from_on": "开始日期",
+    "children": "涉及子女",
+    "overdue_days": "逾期天数",
+    "loans": "贷款笔数",
+    "balance": "贷款余额",
+    "grade": "等级",
+    "appraised_on": "鉴定日期",
+    "as_of": "统计日期",
+    "certified_on": "认定日期",
+    "wage_now": "当前工资",
+    "wage_before": "此前工资",
+    "drop_share": "降幅",
+    "months": "月数",
+    "loan_principal": "贷款本金",
+    "monthly_wage": "月工资",
+}
+
+
+@register.filter
+def evidence_label(key: str) -> str:
+    return EVIDENCE_LABELS.get(key, key)
+
+
+# The business date each workflow action records (cases/services.py step functions).
+STEP_DATE_KEYS = (
+    "checked_on",
+    "compared_on",
+    "reviewed_on",
+    "started_on",
+    "received_on",
+    "resolved_on",
+    "approved_on",
+    "announced_on",
+    "proposed_on",
+    "found_on",
+)
+
+
+@register.filter
+def step_date(step: Any) -> str:
+    """The date the step was done (as entered), which may be earlier than when it was recorded."""
+    data = getattr(step, "data", None) or {}
+    for key in STEP_DATE_KEYS:
+        if data.get(key):
+            return str(data[key])[:10]
+    return ""

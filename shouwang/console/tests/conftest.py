@@ -5,3 +5,11 @@ import pytest
 def _fast_password_hasher(settings):
     # PBKDF2 at Django's default cost takes ~0.25 s per user; the tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _inline_background_tasks(monkeypatch):
+    # Background work (exports, screening runs, statistics refreshes) runs inline at commit in tests.
+    from shouwang.console import tasks
+
+    monkeypatch.setattr(tasks, "IN_THREAD", False)

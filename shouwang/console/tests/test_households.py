@@ -234,7 +234,7 @@ def test_keyset_pagination_walks_every_household_once():
     params: dict[str, str] = {}
     for _ in range(5):
         page = c.get(reverse("console:household_list"), params).context["page"]
-        seen += [h.household_no for h in page.households]
+        seen += [h.household_no for h in page.rows]
         if not page.next_after:
             break
         params = {"after": page.next_after}
@@ -246,7 +246,7 @@ def test_list_query_count_does_not_grow_with_households(django_assert_max_num_qu
     c = client_for(make_user("county", COUNTY))
     with django_assert_max_num_queries(7):
         response = c.get(reverse("console:household_list"), {"region": TOWNSHIP_A})
-    assert len(response.context["page"].households) == 50
+    assert len(response.context["page"].rows) == 50
 
 
 # --- Reveal ------------------------------------------------------------------------------------

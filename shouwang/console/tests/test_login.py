@@ -100,7 +100,10 @@ def test_logout_takes_a_post():
 def test_home_sends_each_role_to_its_page():
     c = Client()
     c.force_login(make_user("township", TOWNSHIP_A))
-    assert c.get("/")["Location"] == reverse("console:household_list")
+    response = c.get("/")
+    assert response.status_code == 200 and "工作台" in response.content.decode()  # the work queue
+    c.force_login(make_user("auditor", "530326"))
+    assert c.get("/")["Location"] == reverse("console:dashboard")
     c.force_login(make_user("department", "530326", department="medical"))
     response = c.get("/")
     assert response.status_code == 200

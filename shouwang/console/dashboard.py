@@ -1,0 +1,345 @@
+"""The region dashboard's read model (selector). It reads only ``RegionPeriodStat`` (a region's own rows and
+its children's rows for one month), the region tree and the month's scale alerts — never the households
+table (decision 0450), so it costs the same for a village and for a province of a million households.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices
+from shouwang.console.models import RegionPeriodStat, StatRefresh
+from shouwang.console.selectors import RegionPicker, region_picker_get
+from shouwang.console.stats import stat_refresh_latest
+from shouwang.regions.choices import RegionLevelChoices
+from shouwang.regions.models import Region
+from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices, RiskTypeChoices
+
+M = StatMetricChoices
+TREND_MONTHS = 12
+RISK_LABELS: dict[str, str] = {**dict(RiskTypeChoices.choices), UNKNOWN_RISK: "未登记风险类型"}
+CATEGORY_LABELS: dict[str, str] = dict(MonitoringCategoryChoices.choices)
+MODE_LABELS: dict[str, str] = dict(EliminationModeChoices.choices)
+# Colours shared by the charts and the legend (contrast ≥ 3:1 against white for graphical objects).
+CATEGORY_COLOURS = {"unstable": "#b3261e", "marginal": "#b06000", "sudden": "#6a3fb5"}
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """Percentage with one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def per_thousand(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 1000 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    code: str
+    name: str
+    level: str
+    households: int
+    monitored: int
+    warnings: int
+    warning_rate: Decimal | None  # warnings per 1,000 households
+    identified: int
+    eliminated: int
+    cases_overdue: int
+    scale_alerts: int
+    link: str
+    households_link: str
+    rate_class: str = "rate-none"
+
+
+def rate_breaks(rates: list[Decimal]) -> list[Decimal]:
+    """Four class breaks for the tile map from the children's own rates (quintiles, so the five colours
+    are used whatever the level of the region), rounded to whole per-mille figures and made distinct."""
+    values = sorted(r for r in rates if r is not None)
+    if not values:
+        return []
+    out: list[Decimal] = []
+    for q in (0.2, 0.4, 0.6, 0.8):
+        v = values[min(len(values) - 1, int(q * len(values)))].quantize(Decimal("1"))
+        if not out or v > out[-1]:
+            out.append(v)
+    return out
+
+
+def rate_class(rate: Decimal | None, breaks: list[Decimal]) -> str:
+    if rate is None:
+        return "rate-none"
+    for i, b in enumerate(breaks):
+        if rate < b:
+            return f"rate-{i + 1}"
+    return f"rate-{len(breaks) + 1}"
+
+
+@dataclass
+class Dashboard:
+    picker: RegionPicker
+    period: str
+    periods: list[str]
+    refresh: StatRefresh | None
+    values: dict[str, int]  # the region's figures for ``period``
+    snapshot: dict[str, int]  # the register now (households, open cases …)
+    categories: list[dict[str, Any]]
+    monitored_risks: list[dict[str, Any]]
+    warning_risks: list[dict[str, Any]]
+    funnel: list[dict[str, Any]]
+    timeliness: dict[str, Any]
+    eliminations: dict[str, Any]
+    trend: dict[str, Any]
+    children: list[ChildRow]
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    breaks: list[Decimal] = field(default_factory=list)
+
+    @property
+    def legend(self) -> list[tuple[str, str]]:
+        """(colour class, label) of each class of the tile map, per mille."""
+        b = self.breaks
+        if not b:
+            return []
+        items = [("rate-1", f"<{b[0]}")]
+        items += [(f"rate-{i + 2}", f"{b[i]}–{b[i + 1]}") for i in range(len(b) - 1)]
+        items.append((f"rate-{len(b) + 1}", f"≥{b[-1]}"))
+        return items
+
+    @property
+    def region(self) -> Region:
+        return self.picker.current
+
+    def value(self, metric: str) -> int:
+        return self.values.get(metric, 0)
+
+
+def _labelled(values: dict[str, int], prefix: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [
+        {"code": code, "label": labels.get(code, code), "value": values.get(f"{prefix}:{code}", 0)}
+        for code in labels
+    ]
+    return [r for r in rows if r["value"]] or []
+
+
+def _link(code: str) -> str:
+    return f"{reverse('console:dashboard')}?region={code}"
+
+
+def _households_link(code: str) -> str:
+    return f"{reverse('console:household_list')}?region={code}"
+
+
+def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dashboard | None:
+    """The dashboard of ``region_code`` (inside the user's region; anything else falls back to the user's
+    own region, as the region picker does) for ``period`` (default: the latest screened month)."""
+    picker = region_picker_get(user=user, region_code=region_code)
+    if picker is None:
+        return None
+    code = picker.current.code
+    refresh = stat_refresh_latest()
+    own: dict[str, dict[str, int]] = defaultdict(dict)
+    for p, metric, value in RegionPeriodStat.objects.filter(region_code=code).values_list(
+        "period", "metric", "value"
+    ):
+        own[p][metric] = value
+    current = refresh.last_period if refresh else ""
+    periods = sorted((p for p in own if p <= current or not current), reverse=True)
+    default = (refresh.latest_screened if refresh and refresh.latest_screened else current) or (
+        periods[0] if periods else ""
+    )
+    period = period if period in own else default
+    values = own.get(period, {})
+    snapshot = own.get(current, {})
+
+    child_values: dict[str, dict[str, int]] = defaultdict(dict)
+    child_snapshot: dict[str, dict[str, int]] = defaultdict(dict)
+    if picker.children and period:
+        for c, p, metric, value in RegionPeriodStat.objects.filter(
+            parent_code=code, period__in={period, current}
+        ).values_list("region_code", "period", "metric", "value"):
+            if p == period:
+                child_values[c][metric] = value
+            if p == current:
+                child_snapshot[c][metric] = value
+    children = []
+    for region in picker.children:
+        if region.level == RegionLevelChoices.GROUP:
+            continue
+        v, s = child_values.get(region.code, {}), child_snapshot.get(region.code, {})
+        households = s.get(M.HOUSEHOLDS, 0)
+        children.append(
+            ChildRow(
+                code=region.code,
+                name=region.name,
+                level=region.level,
+                households=households,
+                monitored=v.get(M.MONITORED, 0),
+                warnings=v.get(M.WARNINGS, 0),
+                warning_rate=per_thousand(v.get(M.WARNINGS, 0), households),
+                identified=v.get(M.IDENTIFIED, 0),
+                eliminated=v.get(M.ELIMINATED, 0),
+                cases_overdue=s.get(M.CASES_OVERDUE, 0),
+                scale_alerts=v.get(M.SCALE_ALERTS, 0),
+                link=_link(region.code),
+                households_link=_households_link(region.code),
+            )
+        )
+
+    breaks = rate_breaks([c.warning_rate for c in children if c.warning_rate is not None])
+    children = [replace(c, rate_class=rate_class(c.warning_rate, breaks)) for c in children]
+    warnings = values.get(M.WARNINGS, 0)
+    verified = values.get(M.WARNINGS_VERIFIED, 0)
+    identified_w = values.get(M.WARNINGS_IDENTIFIED, 0)
+    funnel = [
+        {"key": "warnings", "label": "部门筛查预警", "value": warnings, "share": share(warnings, warnings)},
+        {
+            "key": "verified",
+            "label": "已核实（形成线索）",
+            "value": verified,
+            "share": share(verified, warnings),
+        },
+        {
+            "key": "identified",
+            "label": "识别纳入监测",
+            "value": identified_w,
+            "share": share(identified_w, warnings),
+        },
+    ]
+    trend_months = sorted(p for p in own if p <= (period or current))[-TREND_MONTHS:]
+    last12 = trend_months
+    decided_12 = sum(own[p].get(M.CASES_DECIDED, 0) for p in last12)
+    in_time_12 = sum(own[p].get(M.CASES_DECIDED_IN_TIME, 0) for p in last12)
+    timeliness = {
+        "decided": values.get(M.CASES_DECIDED, 0),
+        "in_time": values.get(M.CASES_DECIDED_IN_TIME, 0),
+        "share": share(values.get(M.CASES_DECIDED_IN_TIME, 0), values.get(M.CASES_DECIDED, 0)),
+        "decided_12": decided_12,
+        "in_time_12": in_time_12,
+        "share_12": share(in_time_12, decided_12),
+    }
+    eliminations = {
+        "month": values.get(M.ELIMINATED, 0),
+        "cumulative": values.get(M.ELIMINATED_CUM, 0),
+        "modes": _labelled(values, "eliminated", MODE_LABELS),
+        "last12": sum(own[p].get(M.ELIMINATED, 0) for p in last12),
+    }
+    trend = {
+        "months": trend_months,
+        "series": [
+            {
+                "key": "warnings",
+                "name": "预警户数",
+                "type": "bar",
+                "data": [own[p].get(M.WARNINGS, 0) for p in trend_months],
+            },
+            {
+                "key": "identified",
+                "name": "新识别",
+                "type": "line",
+                "data": [own[p].get(M.IDENTIFIED, 0) for p in trend_months],
+            },
+            {
+                "key": "eliminated",
+                "name": "风险消除",
+                "type": "line",
+                "data": [own[p].get(M.ELIMINATED, 0) for p in trend_months],
+            },
+            {
+                "key": "monitored",
+                "name": "监测对象（月末）",
+                "type": "line",
+                "data": [own[p].get(M.MONITORED, 0) for p in trend_months],
+            },
+        ],
+    }
+    categories = [
+        {
+            "code": c,
+            "label": label,
+            "value": values.get(f"monitored:{c}", 0),
+            "colour": CATEGORY_COLOURS.get(c, "#475467"),
+        }
+        for c, label in CATEGORY_LABELS.items()
+    ]
+    monitored_risks = sorted(_labelled(values, "monitored_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
+    warning_risks = sorted(_labelled(values, "warning_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
+    return Dashboard(
+        picker=picker,
+        period=period,
+        periods=periods,
+        refresh=refresh,
+        values=values,
+        snapshot=snapshot,
+        categories=categories,
+        monitored_risks=monitored_risks,
+        warning_risks=warning_risks,
+        funnel=funnel,
+        timeliness=timeliness,
+        eliminations=eliminations,
+        trend=trend,
+        children=children,
+        alerts=_alerts(user=user, code=code, period=period),
+        breaks=breaks,
+    )
+
+
+def _alerts(*, user: Any, code: str, period: str) -> list[dict[str, Any]]:
+    """The month's 规模性返贫风险 alerts inside the region, with region names (two small queries)."""
+    from shouwang.screening.selectors import scale_alert_list
+
+    if not period:
+        return []
+    alerts = list(scale_alert_list(user=user, period=period).filter(region_code__startswith=code)[:50])
+    names = dict(Region.objects.filter(code__in={a.region_code for a in alerts}).values_list("code", "name"))
+    return [
+        {
+            "region_code": a.region_code,
+            "region_name": names.get(a.region_code, a.region_code),
+            "level": a.get_level_display(),
+            "risk_type": RISK_LABELS.get(a.risk_type, a.risk_type),
+            "count": a.count,
+            "share": (a.share * 100).quantize(Decimal("0.1")),
+            "baseline": a.baseline,
+        }
+        for a in alerts
+    ]
+
+
+def dashboard_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
+    """The children table plus the region itself, as export rows (counts, not yet suppressed)."""
+    rows = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "households": c.households,
+            "monitored": c.monitored,
+            "warnings": c.warnings,
+            "identified": c.identified,
+            "eliminated": c.eliminated,
+            "cases_overdue": c.cases_overdue,
+            "scale_alerts": c.scale_alerts,
+        }
+        for c in dashboard.children
+    ]
+    rows.append(
+        {
+            "code": dashboard.region.code,
+            "name": f"{dashboard.region.name}（合计）",
+            "households": dashboard.snapshot.get(M.HOUSEHOLDS, 0),
+            "monitored": dashboard.value(M.MONITORED),
+            "warnings": dashboard.value(M.WARNINGS),
+            "identified": dashboard.value(M.IDENTIFIED),
+            "eliminated": dashboard.value(M.ELIMINATED),
+            "cases_overdue": dashboard.snapshot.get(M.CASES_OVERDUE, 0),
+            "scale_alerts": dashboard.value(M.SCALE_ALERTS),
+        }
+    )
+    return rows

@@ -1,0 +1,60 @@
+"""Console pages. Adapters only (STYLE 2): each parses the request, calls one guard, selector or service,
+and renders (see the modules)."""
+
+from shouwang.console.views.audit import audit_list_view
+from shouwang.console.views.auth import login_view, logout_view
+from shouwang.console.views.cases import (
+    case_detail_view,
+    case_document_view,
+    case_list_view,
+    case_transition_view,
+)
+from shouwang.console.views.common import forbidden, not_found
+from shouwang.console.views.dashboard import dashboard_view
+from shouwang.console.views.exports import export_download_view, export_list_view, export_progress_view
+from shouwang.console.views.home import home
+from shouwang.console.views.households import (
+    household_detail_view,
+    household_evidence_view,
+    household_list_view,
+    household_reveal_phone_view,
+    person_reveal_id_view,
+)
+from shouwang.console.views.screening import (
+    batch_detail_view,
+    batch_list_view,
+    parameter_view,
+    screening_run_detail_view,
+    screening_run_list_view,
+)
+from shouwang.console.views.worklists import self_report_view, warning_clue_view, warning_list_view
+
+__all__ = [
+    "audit_list_view",
+    "batch_detail_view",
+    "batch_list_view",
+    "case_detail_view",
+    "case_document_view",
+    "case_list_view",
+    "case_transition_view",
+    "dashboard_view",
+    "export_download_view",
+    "export_list_view",
+    "export_progress_view",
+    "forbidden",
+    "home",
+    "household_detail_view",
+    "household_evidence_view",
+    "household_list_view",
+    "household_reveal_phone_view",
+    "login_view",
+    "logout_view",
+    "not_found",
+    "parameter_view",
+    "person_reveal_id_view",
+    "screening_run_detail_view",
+    "screening_run_list_view",
+    "self_report_view",
+    "warning_clue_view",
+    "warning_list_view",
+]

@@ -1,0 +1,128 @@
+"""Household list (filters, sorting, keyset pages), the household 360° page, its evidence fragment and
+the reveal actions."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
+from shouwang.console.forms import HouseholdFilterForm, HouseholdSearchForm, RevealForm
+from shouwang.console.household import household_360_get, household_evidence_get
+from shouwang.console.permissions import can_read_households
+from shouwang.console.selectors import HouseholdFilters, household_listing_get
+from shouwang.console.views.common import forbidden, is_htmx, not_found, role_required
+from shouwang.registry.services import household_reveal_phone, person_reveal_id
+
+PAGE_SIZE = 50
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(can_read_households, "您的角色无权查看农户信息")
+def household_list_view(request: HttpRequest) -> HttpResponse:
+    search = HouseholdSearchForm(request.POST if request.method == "POST" else request.GET)
+    q_data = search.cleaned_data if search.is_valid() else {}
+    # Filters always come by GET (they hold no personal data); the search term only ever by POST.
+    form = HouseholdFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    posted = request.method == "POST"
+    filters = HouseholdFilters(
+        q=q_data.get("q", "") if posted else "",
+        region=(q_data.get("region", "") if posted else "") or data.get("region", ""),
+        monitoring=data.get("monitoring", ""),
+        poverty_status=data.get("poverty_status", ""),
+        status=data.get("status", ""),
+        income_band=data.get("income_band", ""),
+        sort=data.get("sort", "") or "household_no",
+    )
+    after = q_data.get("after", "") if posted else data.get("after", "")
+    listing = household_listing_get(user=request.user, filters=filters, after=after, limit=PAGE_SIZE)
+    link_filters = {k: v for k, v in listing.filters.as_dict().items() if k != "q"}
+    return render(
+        request,
+        "console/household_list.html",
+        {
+            "form": form,
+            "q": filters.q,
+            "picker": listing.picker,
+            "listing": listing,
+            "page": listing.page,
+            "after": after,
+            "link_filters": link_filters,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def household_detail_view(request: HttpRequest, household_no: str) -> HttpResponse:
+    try:
+        household = access_household_by_id(request.user, household_no)
+    except NotFound:
+        return not_found(request)
+    return render(
+        request,
+        "console/household_detail.html",
+        {"h360": household_360_get(household=household), "reveal_form": RevealForm()},
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def household_evidence_view(request: HttpRequest, household_no: str) -> HttpResponse:
+    """The department evidence timeline (read from the lake's Parquet files), loaded after the page."""
+    try:
+        household = access_household_by_id(request.user, household_no, purpose="evidence")
+    except NotFound:
+        return not_found(request)
+    return render(
+        request,
+        "console/_evidence.html" if is_htmx(request) else "console/evidence.html",
+        {"household": household, "entries": household_evidence_get(household=household)},
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def person_reveal_id_view(request: HttpRequest, household_no: str, person_id: int) -> HttpResponse:
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        number = person_reveal_id(
+            user=request.user, household_no=household_no, person_id=person_id, reason=reason
+        )
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    return render(
+        request,
+        "console/revealed.html",
+        {"household_no": household_no, "label": _("完整证件号码"), "value": number},
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def household_reveal_phone_view(request: HttpRequest, household_no: str) -> HttpResponse:
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        phone = household_reveal_phone(user=request.user, household_no=household_no, reason=reason)
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    return render(
+        request,
+        "console/revealed.html",
+        {"household_no": household_no, "label": _("完整联系电话"), "value": phone},
+    )

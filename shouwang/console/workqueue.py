@@ -1,0 +1,302 @@
+"""The home page's work queue (selector): what this official has to do now, each item linking to its page.
+
+Sections (docs/console.md "Work queue"): cases due and overdue (R-ID-03), notices whose period has ended
+(R-ID-03, the township review is next), warnings not yet turned into a clue (R-WARN, R-ID-01), visits due or
+overdue (R-ID-06 tiers) and self-reports waiting for an answer or escalated (R-ID-07). Everything is scoped
+with ``user_household_q`` / the user's region; counts are bounded (``COUNT_CAP``) so a province's home page
+costs the same as a village's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from shouwang.accounts.access import user_household_q
+from shouwang.accounts.choices import RoleChoices
+from shouwang.cases import clock
+from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices
+from shouwang.cases.models import Case, CaseParameter, Clue
+from shouwang.cases.parameters import Params
+from shouwang.cases.transitions import pending_steps
+from shouwang.registry.choices import RiskTypeChoices
+from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, WarningStatusChoices
+from shouwang.screening.models import ScreeningRun, Warning
+
+ITEMS = 8
+COUNT_CAP = 999
+DUE_SOON_DAYS = 3
+VISIT_HORIZON_DAYS = 7
+RISK_LABELS = dict(RiskTypeChoices.choices)
+SUPERVISORS = frozenset({RoleChoices.PROVINCE, RoleChoices.PREFECTURE})
+_PARAM_FIELDS = [f.name for f in fields(Params) if f.name not in {"income_threshold", "source"}]
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    count: int
+    items: list[dict[str, Any]] = field(default_factory=list)
+    more_link: str = ""
+    note: str = ""
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def _bounded_count(qs: QuerySet[Any]) -> int:
+    return qs[: COUNT_CAP + 1].count()
+
+
+def _case_item(case: Case, today: dt.date, role: str) -> dict[str, Any]:
+    steps = pending_steps(case.kind, case.state)
+    roles = {r for m in steps for r in m.roles}
+    return {
+        "link": reverse("console:case_detail", args=[case.pk]),
+        "title": f"{case.household.head_name or case.household.household_no}户 · {case.get_kind_display()}",
+        "household_no": case.household.household_no,
+        "village": case.household.village.name,
+        "state": case.get_state_display(),
+        "next": "、".join(m.label for m in steps) or "—",
+        "yours": role in roles,
+        "due_on": case.due_on,
+        "days_left": (case.due_on - today).days if case.due_on else None,
+        "days_over": (today - case.due_on).days if case.due_on and case.due_on < today else 0,
+        "overdue": bool(case.due_on and case.due_on < today),
+        "escalated_to": case.escalated_to,
+    }
+
+
+def _cases(user: Any, today: dt.date) -> Section:
+    qs = (
+        Case.objects.filter(user_household_q(user, prefix="household__"), is_open=True)
+        .exclude(state__in=[CaseStateChoices.MONITORING, *TERMINAL_STATES])
+        .select_related("household", "household__village")
+    )
+    urgent = qs.filter(due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+    items = [_case_item(c, today, user.role) for c in urgent.order_by("due_on", "id")[:ITEMS]]
+    overdue = _bounded_count(qs.filter(due_on__lt=today))
+    return Section(
+        key="cases",
+        title="到期及超期案件",
+        count=_bounded_count(urgent),
+        items=items,
+        more_link=f"{reverse('console:case_list')}?due=overdue",
+        note=f"其中已超期 {overdue if overdue <= COUNT_CAP else f'{COUNT_CAP}+'} 件（识别时限15天，R-ID-03）",
+    )
+
+
+def _notices(user: Any, today: dt.date) -> Section:
+    """Notices whose period has ended: the township review is next (R-ID-03, ≥ notice_days calendar days,
+    inclusive, of the village's parameters)."""
+    cases = list(
+        Case.objects.filter(
+            user_household_q(user, prefix="household__"),
+            is_open=True,
+            state=CaseStateChoices.PUBLIC_NOTICE,
+            notice_started_on__lte=today,
+        )
+        .select_related("household", "household__village")
+        .order_by("notice_started_on", "id")[: COUNT_CAP + 1]
+    )
+    params = case_params_by_village({c.household.village_id for c in cases}, today.year)
+    ended = []
+    for case in cases:
+        assert case.notice_started_on is not None
+        days = params[case.household.village_id].notice_days
+        if (today - case.notice_started_on).days + 1 > days:
+            item = _case_item(case, today, user.role)
+            item["note"] = f"公示自 {case.notice_started_on:%Y-%m-%d} 起已满 {days} 天"
+            ended.append(item)
+    return Section(
+        key="notices",
+        title="公示期满待审核",
+        count=len(ended),
+        items=ended[:ITEMS],
+        more_link=f"{reverse('console:case_list')}?state=public_notice",
+    )
+
+
+def latest_screened_period() -> str:
+    return (
+        ScreeningRun.objects.filter(source=RunSourceChoices.SCREENING, status=RunStatusChoices.SUCCEEDED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+        or ""
+    )
+
+
+def unverified_q(period: str) -> Q:
+    """A warning of ``period`` not yet turned into a clue: its household has no clue reported on or after
+    the month's first day (the same definition as the dashboard's funnel, console/stats.py)."""
+    first = dt.date(int(period[:4]), int(period[5:7]), 1)
+    return ~Q(Exists(Clue.objects.filter(household=OuterRef("household"), reported_on__gte=first)))
+
+
+def _warnings(user: Any) -> Section:
+    period = latest_screened_period()
+    if not period:
+        return Section(key="warnings", title="待核实预警", count=0, note="尚无已完成的月度筛查")
+    qs = (
+        Warning.objects.filter(
+            user_household_q(user, prefix="household__"),
+            source=RunSourceChoices.SCREENING,
+            period=period,
+            status__in=[WarningStatusChoices.NEW, WarningStatusChoices.PERSISTING],
+        )
+        .filter(unverified_q(period))
+        .select_related("household", "household__village")
+    )
+    items = [
+        {
+            "link": reverse("console:household_detail", args=[w.household_no]),
+            "title": f"{w.household.head_name or w.household_no}户" if w.household else w.household_no,
+            "household_no": w.household_no,
+            "village": w.household.village.name if w.household else w.village_code,
+            "state": w.get_status_display(),
+            "next": "、".join(RISK_LABELS.get(r, r) for r in w.risk_types) or "—",
+            "score": w.score,
+        }
+        for w in qs.order_by("-score", "household_no")[:ITEMS]
+    ]
+    return Section(
+        key="warnings",
+        title=f"待核实预警（{period}）",
+        count=_bounded_count(qs),
+        items=items,
+        more_link=f"{reverse('console:warning_list')}?period={period}&unverified=1",
+    )
+
+
+def case_params_by_village(villages: set[str], year: int) -> dict[str, Params]:
+    """The workflow parameters in force for each village (notice days, visit intervals), with the
+    parameter table read once instead of once per case.
+
+    Same precedence as ``cases.parameters.params_get`` (most specific region, then the exact year, then
+    the highest version); the income threshold, which ``params_get`` looks up in the screening
+    parameters, is not needed here and is left empty.
+    """
+    rows = list(CaseParameter.objects.filter(Q(year=year) | Q(year__isnull=True)))
+    out: dict[str, Params] = {}
+    for village in villages:
+        prefixes = {"", *(village[:n] for n in (2, 4, 6, 9, 12) if n <= len(village))}
+        mine = [r for r in rows if r.region_code in prefixes]
+        if not mine:
+            out[village] = Params()
+            continue
+        best = max(mine, key=lambda r: (len(r.region_code), r.year is not None, r.version))
+        out[village] = Params(**{f: getattr(best, f) for f in _PARAM_FIELDS})
+    return out
+
+
+def visits_due(user: Any, today: dt.date, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Monitored households whose next visit (last visit, or identification, + tier interval) falls
+    within VISIT_HORIZON_DAYS or is past, most overdue first."""
+    cases = (
+        Case.objects.filter(
+            user_household_q(user, prefix="household__"),
+            kind=CaseKindChoices.IDENTIFICATION,
+            state=CaseStateChoices.MONITORING,
+            is_open=True,
+        )
+        .annotate(last_visit=Max("visits__visited_on"))
+        .annotate(since=Coalesce(F("last_visit"), F("decided_on"), F("opened_on")))
+        # No tier interval is shorter than a week by default; anything visited later cannot be due.
+        .filter(since__lte=today + dt.timedelta(days=VISIT_HORIZON_DAYS))
+        .select_related("household", "household__village")
+    )
+    rows = list(cases)
+    params = case_params_by_village({c.household.village_id for c in rows}, today.year)
+    out = []
+    for case in rows:
+        due = case.since + dt.timedelta(days=params[case.household.village_id].visit_days(case.risk_level))
+        if due <= today + dt.timedelta(days=VISIT_HORIZON_DAYS):
+            out.append(
+                {
+                    "link": reverse("console:case_detail", args=[case.pk]),
+                    "title": f"{case.household.head_name or case.household.household_no}户",
+                    "household_no": case.household.household_no,
+                    "village": case.household.village.name,
+                    "state": case.get_risk_level_display(),
+                    "risk_level": case.risk_level,
+                    "next": "走访",
+                    "due_on": due,
+                    "days_left": (due - today).days,
+                    "days_over": max(0, (today - due).days),
+                    "overdue": due < today,
+                    "last_visit": case.last_visit,
+                }
+            )
+    out.sort(key=lambda r: (r["due_on"], r["household_no"]))
+    return out[:limit] if limit else out
+
+
+def _visits(user: Any, today: dt.date) -> Section:
+    rows = visits_due(user, today)
+    overdue = sum(1 for r in rows if r["overdue"])
+    return Section(
+        key="visits",
+        title="到期及超期走访",
+        count=len(rows),
+        items=rows[:ITEMS],
+        note=f"其中已超期 {overdue} 户（红色每周、黄色每月、绿色每季度，R-ID-06）",
+    )
+
+
+def _self_reports(user: Any) -> Section:
+    from shouwang.channels.choices import SelfReportStatusChoices
+    from shouwang.channels.models import SelfReport
+
+    qs = SelfReport.objects.filter(
+        village__code__startswith=user.region_id, status=SelfReportStatusChoices.SUBMITTED
+    ).select_related("village")
+    if user.role in SUPERVISORS or user.role == RoleChoices.COUNTY:
+        # 县级督单: the county (and above) follows the escalated ones.
+        qs = qs.filter(escalated_at__isnull=False)
+    items = [
+        {
+            "link": reverse("console:self_report_detail", args=[r.tracking_code]),
+            "title": f"{r.subject_name} · {r.get_difficulty_display()}",
+            "household_no": r.tracking_code,
+            "village": r.village.name,
+            "state": "已督办" if r.escalated_at else r.get_status_display(),
+            "next": "答复群众",
+            "due_on": r.submitted_on,
+            "overdue": bool(r.escalated_at),
+        }
+        for r in qs.order_by(F("escalated_at").desc(nulls_last=True), "submitted_on", "id")[:ITEMS]
+    ]
+    return Section(
+        key="self_reports",
+        title="群众自主申报待答复" if user.role not in SUPERVISORS else "已督办的群众申报",
+        count=_bounded_count(qs),
+        items=items,
+        note="超过10天未答复的申报自动督办至县级（R-ID-07）",
+    )
+
+
+def work_queue_get(*, user: Any) -> list[Section]:
+    """The sections for this user's role (empty for roles without a queue)."""
+    from shouwang.console.permissions import has_work_queue
+
+    if not has_work_queue(user):
+        return []
+    today = clock.today()
+    role = user.role
+    sections = [_cases(user, today)]
+    if role in {RoleChoices.TOWNSHIP, RoleChoices.COUNTY, *SUPERVISORS}:
+        sections.append(_notices(user, today))
+    sections.append(_warnings(user))
+    if role not in SUPERVISORS:
+        sections.append(_visits(user, today))
+    if role != RoleChoices.GRID:
+        sections.append(_self_reports(user))
+    return sections
