@@ -117,9 +117,7 @@ def _text(data: dict[str, Any], key: str, errors: list[RowError], *, max_length:
     text = (value or "").strip()
     if len(text) > max_length:
         errors.append(_err(key, text, f"不能超过{max_length}字"))
-    if "\x00" in text:
-        errors.append(_err(key, "", "含有非法字符"))
-    return text[:max_length].replace("\x00", "")
+    return text[:max_length]
 
 
 def _income(value: Any, errors: list[RowError]) -> cases.IncomeInput | None:
