@@ -16,6 +16,7 @@ audit rows) so it can run against a demo database without leaving a trace.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import resource
@@ -333,6 +334,9 @@ def bench_cleanup(
             [BENCH_ACTOR, "import_batch"],
         )
         cur.execute("DELETE FROM audit_auditentry WHERE actor_label = %s", [BENCH_ACTOR])
+        # The originals the import archived under DATA_DIR/raw are the bench's too.
+        cur.execute("SELECT stored_path FROM exchange_importbatch WHERE source = %s", [source])
+        stored = [Path(r[0]) for r in cur.fetchall() if r[0]]
         cur.execute("UPDATE exchange_importbatch SET supersedes_id = NULL WHERE source = %s", [source])
         cur.execute("DELETE FROM exchange_importbatch WHERE source = %s", [source])
         if groups_before is not None:
@@ -346,6 +350,10 @@ def bench_cleanup(
                 )
             )
             Region.objects.filter(code__in=new_groups - used).delete()
+    for path in stored:
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # only if empty: other batches' files may share the directory
 
 
 def bench_import(

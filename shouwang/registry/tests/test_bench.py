@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -37,6 +38,8 @@ def test_bench_import_reports_and_cleans_up(tmp_path: Path, generator: str) -> N
     rf_files = rf.standard_files(tmp_path)
     call_command("import", "registry", *map(str, rf_files), stdout=io.StringIO())
     before = rf.db_state()
+    raw = Path(settings.DATA_DIR) / "raw"
+    archived = sorted(raw.rglob("*.*"))
     out = io.StringIO()
     call_command("bench", "import", "--persons", "2000", "--generator", generator, "--json", stdout=out)
     figures = json.loads(out.getvalue())
@@ -46,8 +49,9 @@ def test_bench_import_reports_and_cleans_up(tmp_path: Path, generator: str) -> N
         assert 1500 < figures["persons"] < 2500 and figures["households"] > 400
     assert figures["database"] == ("postgresql" if connection.vendor == "postgresql" else "sqlite")
     assert figures["seconds"] > 0 and figures["persons_per_second"] > 0 and figures["peak_rss_mb"] > 0
-    # Nothing of the bench is left; the demo data is untouched.
+    # Nothing of the bench is left — rows or archived files; the demo data is untouched.
     assert rf.db_state() == before
+    assert sorted(raw.rglob("*.*")) == archived
 
 
 def test_simulated_bench_files_stay_in_their_namespace(tmp_path: Path) -> None:
