@@ -72,12 +72,16 @@ class CasePage:
 
 
 def _field_views(action: str, kind: str, case: Case, posted: Any) -> list[FieldView]:
+    """Inputs of one action: what was posted after a refusal; otherwise today's date in date fields (steps
+    are mostly recorded on the day) and the case's risk types."""
     views = []
     for f in step_fields_for(action, kind):
         view = FieldView(spec=f, id=f"{action}-{f.name}")
         if posted is not None:
             view.value = str(posted.get(f.name, "") or "")
             view.values = list(posted.getlist(f.name))
+        elif f.kind == "date":
+            view.value = clock.today().isoformat()
         elif f.kind == "risks":
             view.values = list(case.risk_types)
         views.append(view)

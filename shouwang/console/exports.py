@@ -96,7 +96,8 @@ def suppress_small(
 
 
 def _fmt_date(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else (value or "")
+    """Dates stay dates (Excel sorts and filters them); a missing one is an empty cell."""
+    return value if isinstance(value, dt.date) else (value or None)
 
 
 def _money(value: Any) -> Any:
@@ -430,6 +431,30 @@ FILTER_LABELS = {
 }
 
 
+def filter_value_label(key: str, value: Any) -> str:
+    """A filter value as officials read it (the code's Chinese label where there is one)."""
+    from shouwang.console.choices import (
+        CaseDueFilterChoices,
+        HouseholdSortChoices,
+        IncomeBandChoices,
+        MonitoringFilterChoices,
+    )
+
+    tables: dict[str, dict[str, str]] = {
+        "monitoring": dict(MonitoringFilterChoices.choices),
+        "poverty_status": POVERTY,
+        "status": {**HH_STATUS, **W_STATUS},
+        "income_band": dict(IncomeBandChoices.choices),
+        "sort": dict(HouseholdSortChoices.choices),
+        "risk_type": RISK,
+        "kind": C_KIND,
+        "state": C_STATE,
+        "due": dict(CaseDueFilterChoices.choices),
+        "unverified": {"1": "是", "True": "是"},
+    }
+    return str(tables.get(key, {}).get(str(value), value))
+
+
 def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None] | None = None) -> ExportJob:
     """Write a queued job's file and record it (status, rows, audit row). Errors mark the job failed."""
     from shouwang.cases import clock
@@ -460,7 +485,7 @@ def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None
             ("导出内容", str(ExportKindChoices(job.kind).label)),
             ("导出人", job.created_by.get_username() if job.created_by else ""),
             ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
-            *[(FILTER_LABELS.get(k, k), str(v)) for k, v in job.filters.items()],
+            *[(FILTER_LABELS.get(k, k), filter_value_label(k, v)) for k, v in job.filters.items()],
             ("个人信息", "证件号码、联系电话均为脱敏显示；本文件仅限工作使用，导出操作已记入审计日志。"),
         ]
         if job.kind == ExportKindChoices.DASHBOARD:
@@ -501,9 +526,17 @@ def export_job_run_by_id(job_id: int) -> None:
         export_job_run(job=job)
 
 
-def export_create(*, user: Any, kind: str, filters: dict[str, Any]) -> ExportJob:
+def export_create(
+    *,
+    user: Any,
+    kind: str,
+    filters: dict[str, Any],
+    inline: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ExportJob:
     """Start an export (STYLE 9: the job row first). A small one is written before this returns; a large
-    one (more than LARGE_EXPORT_ROWS rows) runs in the background after commit."""
+    one (more than LARGE_EXPORT_ROWS rows) runs in the background after commit — unless ``inline`` (the
+    command line, which shows its own progress bar)."""
     from shouwang.cases import clock
     from shouwang.console.permissions import can_export, can_view_dashboard
     from shouwang.console.tasks import run_after_commit
@@ -516,6 +549,8 @@ def export_create(*, user: Any, kind: str, filters: dict[str, Any]) -> ExportJob
     clean = {k: v for k, v in filters.items() if v not in ("", None, False) and k != "q"}
     today = clock.today()
     job = ExportJob.objects.create(kind=kind, filters=clean, region_code=user.region_id, created_by=user)
+    if inline:
+        return export_job_run(job=job, progress=progress)
     size = export_rows_bounded(user=user, kind=kind, filters=clean, cap=LARGE_EXPORT_ROWS + 1, today=today)
     if size <= LARGE_EXPORT_ROWS:
         return export_job_run(job=job)

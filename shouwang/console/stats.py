@@ -34,7 +34,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from shouwang.audit.models import AuditActionChoices
@@ -539,3 +539,32 @@ def stats_refresh(
 
 def stat_refresh_latest() -> StatRefresh | None:
     return StatRefresh.objects.filter(status=StatRefreshStatusChoices.SUCCEEDED).order_by("-id").first()
+
+
+def stats_check(*, region_code: str, today: dt.date) -> list[str]:
+    """Differences between the statistics and a direct count over the households table for one region
+    (households now; monitoring objects at the end of the current month). For ``refresh-stats --check``
+    and the tests — never for a page."""
+    from shouwang.accounts.access import region_q
+    from shouwang.registry.choices import HouseholdStatusChoices
+    from shouwang.registry.models import Household
+
+    current = period_of(today)
+    stored = dict(
+        RegionPeriodStat.objects.filter(
+            region_code=region_code, period=current, metric__in=[M.HOUSEHOLDS, M.MONITORED]
+        ).values_list("metric", "value")
+    )
+    qs = Household.objects.filter(region_q(region_code), status=HouseholdStatusChoices.ACTIVE)
+    month_end = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1) - dt.timedelta(days=1)
+    monitored = (
+        qs.exclude(monitoring_category="")
+        .filter(Q(identified_on__isnull=True) | Q(identified_on__lte=month_end))
+        .filter(Q(risk_eliminated_on__isnull=True) | Q(risk_eliminated_on__gt=month_end))
+    )
+    direct = {M.HOUSEHOLDS.value: qs.count(), M.MONITORED.value: monitored.count()}
+    return [
+        f"{region_code} {current} {StatMetricChoices(k).label}：统计表 {stored.get(k, 0)}，直接计数 {v}"
+        for k, v in direct.items()
+        if stored.get(k, 0) != v
+    ]

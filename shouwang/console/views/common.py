@@ -53,10 +53,12 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def refusal_messages(exc: InputRefused, labels: dict[str, str] | None = None) -> list[str]:
-    """Every reason of a refusal, each naming its field in Chinese."""
+def refusal_messages(
+    exc: InputRefused, labels: dict[str, str] | None = None, *, with_message: bool = False
+) -> list[str]:
+    """Every reason of a refusal, each naming its field in Chinese (after the summary if asked)."""
     labels = labels or {}
-    out = []
+    out = [exc.message] if with_message else []
     for e in exc.errors or []:
         label = labels.get(e.column or "", "")
         out.append(f"{label}：{e.reason}" if label else e.reason)

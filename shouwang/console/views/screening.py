@@ -36,7 +36,7 @@ def screening_run_list_view(request: HttpRequest) -> HttpResponse:
             except Forbidden as exc:
                 return forbidden(request, str(exc))
             except InputRefused as exc:
-                errors = refusal_messages(exc)
+                errors = refusal_messages(exc, with_message=True)
             else:
                 messages.success(
                     request, f"已发起 {run.period} 的筛查（运行#{run.pk}），完成后自动刷新区域统计"
@@ -77,7 +77,7 @@ def parameter_view(request: HttpRequest) -> HttpResponse:
         except Forbidden as exc:
             return forbidden(request, str(exc))
         except InputRefused as exc:
-            errors = refusal_messages(exc)
+            errors = refusal_messages(exc, with_message=True)
         else:
             messages.success(request, f"已设置新版本：{param.get_key_display()} v{param.version}")
             return redirect(f"{request.path}?region={param.region_code}&year={param.year}")

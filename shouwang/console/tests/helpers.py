@@ -1,0 +1,109 @@
+"""Test data for the console's tests: screening runs and warnings as the screening service stores them,
+cases moved through the real case services, and signed-in clients."""
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from shouwang.cases import clock
+from shouwang.cases.models import Case
+from shouwang.registry.models import Household
+from shouwang.screening.models import ScreeningRun, Warning
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+TODAY = dt.date(2025, 3, 20)
+_serial = itertools.count(1)
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def screening_run_for(period: str) -> ScreeningRun:
+    run, _ = ScreeningRun.objects.get_or_create(
+        period=period, source="screening", status="succeeded", defaults={"engine": "duckdb", "progress": 100}
+    )
+    return run
+
+
+def warning_for(
+    household: Household,
+    period: str,
+    *,
+    status: str = "new",
+    risk_types: list[str] | None = None,
+    score: str = "0.7",
+) -> Warning:
+    """A stored warning (what ``screening_run_execute`` writes for a flagged household)."""
+    risks = risk_types or ["illness"]
+    return Warning.objects.create(
+        run=screening_run_for(period),
+        period=period,
+        household=household,
+        household_no=household.household_no,
+        village_code=household.village_id,
+        signals=[
+            {"rule": "MED-SELFPAY", "policy": ["R-WARN-01"], "risk_type": r, "evidence": {"persons": 1}}
+            for r in risks
+        ],
+        rules=["MED-SELFPAY"],
+        risk_types=risks,
+        income_per_capita=Decimal("7000"),
+        threshold=Decimal("8700"),
+        suggested_category="",
+        score=Decimal(score),
+        status=status,
+        created_at=timezone.now(),
+    )
+
+
+def set_today(monkeypatch: Any, day: dt.date = TODAY) -> None:
+    monkeypatch.setattr(clock, "today", lambda: day)
+
+
+def open_case(household: Household, actor: Any, *, reported_on: dt.date | None = None) -> Case:
+    """An identification case opened by a cadre's clue (R-ID-01) through ``cases.services.clue_submit``."""
+    from shouwang.cases.services import clue_submit
+
+    clue = clue_submit(
+        actor=actor,
+        channel="cadre_visit",
+        household=household,
+        risk_types=["illness"],
+        description="入户排查发现：家人住院，自付医疗费用较多",
+        reported_on=reported_on,
+    )
+    assert clue.case is not None
+    return clue.case
+
+
+def step(case: Case, action: str, actor: Any, **data: Any) -> Case:
+    from shouwang.cases.services import case_transition
+
+    case.refresh_from_db()
+    return case_transition(case=case, action=action, actor=actor, data=data, expected_version=case.version)
+
+
+def home_check(case: Case, village_user: Any, on: dt.date) -> Case:
+    from shouwang.cases.services import case_document_upload
+
+    doc = case_document_upload(
+        case=case, actor=village_user, kind="authorisation", filename="授权书.jpg", content=JPEG
+    )
+    return step(case, "home_check", village_user, checked_on=on, authorisation_document_id=doc.pk)
+
+
+def xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
+    """The first sheet's rows of an XLSX download (a FileResponse)."""
+    import io
+
+    import openpyxl
+
+    data = b"".join(response.streaming_content)
+    return list(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
