@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,13 +27,15 @@ from shouwang.console.services import case_transition_submit
 from shouwang.console.views.common import not_found, refusal_messages, role_required
 
 PAGE_SIZE = 50
-CONFLICT_MESSAGE = "该案件已被他人处理（您打开页面后有人办理了这一步），请刷新页面查看最新情况后再操作。"
+CONFLICT_MESSAGE = gettext_lazy(
+    "该案件已被他人处理（您打开页面后有人办理了这一步），请刷新页面查看最新情况后再操作。"
+)
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET"])
-@role_required(can_read_households, "您的角色无权查看案件")
+@role_required(can_read_households, gettext_lazy("您的角色无权查看案件"))
 def case_list_view(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
@@ -112,17 +116,23 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except NotFound:
         return not_found(request)
     except ValueError:
-        return _render_case(request, case, status=422, errors=["页面数据不完整，请刷新后重试"], action=action)
+        return _render_case(
+            request, case, status=422, errors=[_("页面数据不完整，请刷新后重试")], action=action
+        )
     except CaseConflict:
         case.refresh_from_db()
-        return _render_case(request, case, status=409, errors=[CONFLICT_MESSAGE], action=action)
+        return _render_case(request, case, status=409, errors=[str(CONFLICT_MESSAGE)], action=action)
     except Forbidden as exc:
         return _render_case(request, case, status=403, errors=[str(exc)], action=action)
     except InputRefused as exc:
         return _render_case(
             request, case, status=422, errors=refusal_messages(exc, step_labels()), action=action
         )
-    messages.success(request, f"已办理：{updated.get_state_display()}（案件版本 {updated.version}）")
+    messages.success(
+        request,
+        _("已办理：%(state)s（案件版本 %(version)s）")
+        % {"state": updated.get_state_display(), "version": updated.version},
+    )
     return redirect("console:case_detail", case_id=updated.pk)
 
 
@@ -136,7 +146,7 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return not_found(request)
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _render_case(request, case, status=422, errors=["请选择材料类型和文件"], action="upload")
+        return _render_case(request, case, status=422, errors=[_("请选择材料类型和文件")], action="upload")
     upload = form.cleaned_data["file"]
     try:
         doc = case_document_upload(
@@ -150,5 +160,5 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_case(request, case, status=403, errors=[str(exc)], action="upload")
     except InputRefused as exc:
         return _render_case(request, case, status=422, errors=refusal_messages(exc), action="upload")
-    messages.success(request, f"已上传：{doc.filename}")
+    messages.success(request, _("已上传：%(name)s") % {"name": doc.filename})
     return redirect("console:case_detail", case_id=case.pk)

@@ -21,18 +21,18 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "console/404.html", status=404)
 
 
-def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+def forbidden(request: HttpRequest, message: Any = "") -> HttpResponse:
     return render(request, "console/403.html", {"message": message}, status=403)
 
 
-def role_required(check: Callable[[Any], bool], message: str) -> Callable[..., Any]:
+def role_required(check: Callable[[Any], bool], message: Any) -> Callable[..., Any]:
     """403 (with a Chinese reason) unless ``check(user)``: pages a role has no business on."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not check(request.user):
-                return forbidden(request, message)
+                return forbidden(request, str(message))
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +16,7 @@ from shouwang.console.views.common import role_required
 @login_required
 @never_cache
 @require_http_methods(["GET"])
-@role_required(can_view_dashboard, "区域统计面向县级、州（市）级、省级和乡镇，以及审计监督人员")
+@role_required(can_view_dashboard, gettext_lazy("区域统计面向县级、州（市）级、省级和乡镇，以及审计监督人员"))
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}

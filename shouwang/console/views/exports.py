@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -33,7 +34,7 @@ EXPORT_FILTERS = (
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-@role_required(can_export, "您的角色无权导出数据")
+@role_required(can_export, gettext_lazy("您的角色无权导出数据"))
 def export_list_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ExportForm(request.POST)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +23,7 @@ PAGE_SIZE = 50
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-@role_required(can_read_households, "您的角色无权查看农户信息")
+@role_required(can_read_households, gettext_lazy("您的角色无权查看农户信息"))
 def household_list_view(request: HttpRequest) -> HttpResponse:
     search = HouseholdSearchForm(request.POST if request.method == "POST" else request.GET)
     q_data = search.cleaned_data if search.is_valid() else {}

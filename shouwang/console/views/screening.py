@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -23,13 +25,13 @@ from shouwang.screening.services import parameter_set
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-@role_required(can_read_households, "您的角色无权查看筛查运行")
+@role_required(can_read_households, gettext_lazy("您的角色无权查看筛查运行"))
 def screening_run_list_view(request: HttpRequest) -> HttpResponse:
     form = ScreeningRunForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST":
         if not can_start_screening(request.user):
-            return forbidden(request, "只有县级及以上用户可以发起筛查")
+            return forbidden(request, _("只有县级及以上用户可以发起筛查"))
         if form.is_valid():
             try:
                 run = screening_run_start(user=request.user, **form.cleaned_data)
@@ -39,7 +41,9 @@ def screening_run_list_view(request: HttpRequest) -> HttpResponse:
                 errors = refusal_messages(exc, with_message=True)
             else:
                 messages.success(
-                    request, f"已发起 {run.period} 的筛查（运行#{run.pk}），完成后自动刷新区域统计"
+                    request,
+                    _("已发起 %(period)s 的筛查（运行#%(run)s），完成后自动刷新区域统计")
+                    % {"period": run.period, "run": run.pk},
                 )
                 return redirect("console:screening_run_detail", run_id=run.pk)
     return render(
@@ -65,7 +69,7 @@ def screening_run_detail_view(request: HttpRequest, run_id: int) -> HttpResponse
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-@role_required(can_read_households, "您的角色无权查看筛查参数")
+@role_required(can_read_households, gettext_lazy("您的角色无权查看筛查参数"))
 def parameter_view(request: HttpRequest) -> HttpResponse:
     view_form = ParameterViewForm(request.GET)
     shown = view_form.cleaned_data if view_form.is_valid() else {}
@@ -79,7 +83,11 @@ def parameter_view(request: HttpRequest) -> HttpResponse:
         except InputRefused as exc:
             errors = refusal_messages(exc, with_message=True)
         else:
-            messages.success(request, f"已设置新版本：{param.get_key_display()} v{param.version}")
+            messages.success(
+                request,
+                _("已设置新版本：%(key)s v%(version)s")
+                % {"key": param.get_key_display(), "version": param.version},
+            )
             return redirect(f"{request.path}?region={param.region_code}&year={param.year}")
     page = parameter_page_get(
         user=request.user, region_code=shown.get("region") or "", year=shown.get("year")
@@ -97,7 +105,7 @@ def parameter_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET"])
-@role_required(can_read_batches, "您的角色无权查看部门数据批次")
+@role_required(can_read_batches, gettext_lazy("您的角色无权查看部门数据批次"))
 def batch_list_view(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", "")
     kind = request.GET.get("kind", "")

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +24,7 @@ PAGE_SIZE = 50
 @login_required
 @never_cache
 @require_http_methods(["GET"])
-@role_required(can_read_households, "您的角色无权查看预警名单")
+@role_required(can_read_households, gettext_lazy("您的角色无权查看预警名单"))
 def warning_list_view(request: HttpRequest) -> HttpResponse:
     form = WarningFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
@@ -60,7 +62,7 @@ def warning_clue_view(request: HttpRequest, warning_id: int) -> HttpResponse:
     except InputRefused as exc:
         messages.error(request, "；".join(refusal_messages(exc)))
         return redirect(safe_next(request))
-    messages.success(request, f"已转为风险线索，进入案件#{clue.case_id}的核实流程")
+    messages.success(request, _("已转为风险线索，进入案件#%(case)s的核实流程") % {"case": clue.case_id})
     if clue.case_id:
         return redirect("console:case_detail", case_id=clue.case_id)
     return redirect("console:warning_list")
@@ -84,7 +86,7 @@ def self_report_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
         except InputRefused as exc:
             errors = refusal_messages(exc)
         else:
-            messages.success(request, "已答复，群众可凭查询码查看答复并签单确认")
+            messages.success(request, _("已答复，群众可凭查询码查看答复并签单确认"))
             return redirect("console:self_report_detail", tracking_code=report.tracking_code)
     return render(
         request,
