@@ -1,5 +1,6 @@
 """``shouwang bench screening --households N [--engines …] [--json]`` and
-``shouwang bench import --persons N [--json]`` (CONTRACT §1).
+``shouwang bench import --persons N [--json]`` (CONTRACT §1), and ``shouwang bench console --households N
+[--json]`` (console pages' server time).
 
 ``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
 shouwang.registry.bench.
@@ -15,7 +16,7 @@ from shouwang.common.errors import InputRefused
 
 
 class Command(BaseCommand):
-    help = "性能测试：筛查引擎对比（screening）或户籍导入吞吐量（import）"
+    help = "性能测试：筛查引擎对比（screening）、户籍导入吞吐量（import）或控制台页面耗时（console）"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         scr.add_argument("--households", type=int, required=True)
         scr.add_argument("--engines", default="duckdb,postgres,spark")
         scr.add_argument("--json", action="store_true")
+        con = sub.add_parser("console", help="控制台页面服务端耗时（农户列表、农户页、县级驾驶舱）")
+        con.add_argument("--households", type=int, required=True)
+        con.add_argument("--json", action="store_true")
         imp = sub.add_parser("import", help="户籍导入吞吐量（在当前配置的数据库上）")
         imp.add_argument("--persons", type=int, required=True)
         imp.add_argument("--json", action="store_true")
@@ -42,6 +46,11 @@ class Command(BaseCommand):
             except ImportError as exc:
                 raise CommandError("筛查性能测试（bench screening）尚未安装") from exc
             bench_screening_cli(options)
+            return
+        if options["subcommand"] == "console":
+            from shouwang.console.bench import bench_console_cli
+
+            bench_console_cli(options)
             return
         self._import(options)
 
