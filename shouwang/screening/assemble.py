@@ -41,7 +41,7 @@ def _evidence_exprs(rule: Rule) -> list[pl.Expr]:
     out = []
     for name, typ in rule.evidence:
         col = pl.col(name)
-        if typ == "money":
+        if typ in ("money", "amount"):
             out.append(col.cast(pl.Float64).round(2).alias(name))
         elif typ == "share":
             out.append(col.cast(pl.Float64).round(4).alias(name))
@@ -259,10 +259,14 @@ def scale_judge(
 ) -> ScaleJudgement:
     """``count > max(min_count, mean + k·sd)`` of the region's own previous months (months without a
     tally count as 0), and ``count / households ≥ min_share``; never with fewer than ``min_history``
-    screened months of history."""
+    screened months of history.
+
+    Counts of households are Poisson-like, so the spread is at least ``√mean``: a village whose count
+    sat at exactly 5 for months (sd 0) is not alarmed by a sixth household."""
     n = len(history)
     mean = sum(history) / n if n else 0.0
     sd = math.sqrt(sum((x - mean) ** 2 for x in history) / n) if n else 0.0
+    sd = max(sd, math.sqrt(mean))
     threshold = max(float(min_count), mean + k * sd)
     share = count / households if households else 0.0
     fires = n >= min_history and count > threshold and share >= min_share

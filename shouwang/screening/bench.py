@@ -154,10 +154,12 @@ def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[I
     inputs: dict[str, list[InputFile]] = {}
     for name, frame in (("households", households), ("persons", persons), ("incomes", incomes)):
         path = table_write(snap / f"{name}.parquet", SNAPSHOT_TABLES[name], frame.to_arrow())
-        inputs[name] = [InputFile(str(path))]
+        inputs[name] = [InputFile(str(path), normalised=True)]
     villages = households.get_column("village_code").unique().sort().to_list()
     resolved = parameters_resolve(region_codes=villages, year=int(period[:4]))
-    inputs["params"] = [InputFile(str(params_write(snap / "params.parquet", params_table_rows(resolved))))]
+    inputs["params"] = [
+        InputFile(str(params_write(snap / "params.parquet", params_table_rows(resolved))), normalised=True)
+    ]
 
     for kind, columns in FEED_TABLES.items():
         files = []
@@ -189,11 +191,14 @@ def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[I
 
 
 def _inputs_json(inputs: dict[str, list[InputFile]]) -> dict[str, Any]:
-    return {k: [[f.path, list(map(list, f.consts))] for f in v] for k, v in inputs.items()}
+    return {k: [[f.path, list(map(list, f.consts)), f.normalised] for f in v] for k, v in inputs.items()}
 
 
 def _inputs_from_json(data: dict[str, Any]) -> dict[str, list[InputFile]]:
-    return {k: [InputFile(p, tuple(tuple(c) for c in consts)) for p, consts in v] for k, v in data.items()}
+    return {
+        k: [InputFile(f[0], tuple(tuple(c) for c in f[1]), bool(f[2:] and f[2])) for f in v]
+        for k, v in data.items()
+    }
 
 
 def bench_prepare(

@@ -7,7 +7,9 @@ Definitions (also in docs/screening.md "Evaluation"):
   month or the month after. Events of one household, risk type and month count once (a risk-month).
   Small events that never put the household at risk (a 50-yuan outpatient visit) are not risks.
 * A risk is **reflected by a department feed** when one of its events has a ``feed_kind``; the others can
-  only be found by self-report or a cadre's visit.
+  only be found by self-report or a cadre's visit. A **new** risk is one whose household was not at risk
+  with that type in the month before the event (the event starts the risk); ``new_risks`` reports those
+  alone, since a household at risk for months otherwise counts once per month with an event.
 * **Hit within one month** — a stored warning for the same household, in the event's month or the next,
   with a signal of the same risk type. **Detection lag** — months from the event's month to the first
   month (≥ the event's month, within 12 months and ≤ ``to``) with such a warning.
@@ -181,6 +183,13 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
         ]
     ).unique()
     risks = ev.join(material_keys, on=["household_no", "risk_type", "period_m"], how="semi")
+    # A new risk: the household was not at risk with that type the month before the event.
+    before = risky.select("household_no", "risk_type", (pl.col("period_m") + 1).alias("period_m"))
+    risks = risks.join(
+        before.with_columns(pl.lit(False).alias("new")),
+        on=["household_no", "risk_type", "period_m"],
+        how="left",
+    ).with_columns(pl.col("new").fill_null(True))
 
     warnings = _warnings_frame(first, last).with_columns(_month("period"))
     typed = warnings.explode("risk_types").rename({"risk_types": "risk_type"}).drop_nulls("risk_type")
@@ -195,7 +204,7 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
             pl.col("w_m").is_null()
             | ((pl.col("w_m") >= pl.col("period_m")) & (pl.col("w_m") <= pl.col("period_m") + MAX_LAG))
         )
-        .group_by("household_no", "period", "period_m", "risk_type", "reflected", "kinds")
+        .group_by("household_no", "period", "period_m", "risk_type", "reflected", "kinds", "new")
         .agg((pl.col("w_m").min() - pl.col("period_m").first()).alias("lag"))
     )
     # Household-level variant (any signal), for reference.
@@ -221,6 +230,10 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
         "overall": _recall_block(scored),
         "feed_reflected": _recall_block(reflected),
         "not_feed_reflected": _recall_block(others),
+        "new_risks": {
+            "feed_reflected": _recall_block(reflected.filter(pl.col("new"))),
+            "not_feed_reflected": _recall_block(others.filter(pl.col("new"))),
+        },
         "household_level_any_signal": {
             "feed_reflected_recall_1m": _recall_block(reflected, "lag_any")["recall_1m"],
             "not_feed_reflected_recall_1m": _recall_block(others, "lag_any")["recall_1m"],

@@ -96,6 +96,13 @@ DEFAULTS: tuple[tuple[str, int, str, bool, str], ...] = (
     ),
     (K.MEDICAL_ABSOLUTE, BASE_YEAR, "20000", False, "R-INC-05 / R-WARN-01（山东烟台）：年度自付超过2万元。"),
     (
+        K.MEDICAL_INCOME_SHARE,
+        BASE_YEAR,
+        "0.6",
+        False,
+        "R-INC-05 / R-OBJ-06（内蒙古2024）：医疗加意外支出超过家庭总收入的60%为刚性支出困难。",
+    ),
+    (
         K.INCOME_DROP_SHARE,
         BASE_YEAR,
         "0.30",
@@ -245,6 +252,20 @@ def parameters_max_id() -> int:
     from shouwang.screening.models import Parameter
 
     return int(Parameter.objects.aggregate(m=Max("id"))["m"] or 0)
+
+
+def parameters_seed(*, model: Any, region_code: str = PROVINCE) -> int:
+    """Version 1 of every default not yet set for (key, year) in the region; used by the migrations
+    (with their historical model), so re-running adds only what a newer release introduced."""
+    existing = set(model.objects.filter(region_code=region_code).values_list("key", "year"))
+    rows = [
+        model(region_code=region_code, year=year, key=str(key), value=Decimal(value), version=1,
+              assumption=assumption, note=note)
+        for key, year, value, assumption, note in DEFAULTS
+        if (str(key), year) not in existing
+    ]  # fmt: skip
+    model.objects.bulk_create(rows)
+    return len(rows)
 
 
 def default_rows(region_code: str = PROVINCE) -> list[ParamRow]:

@@ -90,8 +90,9 @@ FEED_TABLES: dict[str, Columns] = {
 FEED_LOOKBACK: dict[str, int] = {
     "medical": 12,  # 12-month self-pay (R-INC-05, R-WARN-01)
     "education": 12,  # enrolment evidence clears the registry-based "not enrolled" rule
-    "employment": 4,  # current month against the three before (sharp wage drop)
+    "employment": 12,  # a lost job's last known wage; the wage drop compares with the 3 months before
     "water": 3,  # a long outage reported once keeps its households flagged while it lasts
+    "disaster": 12,  # uninsured disaster losses are rigid spending of the 12-month window (R-OBJ-06)
 }
 
 
@@ -107,9 +108,8 @@ def input_tables() -> dict[str, Columns]:
 # Derived views, materialised once per run in this order.
 # ---------------------------------------------------------------------------------------------------
 PERSON_FACTS = """
-SELECT p.person_id, p.household_no, h.village_code, h.poverty_status, p.id_index, p.birth_date,
-  p.relation, p.school_status, p.health, p.disability_grade, p.labour, p.work_months, p.dibao,
-  p.tekun, p.residence,
+SELECT p.person_id, p.household_no, h.village_code, h.poverty_status, p.id_index, p.school_status,
+  p.disability_grade, p.labour, p.work_months,
   $year - CAST(EXTRACT(YEAR FROM p.birth_date) AS BIGINT)
     - CASE WHEN CAST(EXTRACT(MONTH FROM p.birth_date) AS BIGINT) * 100
                 + CAST(EXTRACT(DAY FROM p.birth_date) AS BIGINT) > $mmdd THEN 1 ELSE 0 END AS age,
@@ -120,14 +120,21 @@ JOIN households h ON h.household_no = p.household_no
 """
 
 HOUSEHOLD_FACTS = """
-WITH ranked AS (
+WITH eligible AS (
   SELECT i.household_no, i.period, i.wage, i.business, i.property, i.transfer, i.net_income,
-    i.per_capita_net, COALESCE(i.per_capita_reference, i.per_capita_net) AS per_capita_reference,
-    ROW_NUMBER() OVER (PARTITION BY i.household_no ORDER BY i.period DESC) AS rn
+    i.compliant_self_pay, i.insurance_claims, i.members_counted,
+    i.per_capita_net, COALESCE(i.per_capita_reference, i.per_capita_net) AS per_capita_reference
   FROM incomes i
   WHERE i.period <= $period
+), latest AS (
+  SELECT household_no, MAX(period) AS p1 FROM eligible GROUP BY household_no
+), before_latest AS (
+  SELECT e.household_no, MAX(e.period) AS p2
+  FROM eligible e JOIN latest l ON l.household_no = e.household_no AND e.period < l.p1
+  GROUP BY e.household_no
 ), m AS (
-  SELECT household_no, SUM(counted) AS members, SUM(capable * counted) AS capable_members
+  SELECT household_no, SUM(counted) AS members, SUM(capable * counted) AS capable_members,
+    SUM(CASE WHEN work_months > 0 THEN counted ELSE 0 END) AS earners
   FROM person_facts
   GROUP BY household_no
 )
@@ -137,13 +144,18 @@ SELECT h.household_no, h.household_id, h.village_code, h.township_code, h.group_
         AND (h.risk_eliminated_on IS NULL OR h.risk_eliminated_on > $p_end) THEN 1 ELSE 0 END AS monitored,
   i1.period AS income_period, i1.per_capita_net, i1.per_capita_reference AS income_per_capita,
   i1.net_income, i1.wage, i1.wage + i1.business + i1.property + i1.transfer AS gross_income,
+  COALESCE(i1.compliant_self_pay, 0) AS compliant_self_pay,
+  COALESCE(i1.insurance_claims, 0) AS insurance_claims, i1.members_counted AS income_members,
   i2.period AS prev_income_period, i2.per_capita_net AS prev_per_capita_net,
   COALESCE(m.members, 0) AS members, COALESCE(m.capable_members, 0) AS capable_members,
+  COALESCE(m.earners, 0) AS earners,
   CAST(pr.threshold AS DECIMAL(14, 2)) AS threshold, pr.asset_discount
 FROM households h
 JOIN params pr ON pr.village_code = h.village_code
-LEFT JOIN ranked i1 ON i1.household_no = h.household_no AND i1.rn = 1
-LEFT JOIN ranked i2 ON i2.household_no = h.household_no AND i2.rn = 2
+LEFT JOIN latest l ON l.household_no = h.household_no
+LEFT JOIN eligible i1 ON i1.household_no = h.household_no AND i1.period = l.p1
+LEFT JOIN before_latest b ON b.household_no = h.household_no
+LEFT JOIN eligible i2 ON i2.household_no = h.household_no AND i2.period = b.p2
 LEFT JOIN m ON m.household_no = h.household_no
 """
 
@@ -164,6 +176,35 @@ def _matched_feed_sql(kind: str) -> str:
     )
 
 
+# Rigid spending of the 12 months ending with the month (R-INC-04, R-INC-05, R-OBJ-06): 医保 self-pay and
+# disaster losses, deducted from the latest income record instead of the record's own compliant self-pay
+# (the larger of the two, so nothing is deducted twice). Only households with such spending.
+RIGID = """
+WITH med AS (
+  SELECT household_no, SUM(self_pay) AS med_12m
+  FROM medical
+  WHERE period BETWEEN $p_m11 AND $period AND settled_on BETWEEN $w_start AND $p_end
+  GROUP BY household_no
+), dis AS (
+  SELECT household_no, SUM(loss_amount) AS disaster_12m
+  FROM disaster
+  WHERE period BETWEEN $p_m11 AND $period AND occurred_on BETWEEN $w_start AND $p_end
+  GROUP BY household_no
+), spent AS (
+  SELECT COALESCE(med.household_no, dis.household_no) AS household_no,
+    COALESCE(med.med_12m, 0) AS med_12m, COALESCE(dis.disaster_12m, 0) AS disaster_12m
+  FROM med FULL OUTER JOIN dis ON dis.household_no = med.household_no
+)
+SELECT hf.household_no, hf.village_code, s.med_12m, s.disaster_12m, hf.threshold, hf.income_members,
+  hf.gross_income,
+  hf.net_income + hf.insurance_claims
+    - GREATEST(hf.compliant_self_pay, s.med_12m + s.disaster_12m) AS income_after_rigid
+FROM spent s
+JOIN household_facts hf ON hf.household_no = s.household_no
+WHERE hf.income_members > 0
+"""
+
+
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
     for kind in FEED_TABLES:
@@ -178,6 +219,7 @@ def derived_views() -> list[tuple[str, str]]:
             )
         else:
             views.append((kind, _matched_feed_sql(kind)))
+    views.append(("rigid", RIGID))
     return views
 
 
@@ -214,8 +256,10 @@ class Rule:
     note: str = field(default="", compare=False)
 
 
-# Evidence types: "money" → yuan with cents; "share" (float, 4 decimals); int; text; date; bool.
-EVIDENCE_TYPES = ("money", "share", "int", "text", "date", "bool")
+# Evidence types: "money" → yuan with cents (exact decimal); "amount" → a computed yuan figure (double,
+# rounded to cents by the assembly, so engines never round a half-cent differently); "share" (double,
+# 4 decimals); int; text; date; bool.
+EVIDENCE_TYPES = ("money", "amount", "share", "int", "text", "date", "bool")
 
 
 def _ev(spec: str) -> Columns:
@@ -329,6 +373,49 @@ HAVING SUM(m.self_pay) > MAX(pr.medical_absolute)
         note="烟台：住院加门诊自付超过2万元；按户合计（户是认定单位，R-OBJ-02）。",
     ),
     Rule(
+        code="MED-RIGID",
+        title="扣除12个月医疗自付（及灾害损失）后家庭人均收入低于监测范围",
+        policy=("R-INC-04", "R-INC-05", "R-INC-03", "R-OBJ-06"),
+        risk_type="illness",
+        kind=S,
+        weight=0.4,
+        params=(K.THRESHOLD,),
+        reads=("feed_medical", "feed_disaster", "incomes"),
+        evidence=_ev("self_pay_12m money, disaster_12m money, income_after_rigid amount, threshold money"),
+        shock=True,
+        sql="""
+SELECT r.household_no, r.med_12m AS self_pay_12m, r.disaster_12m,
+  CAST(r.income_after_rigid AS DOUBLE) / r.income_members AS income_after_rigid, r.threshold
+FROM rigid r
+WHERE r.med_12m > 0 AND r.income_after_rigid < r.threshold * r.income_members
+""",
+        note=(
+            "收入参考值按医保部门最近12个月的个人自付（加应急管理部门的灾害损失）重新计算："
+            "纯收入 + 理赔收入 − max(登记的合规自付支出, 部门数据中的刚性支出)，再除以计算人口；"
+            "低于监测范围即预警（R-INC-04；R-INC-05 慢湾村：扣除刚性支出后低于监测范围）。"
+        ),
+    ),
+    Rule(
+        code="MED-SHARE",
+        title="家庭12个月医疗自付超过家庭总收入的规定比例",
+        policy=("R-INC-05", "R-OBJ-06"),
+        risk_type="illness",
+        kind=S,
+        weight=0.4,
+        params=(K.MEDICAL_INCOME_SHARE,),
+        reads=("feed_medical", "incomes"),
+        evidence=_ev("self_pay_12m money, share_of_income share"),
+        shock=True,
+        sql="""
+SELECT r.household_no, r.med_12m AS self_pay_12m,
+  CAST(r.med_12m AS DOUBLE) / CAST(r.gross_income AS DOUBLE) AS share_of_income
+FROM rigid r
+JOIN params pr ON pr.village_code = r.village_code
+WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_income
+""",
+        note="内蒙古2024刚性支出困难家庭：医疗加意外支出超过家庭总收入的60%（R-INC-05）。",
+    ),
+    Rule(
         code="DIS-SEVERE",
         title="新认定重度残疾（一、二级）",
         policy=("R-WARN-01", "R-OBJ-05"),
@@ -351,8 +438,8 @@ GROUP BY d.household_no
     ),
     Rule(
         code="EDU-DROPOUT",
-        title="义务教育阶段学生辍学或休学",
-        policy=("R-WARN-01", "R-INC-03", "R-KPI-01"),
+        title="义务教育阶段学生，或脱贫户、监测对象、收入在监测范围内家庭的学生辍学或休学",
+        policy=("R-WARN-01", "R-OBJ-05", "R-INC-03", "R-KPI-01"),
         risk_type="education",
         kind=S,
         weight=0.4,
@@ -364,11 +451,18 @@ SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_o
   MIN(e.p_age) AS age
 FROM education e
 JOIN params pr ON pr.village_code = e.village_code
+JOIN household_facts hf ON hf.household_no = e.household_no
 WHERE e.period = $period AND e.status IN ('dropped_out', 'suspended')
-  AND (e.p_age BETWEEN pr.school_age_min AND pr.school_age_max OR e.stage IN ('primary', 'junior'))
+  AND (
+    e.p_age BETWEEN pr.school_age_min AND pr.school_age_max OR e.stage IN ('primary', 'junior')
+    OR hf.poverty_status = 'former_poor' OR hf.monitored = 1 OR hf.income_per_capita < hf.threshold
+  )
 GROUP BY e.household_no
 """,
-        note="义务教育年龄（默认6–15周岁）或小学、初中阶段的学生，本月教育部门报送辍学、休学。",
+        note=(
+            "本月教育部门报送辍学、休学：义务教育年龄（默认6–15周岁）或小学、初中阶段的任何学生（控辍保学）；"
+            "脱贫户、监测对象（R-WARN-01 峨山）和收入在监测范围内的家庭不限学段（R-OBJ-05 第6类）。"
+        ),
     ),
     Rule(
         code="EDU-NOTENROLLED",
@@ -415,30 +509,39 @@ GROUP BY hs.household_no
     Rule(
         code="DISASTER",
         title="自然灾害损失较大或房屋受损",
-        policy=("R-OBJ-01", "R-OBJ-05", "R-INC-05", "R-WARN-01"),
+        policy=("R-OBJ-01", "R-OBJ-05", "R-INC-05", "R-OBJ-06", "R-WARN-01"),
         risk_type="disaster",
         kind=S,
         weight=0.5,
         params=(K.DISASTER_LOSS,),
         reads=("feed_disaster",),
         evidence=_ev(
-            "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date"
+            "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date, "
+            "income_after_rigid amount"
         ),
         shock=True,
         sql="""
 SELECT d.household_no, MAX(d.loss_amount) AS loss_amount, SUM(d.loss_amount) AS loss_total,
   MAX(CASE WHEN d.house_damaged THEN 1 ELSE 0 END) AS house_damaged, MIN(d.hazard) AS hazard,
-  MAX(d.occurred_on) AS occurred_on
+  MAX(d.occurred_on) AS occurred_on,
+  MAX(CAST(r.income_after_rigid AS DOUBLE) / r.income_members) AS income_after_rigid
 FROM disaster d
 JOIN params pr ON pr.village_code = d.village_code
-WHERE d.period = $period AND (d.loss_amount >= pr.disaster_loss OR d.house_damaged)
+LEFT JOIN rigid r ON r.household_no = d.household_no
+WHERE d.period = $period AND (
+  d.loss_amount >= pr.disaster_loss OR d.house_damaged
+  OR r.income_after_rigid < r.threshold * r.income_members
+)
 GROUP BY d.household_no
 """,
-        note="应急管理部门无全国数值标准（R-WARN-01 未找到），损失金额阈值为本地参数。",
+        note=(
+            "本月交付的灾情：损失达到参数金额（应急管理无全国数值标准，R-WARN-01），或房屋受损，"
+            "或扣除12个月内医疗自付和灾害损失后人均收入低于监测范围（R-INC-05 慢湾村、R-OBJ-06）。"
+        ),
     ),
     Rule(
         code="POLICE-ACCIDENT",
-        title="劳动力因意外受伤、致残或死亡",
+        title="成员意外受伤、致残，或劳动力死亡",
         policy=("R-WARN-01", "R-OBJ-01"),
         risk_type="accident",
         kind=S,
@@ -452,34 +555,63 @@ SELECT p.household_no, MIN(p.event) AS event, COUNT(*) AS persons, MAX(p.event_o
   MIN(p.p_age) AS age
 FROM police p
 JOIN params pr ON pr.village_code = p.village_code
-WHERE p.period = $period AND p.event IN ('death', 'accident_injury', 'accident_disability')
-  AND p.p_capable = 1 AND p.p_age BETWEEN pr.labour_age_min AND pr.labour_age_max
+WHERE p.period = $period AND (
+  p.event IN ('accident_injury', 'accident_disability')
+  OR (p.event = 'death' AND p.p_capable = 1 AND p.p_age BETWEEN pr.labour_age_min AND pr.labour_age_max)
+)
 GROUP BY p.household_no
 """,
-        note="劳动年龄（默认16–59周岁）且有劳动能力（技能、普通、弱劳动力）的成员。",
+        note=(
+            "意外受伤、致残：任何成员（R-WARN-01 峨山：道路交通事故致农村人口伤、残、亡）；"
+            "死亡：劳动年龄（默认16–59周岁）且有劳动能力（技能、普通、弱劳动力）的成员。"
+        ),
     ),
     Rule(
         code="EMP-LOSS",
         title="务工依赖户成员失业登记或停止缴费",
-        policy=("R-WARN-01", "R-OBJ-05"),
+        policy=("R-WARN-01", "R-OBJ-05", "R-INC-05"),
         risk_type="unstable_employment",
         kind=S,
         weight=0.4,
         params=(K.WAGE_SHARE,),
         reads=("feed_employment", "incomes"),
-        evidence=_ev("status text, persons int, wage_share share"),
+        evidence=_ev("status text, persons int, wage_share share, wage_lost_12m amount"),
         shock=True,
         sql="""
-SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS persons,
-  MAX(CAST(hf.wage AS DOUBLE) / CAST(hf.gross_income AS DOUBLE)) AS wage_share
-FROM employment e
-JOIN household_facts hf ON hf.household_no = e.household_no
-JOIN params pr ON pr.village_code = e.village_code
-WHERE e.period = $period AND e.status IN ('unemployed_registered', 'contribution_stopped')
-  AND hf.gross_income > 0 AND hf.wage >= pr.wage_share * hf.gross_income
-GROUP BY e.household_no
+WITH lost AS (
+  SELECT e.household_no, e.village_code, e.person_id, MIN(e.status) AS status
+  FROM employment e
+  WHERE e.period = $period AND e.status IN ('unemployed_registered', 'contribution_stopped')
+  GROUP BY e.household_no, e.village_code, e.person_id
+), known AS (
+  SELECT e.person_id, MAX(e.monthly_wage) AS last_wage
+  FROM employment e
+  WHERE e.period BETWEEN $p_m11 AND $period AND e.monthly_wage > 0
+  GROUP BY e.person_id
+), judged AS (
+  SELECT l.household_no, l.village_code, l.status, hf.wage, hf.gross_income, hf.net_income,
+    CASE WHEN k.last_wage IS NOT NULL THEN CAST(k.last_wage AS DOUBLE) * 12
+         WHEN hf.earners > 0 THEN CAST(hf.wage AS DOUBLE) / hf.earners
+         ELSE CAST(hf.wage AS DOUBLE) END AS wage_lost_12m
+  FROM lost l
+  JOIN household_facts hf ON hf.household_no = l.household_no
+  LEFT JOIN known k ON k.person_id = l.person_id
+  WHERE hf.gross_income > 0
+)
+SELECT j.household_no, MIN(j.status) AS status, COUNT(*) AS persons,
+  MAX(CAST(j.wage AS DOUBLE) / CAST(j.gross_income AS DOUBLE)) AS wage_share,
+  SUM(j.wage_lost_12m) AS wage_lost_12m
+FROM judged j
+JOIN params pr ON pr.village_code = j.village_code
+GROUP BY j.household_no
+HAVING MAX(CASE WHEN j.wage >= pr.wage_share * j.gross_income THEN 1 ELSE 0 END) = 1
+  OR SUM(j.wage_lost_12m) >= MAX(CAST(pr.income_drop_share AS DOUBLE) * CAST(j.net_income AS DOUBLE))
 """,
-        note="务工依赖户：最近一期收支记录中工资性收入占总收入（扣除经营支出前）不低于参数比例。",
+        note=(
+            "务工依赖户（最近一期收支记录中工资性收入占总收入不低于参数比例），或失去的工资"
+            "（人社数据中此人近12个月的月工资×12；没有时按家庭工资性收入÷务工人数）不低于家庭纯收入的"
+            "“收入大幅缩减”比例（R-INC-05）。"
+        ),
     ),
     Rule(
         code="EMP-WAGEDROP",
@@ -490,7 +622,7 @@ GROUP BY e.household_no
         weight=0.3,
         params=(K.INCOME_DROP_SHARE,),
         reads=("feed_employment",),
-        evidence=_ev("wage_now money, wage_before money, drop_share share, months int"),
+        evidence=_ev("wage_now money, wage_before amount, drop_share share, months int"),
         shock=True,
         sql="""
 WITH monthly AS (
@@ -576,8 +708,8 @@ GROUP BY h.household_no
     Rule(
         code="CREDIT-OVERDUE",
         title="贷款逾期",
-        policy=("R-AID-06", "R-WARN-01"),
-        risk_type="industry_failure",
+        policy=("R-AID-06", "R-WARN-01", "R-SYS-03"),
+        risk_type="other",
         kind=S,
         weight=0.3,
         params=(K.OVERDUE_DAYS,),
@@ -590,7 +722,10 @@ JOIN params pr ON pr.village_code = c.village_code
 WHERE c.period = $period AND c.overdue_days >= pr.overdue_days
 GROUP BY c.household_no
 """,
-        note="金融部门逾期数据无全国数值标准（R-WARN-01 未找到），逾期天数为本地参数。",
+        note=(
+            "金融部门逾期数据无全国数值标准（R-WARN-01 未找到），逾期天数为本地参数。"
+            "逾期不说明原因，记为“其他”（R-SYS-03：须备注），原因由入户核实确定。"
+        ),
     ),
     Rule(
         code="LAB-SHORT",

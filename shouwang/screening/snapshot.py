@@ -251,7 +251,7 @@ def snapshot_inputs(directory: Path) -> dict[str, list[InputFile]]:
         path = directory / f"{name}.parquet"
         if not path.exists():
             raise FileNotFoundError(str(path))
-        out[name] = [InputFile(path=str(path))]
+        out[name] = [InputFile(path=str(path), normalised=True)]
     return out
 
 

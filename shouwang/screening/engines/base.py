@@ -45,6 +45,7 @@ ARROW_TYPES = {
 # Evidence leaves the engine in these types; shares are rounded by the assembly step.
 EVIDENCE_SQL_TYPES = {
     "money": "DECIMAL(18, 2)",
+    "amount": "DOUBLE",
     "share": "DOUBLE",
     "int": "BIGINT",
     "text": "VARCHAR",
@@ -53,6 +54,7 @@ EVIDENCE_SQL_TYPES = {
 }
 EVIDENCE_ARROW_TYPES = {
     "money": pa.decimal128(18, 2),
+    "amount": pa.float64(),
     "share": pa.float64(),
     "int": pa.int64(),
     "text": pa.string(),
@@ -68,6 +70,9 @@ class InputFile:
 
     path: str
     consts: tuple[tuple[str, str], ...] = ()
+    # Written by shouwang.screening.snapshot.table_write: exactly the table's columns and types, blank
+    # text already NULL, so an engine may read it as it is.
+    normalised: bool = False
 
 
 @dataclass

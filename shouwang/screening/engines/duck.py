@@ -49,6 +49,12 @@ class DuckDBEngine(Engine):
         return self.con.execute(sql)
 
     def load_table(self, name: str, columns: Columns, files: list[InputFile]) -> None:
+        if len(files) == 1 and files[0].normalised and not files[0].consts:
+            # A snapshot table, already typed and normalised: copied as it is (no casts).
+            cols = ", ".join(f'"{c}"' for c, _ in columns)
+            source = f"read_parquet({_quote(files[0].path)})"
+            self._exec(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {cols} FROM {source}')
+            return
         if not files:
             sql = empty_select(columns)
         else:

@@ -1,30 +1,12 @@
 """Seed the screening parameters for Yunnan (province 53) with their sources (shouwang.screening.params)."""
 
-from decimal import Decimal
-
 from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from shouwang.screening.params import DEFAULTS, PROVINCE
+    from shouwang.screening.params import parameters_seed
 
-    Parameter = apps.get_model("screening", "Parameter")
-    existing = set(Parameter.objects.filter(region_code=PROVINCE).values_list("key", "year"))
-    Parameter.objects.bulk_create(
-        [
-            Parameter(
-                region_code=PROVINCE,
-                year=year,
-                key=str(key),
-                value=Decimal(value),
-                version=1,
-                assumption=assumption,
-                note=note,
-            )
-            for key, year, value, assumption, note in DEFAULTS
-            if (str(key), year) not in existing
-        ]
-    )
+    parameters_seed(model=apps.get_model("screening", "Parameter"))
 
 
 def unseed(apps, schema_editor):

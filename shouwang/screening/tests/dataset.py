@@ -73,6 +73,21 @@ hh("ABS-AT", members=[{"age": 40}, {"age": 38}])
 feed("medical", id_index="ABS-AT-1", settled_on="2025-01-02", self_pay="10000")
 feed("medical", id_index="ABS-AT-2", settled_on="2025-03-02", self_pay="10000")
 
+# MED-RIGID: net income minus the 医保 self-pay of the last 12 months, per member, strictly below 8,700.
+inc(hh("RIGID-BELOW", members=[{"age": 40}, {"age": 38}]), wage="20000")
+feed("medical", "2024-09", id_index="RIGID-BELOW-1", settled_on="2024-09-03", self_pay="2600.02")
+inc(hh("RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="20000")
+feed("medical", id_index="RIGID-AT-1", settled_on="2025-03-03", self_pay="2600.00")
+# The registry's larger compliant self-pay is deducted instead of the feed's (never both).
+inc(hh("RIGID-REGISTRY", members=[{"age": 40}, {"age": 38}]), wage="20000", compliant_self_pay="2000")
+feed("medical", id_index="RIGID-REGISTRY-1", settled_on="2025-03-03", self_pay="1000")
+
+# MED-SHARE: household self-pay above 60% of gross income.
+inc(hh("SHARE-OVER", members=[{"age": 40}]), wage="30000")
+feed("medical", id_index="SHARE-OVER-1", settled_on="2025-03-03", self_pay="18000.01")
+inc(hh("SHARE-AT", members=[{"age": 40}]), wage="30000")
+feed("medical", id_index="SHARE-AT-1", settled_on="2025-03-03", self_pay="18000")
+
 # DIS-SEVERE: newly certified grade 1–2 this month.
 hh("DIS-2")
 feed("disability", id_index="DIS-2-1", certified_on="2025-03-10", disability_type="physical", grade=2)
@@ -146,7 +161,11 @@ feed("police", id_index="POLICE-MOVED-1", event_on="2025-03-08", event="moved_ou
 # EMP-LOSS: job loss in a household whose wages are ≥ 60% of gross income.
 inc(hh("EMP-60", members=[{"age": 40}, {"age": 38}]), wage="60000", business="40000")
 feed("employment", id_index="EMP-60-1", month=PERIOD, status="unemployed_registered", monthly_wage="0")
-inc(hh("EMP-59", members=[{"age": 40}, {"age": 38}]), wage="59000", business="41000")
+inc(
+    hh("EMP-59", members=[{"age": 40, "work_months": 10}, {"age": 38, "work_months": 10}]),
+    wage="59000",
+    business="41000",
+)
 feed("employment", id_index="EMP-59-1", month=PERIOD, status="contribution_stopped")
 
 # EMP-WAGEDROP: household wage this month vs the average of up to 3 months before.
@@ -226,6 +245,42 @@ feed(
 hh("ASSET-WAGE")
 feed("employment", id_index="ASSET-WAGE-1", month=PERIOD, status="employed", monthly_wage="6000")
 feed("housing", id_index="ASSET-WAGE-1", appraised_on="2025-03-15", grade="D")
+
+# A small disaster loss that takes the household's income after rigid spending below the line.
+inc(hh("DISASTER-RIGID", members=[{"age": 40}, {"age": 38}]), wage="18000")
+feed(
+    "disaster",
+    id_index="DISASTER-RIGID-1",
+    occurred_on="2025-03-03",
+    hazard="hail",
+    loss_amount="600.02",
+    house_damaged=False,
+)
+inc(hh("DISASTER-RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="18000")
+feed(
+    "disaster",
+    id_index="DISASTER-RIGID-AT-1",
+    occurred_on="2025-03-03",
+    hazard="hail",
+    loss_amount="600",
+    house_damaged=False,
+)
+
+# An injury is a risk whoever is injured (R-WARN-01); a death only when a labourer dies.
+hh("POLICE-INJURED-70", members=[{"age": 70}])
+feed("police", id_index="POLICE-INJURED-70-1", event_on="2025-03-08", event="accident_disability")
+hh("POLICE-DEATH-70", members=[{"age": 70}])
+feed("police", id_index="POLICE-DEATH-70-1", event_on="2025-03-08", event="death")
+
+# Not wage-dependent, but the lost wage (last known 2,500 a month) is 30% of net income (R-INC-05).
+for name, wage in (("EMP-DROP-30", "2500"), ("EMP-DROP-29", "2499.99")):
+    inc(hh(name, members=[{"age": 40}, {"age": 38}]), wage="45000", business="55000")
+    feed("employment", "2024-10", id_index=f"{name}-1", month="2024-10", status="employed", monthly_wage=wage)
+    feed("employment", id_index=f"{name}-1", month=PERIOD, status="contribution_stopped")
+
+# A senior-school dropout counts in a 脱贫户 (R-WARN-01 峨山), not in an ordinary household above the line.
+hh("EDU-16-POOR", poverty_status="former_poor", members=[{"age": 40}, {"age": 16, "school_status": "senior"}])
+feed("education", id_index="EDU-16-POOR-2", as_of="2025-03-01", stage="senior", status="dropped_out")
 
 
 def dataset_inputs(directory: Path) -> dict[str, list[InputFile]]:

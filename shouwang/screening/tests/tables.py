@@ -98,7 +98,7 @@ def write_inputs(
     inputs: dict[str, list[InputFile]] = {}
     for name, rows in (("households", households), ("persons", persons), ("incomes", incomes)):
         path = table_write(directory / f"{name}.parquet", SNAPSHOT_TABLES[name], list(rows))
-        inputs[name] = [InputFile(str(path))]
+        inputs[name] = [InputFile(str(path), normalised=True)]
     villages = sorted({h["village_code"] for h in households}) or [VILLAGE]
     resolved = params_resolve_rows(param_rows or default_rows(), villages, year)
     inputs["params"] = [

@@ -70,6 +70,20 @@ def test_medical_household_absolute(out) -> None:  # type: ignore[no-untyped-def
     assert "ABS-OVER" not in hits(out, "MED-SELFPAY")
 
 
+def test_rigid_spending_below_the_line(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "MED-RIGID")
+    assert "RIGID-BELOW" in h and "RIGID-AT" not in h and "RIGID-REGISTRY" not in h
+    assert h["RIGID-BELOW"]["self_pay_12m"] == Decimal("2600.02")
+    assert h["RIGID-BELOW"]["income_after_rigid"] == pytest.approx(8699.99)
+    assert "INC-REF" not in h  # registry self-pay only, no 医保 spending: INC-LOW's business
+
+
+def test_medical_share_of_income(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "MED-SHARE")
+    assert "SHARE-OVER" in h and "SHARE-AT" not in h
+    assert h["SHARE-OVER"]["share_of_income"] == pytest.approx(0.6, abs=1e-6)
+
+
 def test_new_severe_disability(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "DIS-SEVERE")
     assert set(h) & {"DIS-2", "DIS-3", "DIS-KNOWN", "DIS-LASTMONTH"} == {"DIS-2"}
@@ -78,7 +92,7 @@ def test_new_severe_disability(out) -> None:  # type: ignore[no-untyped-def]
 
 def test_compulsory_age_dropout(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EDU-DROPOUT")
-    assert {"EDU-15", "EDU-6"} <= set(h) and "EDU-16-SENIOR" not in h
+    assert {"EDU-15", "EDU-6", "EDU-16-POOR"} <= set(h) and "EDU-16-SENIOR" not in h
     assert h["EDU-15"]["status"] == "dropped_out" and h["EDU-15"]["age"] == 15
     assert h["EDU-6"]["status"] == "suspended"
 
@@ -97,15 +111,17 @@ def test_house_c_or_d(out) -> None:  # type: ignore[no-untyped-def]
 
 def test_disaster_loss_or_house(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "DISASTER")
-    assert {"DISASTER-LOSS", "DISASTER-HOUSE"} <= set(h) and "DISASTER-SMALL" not in h
+    assert {"DISASTER-LOSS", "DISASTER-HOUSE", "DISASTER-RIGID"} <= set(h)
+    assert not {"DISASTER-SMALL", "DISASTER-RIGID-AT"} & set(h)
+    assert h["DISASTER-RIGID"]["income_after_rigid"] == pytest.approx(8699.99)
     assert h["DISASTER-LOSS"]["loss_amount"] == Decimal("10000.00")
     assert h["DISASTER-HOUSE"]["house_damaged"] is True
 
 
 def test_accident_of_a_labourer(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "POLICE-ACCIDENT")
-    assert "POLICE-59" in h
-    assert not {"POLICE-60", "POLICE-NOLABOUR", "POLICE-MOVED"} & set(h)
+    assert {"POLICE-59", "POLICE-60", "POLICE-INJURED-70"} <= set(h)
+    assert not {"POLICE-NOLABOUR", "POLICE-MOVED", "POLICE-DEATH-70"} & set(h)
     assert h["POLICE-59"]["event"] == "death" and h["POLICE-59"]["age"] == 59
 
 
@@ -113,12 +129,14 @@ def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-u
     h = fired(out, "EMP-LOSS")
     assert "EMP-60" in h and "EMP-59" not in h
     assert h["EMP-60"]["wage_share"] == pytest.approx(0.6)
+    assert "EMP-DROP-30" in h and "EMP-DROP-29" not in h
+    assert h["EMP-DROP-30"]["wage_lost_12m"] == pytest.approx(30000.0)
 
 
 def test_wage_drop(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EMP-WAGEDROP")
     assert "WAGE-30" in h and "WAGE-29" not in h
-    assert h["WAGE-30"]["wage_before"] == Decimal("5000.00")
+    assert h["WAGE-30"]["wage_before"] == 5000.0
     assert h["WAGE-30"]["months"] == 3
 
 
@@ -208,6 +226,10 @@ def test_scale_judgement() -> None:
     busy = [10, 12, 11, 9, 12, 10]
     assert not scale_judge(
         count=12, households=40, history=busy, min_count=5, min_share=0.1, k=3, min_history=3
+    ).fires
+    # A static count (sd 0) is not alarmed by one more household: the spread is at least √mean.
+    assert not scale_judge(
+        count=6, households=40, history=[5] * 6, min_count=5, min_share=0.1, k=3, min_history=3
     ).fires
     # Too little history: no judgement.
     assert not scale_judge(

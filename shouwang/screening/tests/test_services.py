@@ -70,7 +70,7 @@ def test_screen_stores_warnings_with_evidence(county) -> None:  # type: ignore[n
     assert w["H-LOW"].rules == ["INC-LOW"] and w["H-LOW"].suggested_category == "unstable"
     assert w["H-LOW"].income_per_capita == Decimal("5000.00") and w["H-LOW"].threshold == Decimal("8700.00")
     assert w["H-LOW"].household_id == Household.objects.get(household_no="H-LOW").pk
-    assert w["H-SICK"].rules == ["MED-SELFPAY", "MED-SELFPAY-ABS"]
+    assert w["H-SICK"].rules == ["MED-SELFPAY", "MED-SELFPAY-ABS", "MED-RIGID", "MED-SHARE"]
     assert w["H-SICK"].signals[0]["evidence"]["self_pay_12m"] == 30000.0
     assert w["H-SICK"].suggested_category == "sudden"
     assert run.counts["households_screened"] == 4
