@@ -15,6 +15,7 @@ class StatMetricChoices(models.TextChoices):
     PERSONS = "persons", "登记人口"
     CASES_OPEN = "cases_open", "办理中识别案件"
     CASES_OVERDUE = "cases_overdue", "超期识别案件"
+    VISITS_OVERDUE = "visits_overdue", "走访超期的监测户"
     # Monthly metrics (one value per month of the window).
     MONITORED = "monitored", "监测对象户数（月末）"
     MONITORED_PERSONS = "monitored_persons", "监测对象人数（月末）"
@@ -48,6 +49,7 @@ SNAPSHOT_METRICS = frozenset(
         StatMetricChoices.PERSONS,
         StatMetricChoices.CASES_OPEN,
         StatMetricChoices.CASES_OVERDUE,
+        StatMetricChoices.VISITS_OVERDUE,
     }
 )
 UNKNOWN_RISK = "unknown"

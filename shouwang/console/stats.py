@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -98,6 +98,8 @@ class StatInputs:
     scale_alerts: pl.DataFrame
     # village, submitted_on
     self_reports: pl.DataFrame
+    # village: one row per monitored household whose visit is overdue today (R-ID-06 tiers)
+    visits_overdue: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"village": pl.Utf8}))
 
 
 def stats_window(inputs: StatInputs) -> list[str]:
@@ -155,6 +157,10 @@ def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
     parts += [
         _counted(open_cases, pl.lit(M.CASES_OPEN.value)),
         _counted(open_cases.filter(pl.col("overdue")), pl.lit(M.CASES_OVERDUE.value)),
+        _counted(
+            inputs.visits_overdue.with_columns(pl.lit(current).alias("period")),
+            pl.lit(M.VISITS_OVERDUE.value),
+        ),
     ]
 
     # --- monitoring objects, month by month --------------------------------------------------------
@@ -417,6 +423,7 @@ def stats_load(*, today: dt.date) -> StatInputs:
         ),
         {"village": pl.Utf8, "overdue": pl.Boolean},
     )
+    visits_overdue = _visits_overdue(today)
     scale_alerts = _frame(
         ScaleAlert.objects.filter(period__gte=floor).order_by().values_list("region_code", "period"),
         {"region_code": pl.Utf8, "period": pl.Utf8},
@@ -438,7 +445,28 @@ def stats_load(*, today: dt.date) -> StatInputs:
         open_cases=open_cases,
         scale_alerts=scale_alerts,
         self_reports=self_reports,
+        visits_overdue=visits_overdue,
     )
+
+
+def _visits_overdue(today: dt.date) -> pl.DataFrame:
+    """Monitored households whose visit is overdue today (last visit, or identification, + the tier's
+    interval of the village's parameters, R-ID-06): the supervisors' figure (their work queue shows it)."""
+    from django.db.models import F, Max
+    from django.db.models.functions import Coalesce
+
+    from shouwang.cases.models import Case
+    from shouwang.console.workqueue import case_params_by_village
+
+    rows = list(
+        Case.objects.filter(kind="identification", state="monitoring", is_open=True)
+        .annotate(since=Coalesce(Max("visits__visited_on"), F("decided_on"), F("opened_on")))
+        .order_by()
+        .values_list("household__village_id", "risk_level", "since")
+    )
+    params = case_params_by_village({v for v, _, _ in rows}, today.year)
+    late = [v for v, level, since in rows if since + dt.timedelta(days=params[v].visit_days(level)) < today]
+    return pl.DataFrame({"village": late}, schema={"village": pl.Utf8})
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -464,6 +492,14 @@ def _write(rows: pl.DataFrame, progress: Callable[[int], None] | None) -> None:
             cur.executemany(sql, chunk.rows())
             if progress:
                 progress(chunk.height)
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the rebuilt table (PostgreSQL): the table was just emptied and
+    refilled, and the dashboard's two index scans should not be planned on stale estimates."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {RegionPeriodStat._meta.db_table}")
 
 
 def _lock() -> None:
@@ -527,6 +563,7 @@ def stats_refresh(
                 changes={"rows": rows.height, "periods": [months[0], months[-1]]},
                 reason=(reason or "刷新区域统计")[:255],
             )
+        _analyze()
     except Exception as exc:
         StatRefresh.objects.filter(pk=refresh.pk).update(
             status=StatRefreshStatusChoices.FAILED,

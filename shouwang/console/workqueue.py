@@ -20,10 +20,11 @@ from django.urls import reverse
 from shouwang.accounts.access import user_household_q
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases import clock
-from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices
+from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
 from shouwang.cases.parameters import Params
 from shouwang.cases.transitions import pending_steps
+from shouwang.regions.models import Region
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, WarningStatusChoices
 from shouwang.screening.models import ScreeningRun, Warning
@@ -141,6 +142,14 @@ def unverified_q(period: str) -> Q:
     return ~Q(Exists(Clue.objects.filter(household=OuterRef("household"), reported_on__gte=first)))
 
 
+def warning_village_prefilter(user: Any) -> Q:
+    """A redundant narrowing on the warning's own village code (index ``source, period, village_code``), so
+    the database reads one region's warnings of the month instead of joining all of them to households.
+    The scope itself is always ``user_household_q``; this only helps the planner."""
+    code = (getattr(user, "region_id", "") or "")[:12]
+    return Q(village_code__startswith=code) if code else Q()
+
+
 def _warnings(user: Any) -> Section:
     period = latest_screened_period()
     if not period:
@@ -152,6 +161,7 @@ def _warnings(user: Any) -> Section:
             period=period,
             status__in=[WarningStatusChoices.NEW, WarningStatusChoices.PERSISTING],
         )
+        .filter(warning_village_prefilter(user))
         .filter(unverified_q(period))
         .select_related("household", "household__village")
     )
@@ -197,10 +207,15 @@ def case_params_by_village(villages: set[str], year: int) -> dict[str, Params]:
     return out
 
 
-def visits_due(user: Any, today: dt.date, *, limit: int | None = None) -> list[dict[str, Any]]:
-    """Monitored households whose next visit (last visit, or identification, + tier interval) falls
-    within VISIT_HORIZON_DAYS or is past, most overdue first."""
-    cases = (
+def visits_due(user: Any, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[dict[str, Any]]:
+    """Monitored households whose next visit (last visit, or identification, + tier interval, R-ID-06) falls
+    within VISIT_HORIZON_DAYS or is past, most overdue first — at most ``cap`` of them.
+
+    One query per tier, each narrowed in SQL with the shortest interval any parameter row gives that tier
+    (a superset), light rows only; the exact due date then uses each village's own parameters."""
+    horizon = today + dt.timedelta(days=VISIT_HORIZON_DAYS)
+    shortest = _shortest_intervals(today.year)
+    base = (
         Case.objects.filter(
             user_household_q(user, prefix="household__"),
             kind=CaseKindChoices.IDENTIFICATION,
@@ -209,45 +224,115 @@ def visits_due(user: Any, today: dt.date, *, limit: int | None = None) -> list[d
         )
         .annotate(last_visit=Max("visits__visited_on"))
         .annotate(since=Coalesce(F("last_visit"), F("decided_on"), F("opened_on")))
-        # No tier interval is shorter than a week by default; anything visited later cannot be due.
-        .filter(since__lte=today + dt.timedelta(days=VISIT_HORIZON_DAYS))
-        .select_related("household", "household__village")
     )
-    rows = list(cases)
-    params = case_params_by_village({c.household.village_id for c in rows}, today.year)
+    rows: list[dict[str, Any]] = []
+    for level, days in shortest.items():
+        rows += list(
+            base.filter(risk_level=level, since__lte=horizon - dt.timedelta(days=days))
+            .order_by("since", "id")
+            .values(
+                "id",
+                "risk_level",
+                "since",
+                "last_visit",
+                "household__household_no",
+                "household__head_name",
+                "household__village_id",
+                "household__village__name",
+            )[:cap]
+        )
+    params = case_params_by_village({r["household__village_id"] for r in rows}, today.year)
+    labels = dict(RiskLevelChoices.choices)
     out = []
-    for case in rows:
-        due = case.since + dt.timedelta(days=params[case.household.village_id].visit_days(case.risk_level))
-        if due <= today + dt.timedelta(days=VISIT_HORIZON_DAYS):
-            out.append(
-                {
-                    "link": reverse("console:case_detail", args=[case.pk]),
-                    "title": f"{case.household.head_name or case.household.household_no}户",
-                    "household_no": case.household.household_no,
-                    "village": case.household.village.name,
-                    "state": case.get_risk_level_display(),
-                    "risk_level": case.risk_level,
-                    "next": "走访",
-                    "due_on": due,
-                    "days_left": (due - today).days,
-                    "days_over": max(0, (today - due).days),
-                    "overdue": due < today,
-                    "last_visit": case.last_visit,
-                }
-            )
-    out.sort(key=lambda r: (r["due_on"], r["household_no"]))
-    return out[:limit] if limit else out
+    for r in rows:
+        due = r["since"] + dt.timedelta(days=params[r["household__village_id"]].visit_days(r["risk_level"]))
+        if due > horizon:
+            continue
+        out.append(
+            {
+                "link": reverse("console:case_detail", args=[r["id"]]),
+                "title": f"{r['household__head_name'] or r['household__household_no']}户",
+                "household_no": r["household__household_no"],
+                "village": r["household__village__name"],
+                "state": labels.get(r["risk_level"], r["risk_level"]),
+                "risk_level": r["risk_level"],
+                "next": "走访",
+                "due_on": due,
+                "days_left": (due - today).days,
+                "days_over": max(0, (today - due).days),
+                "overdue": due < today,
+                "last_visit": r["last_visit"],
+            }
+        )
+    out.sort(key=lambda x: (x["due_on"], x["household_no"]))
+    return out[:cap]
+
+
+def _shortest_intervals(year: int) -> dict[str, int]:
+    """Per tier, the shortest visit interval of the defaults and of any parameter row of the year."""
+    default = Params()
+    out = {level: default.visit_days(level) for level in RiskLevelChoices.values}
+    for red, yellow, green in CaseParameter.objects.filter(Q(year=year) | Q(year__isnull=True)).values_list(
+        "visit_days_red", "visit_days_yellow", "visit_days_green"
+    ):
+        for level, days in (("red", red), ("yellow", yellow), ("green", green)):
+            out[level] = min(out[level], days)
+    return out
 
 
 def _visits(user: Any, today: dt.date) -> Section:
     rows = visits_due(user, today)
     overdue = sum(1 for r in rows if r["overdue"])
+    shown = f"{COUNT_CAP}+" if overdue > COUNT_CAP else str(overdue)
     return Section(
         key="visits",
         title="到期及超期走访",
         count=len(rows),
         items=rows[:ITEMS],
-        note=f"其中已超期 {overdue} 户（红色每周、黄色每月、绿色每季度，R-ID-06）",
+        note=f"其中已超期 {shown} 户（红色每周、黄色每月、绿色每季度，R-ID-06）",
+    )
+
+
+def _visits_supervised(user: Any) -> Section:
+    """The county and above follow visits as a figure by township (the pre-aggregated statistics: a
+    county can have thousands of monitored households; the visits themselves are the townships' and
+    villages' work)."""
+    from shouwang.console.models import RegionPeriodStat
+    from shouwang.console.stats import stat_refresh_latest
+
+    refresh = stat_refresh_latest()
+    if refresh is None:
+        return Section(key="visits", title="走访超期", count=0, note="尚未生成统计数据")
+    rows = dict(
+        RegionPeriodStat.objects.filter(
+            parent_code=user.region_id, period=refresh.last_period, metric="visits_overdue"
+        ).values_list("region_code", "value")
+    )
+    total = (
+        RegionPeriodStat.objects.filter(
+            region_code=user.region_id, period=refresh.last_period, metric="visits_overdue"
+        )
+        .values_list("value", flat=True)
+        .first()
+    ) or 0
+    names = dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
+    items = [
+        {
+            "link": f"{reverse('console:dashboard')}?region={code}",
+            "title": names.get(code, code),
+            "household_no": code,
+            "village": "",
+            "state": f"{n}户",
+            "next": "督促走访",
+        }
+        for code, n in sorted(rows.items(), key=lambda kv: -kv[1])[:ITEMS]
+    ]
+    return Section(
+        key="visits",
+        title="走访超期的监测户",
+        count=total,
+        items=items,
+        note=f"按下级区划统计（统计更新于 {refresh.finished_at:%m-%d %H:%M}）；走访由乡镇、村负责（R-ID-06）",
     )
 
 
@@ -295,7 +380,9 @@ def work_queue_get(*, user: Any) -> list[Section]:
     if role in {RoleChoices.TOWNSHIP, RoleChoices.COUNTY, *SUPERVISORS}:
         sections.append(_notices(user, today))
     sections.append(_warnings(user))
-    if role not in SUPERVISORS:
+    if role in SUPERVISORS or role == RoleChoices.COUNTY:
+        sections.append(_visits_supervised(user))
+    else:
         sections.append(_visits(user, today))
     if role != RoleChoices.GRID:
         sections.append(_self_reports(user))
