@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
@@ -22,7 +24,7 @@ from shouwang.registry.choices import EliminationModeChoices, MonitoringCategory
 
 M = StatMetricChoices
 TREND_MONTHS = 12
-RISK_LABELS: dict[str, str] = {**dict(RiskTypeChoices.choices), UNKNOWN_RISK: "未登记风险类型"}
+RISK_LABELS: dict[str, Any] = {**dict(RiskTypeChoices.choices), UNKNOWN_RISK: gettext_lazy("未登记风险类型")}
 CATEGORY_LABELS: dict[str, str] = dict(MonitoringCategoryChoices.choices)
 MODE_LABELS: dict[str, str] = dict(EliminationModeChoices.choices)
 # Colours shared by the charts and the legend (contrast ≥ 3:1 against white for graphical objects).
@@ -199,16 +201,21 @@ def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dash
     verified = values.get(M.WARNINGS_VERIFIED, 0)
     identified_w = values.get(M.WARNINGS_IDENTIFIED, 0)
     funnel = [
-        {"key": "warnings", "label": "部门筛查预警", "value": warnings, "share": share(warnings, warnings)},
+        {
+            "key": "warnings",
+            "label": _("部门筛查预警"),
+            "value": warnings,
+            "share": share(warnings, warnings),
+        },
         {
             "key": "verified",
-            "label": "已核实（形成线索）",
+            "label": _("已核实（形成线索）"),
             "value": verified,
             "share": share(verified, warnings),
         },
         {
             "key": "identified",
-            "label": "识别纳入监测",
+            "label": _("识别纳入监测"),
             "value": identified_w,
             "share": share(identified_w, warnings),
         },
@@ -236,25 +243,25 @@ def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dash
         "series": [
             {
                 "key": "warnings",
-                "name": "预警户数",
+                "name": _("预警户数"),
                 "type": "bar",
                 "data": [own[p].get(M.WARNINGS, 0) for p in trend_months],
             },
             {
                 "key": "identified",
-                "name": "新识别",
+                "name": _("新识别"),
                 "type": "line",
                 "data": [own[p].get(M.IDENTIFIED, 0) for p in trend_months],
             },
             {
                 "key": "eliminated",
-                "name": "风险消除",
+                "name": _("风险消除"),
                 "type": "line",
                 "data": [own[p].get(M.ELIMINATED, 0) for p in trend_months],
             },
             {
                 "key": "monitored",
-                "name": "监测对象（月末）",
+                "name": _("监测对象（月末）"),
                 "type": "line",
                 "data": [own[p].get(M.MONITORED, 0) for p in trend_months],
             },
@@ -332,7 +339,7 @@ def dashboard_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
     rows.append(
         {
             "code": dashboard.region.code,
-            "name": f"{dashboard.region.name}（合计）",
+            "name": _("%(name)s（合计）") % {"name": dashboard.region.name},
             "households": dashboard.snapshot.get(M.HOUSEHOLDS, 0),
             "monitored": dashboard.value(M.MONITORED),
             "warnings": dashboard.value(M.WARNINGS),

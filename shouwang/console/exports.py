@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -109,62 +110,62 @@ def _labels(codes: Any, table: dict[str, str]) -> str:
 
 
 HOUSEHOLD_COLUMNS = [
-    ("户编号", 22),
-    ("户主姓名", 10),
-    ("户主证件号码（脱敏）", 22),
-    ("行政村代码", 14),
-    ("行政村", 14),
-    ("村民小组", 12),
-    ("户类型", 10),
-    ("监测对象类别", 14),
-    ("识别监测时间", 12),
-    ("风险消除时间", 12),
-    ("计算人口", 8),
-    ("收入期间", 9),
-    ("人均纯收入（元）", 14),
-    ("联系电话（脱敏）", 14),
-    ("状态", 8),
+    (_l("户编号"), 22),
+    (_l("户主姓名"), 10),
+    (_l("户主证件号码（脱敏）"), 22),
+    (_l("行政村代码"), 14),
+    (_l("行政村"), 14),
+    (_l("村民小组"), 12),
+    (_l("户类型"), 10),
+    (_l("监测对象类别"), 14),
+    (_l("识别监测时间"), 12),
+    (_l("风险消除时间"), 12),
+    (_l("计算人口"), 8),
+    (_l("收入期间"), 9),
+    (_l("人均纯收入（元）"), 14),
+    (_l("联系电话（脱敏）"), 14),
+    (_l("状态"), 8),
 ]
 WARNING_COLUMNS = [
-    ("期间", 9),
-    ("户编号", 22),
-    ("户主姓名", 10),
-    ("行政村代码", 14),
-    ("行政村", 14),
-    ("预警状态", 12),
-    ("风险类型", 24),
-    ("命中规则", 30),
-    ("人均收入参考值（元）", 16),
-    ("监测范围（元）", 12),
-    ("建议类别", 14),
-    ("风险分", 8),
-    ("需核查资产", 10),
+    (_l("期间"), 9),
+    (_l("户编号"), 22),
+    (_l("户主姓名"), 10),
+    (_l("行政村代码"), 14),
+    (_l("行政村"), 14),
+    (_l("预警状态"), 12),
+    (_l("风险类型"), 24),
+    (_l("命中规则"), 30),
+    (_l("人均收入参考值（元）"), 16),
+    (_l("监测范围（元）"), 12),
+    (_l("建议类别"), 14),
+    (_l("风险分"), 8),
+    (_l("需核查资产"), 10),
 ]
 CASE_COLUMNS = [
-    ("案件编号", 9),
-    ("类型", 9),
-    ("当前环节", 12),
-    ("户编号", 22),
-    ("户主姓名", 10),
-    ("行政村", 14),
-    ("首条线索日期", 12),
-    ("办结时限", 12),
-    ("已超期", 8),
-    ("已督办至", 10),
-    ("监测对象类别", 14),
-    ("风险类型", 24),
-    ("识别时间", 12),
+    (_l("案件编号"), 9),
+    (_l("类型"), 9),
+    (_l("当前环节"), 12),
+    (_l("户编号"), 22),
+    (_l("户主姓名"), 10),
+    (_l("行政村"), 14),
+    (_l("首条线索日期"), 12),
+    (_l("办结时限"), 12),
+    (_l("已超期"), 8),
+    (_l("已督办至"), 10),
+    (_l("监测对象类别"), 14),
+    (_l("风险类型"), 24),
+    (_l("识别时间"), 12),
 ]
 DASHBOARD_COLUMNS = [
-    ("区划代码", 14),
-    ("区划名称", 18),
-    ("农户数", 10),
-    ("监测对象户数", 12),
-    ("预警户数", 10),
-    ("新识别", 8),
-    ("风险消除", 9),
-    ("超期案件", 9),
-    ("规模性风险预警", 14),
+    (_l("区划代码"), 14),
+    (_l("区划名称"), 18),
+    (_l("农户数"), 10),
+    (_l("监测对象户数"), 12),
+    (_l("预警户数"), 10),
+    (_l("新识别"), 8),
+    (_l("风险消除"), 9),
+    (_l("超期案件"), 9),
+    (_l("规模性风险预警"), 14),
 ]
 
 
@@ -261,7 +262,7 @@ def workbook_write(
     path: Path,
     *,
     title: str,
-    columns: list[tuple[str, int]],
+    columns: list[tuple[Any, int]],
     rows: Iterable[list[Any]],
     notes: list[tuple[str, str]],
     progress: Callable[[int], None] | None = None,
@@ -274,7 +275,7 @@ def workbook_write(
     ws.freeze_panes = "A2"
     header = []
     for name, _ in columns:
-        cell = WriteOnlyCell(ws, value=name)
+        cell = WriteOnlyCell(ws, value=str(name))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EDF4")
         cell.alignment = Alignment(vertical="center")
@@ -309,7 +310,7 @@ def _column_letter(i: int) -> str:
 
 def _source(
     job: ExportJob, today: dt.date
-) -> tuple[str, list[tuple[str, int]], Iterator[list[Any]], int | None]:
+) -> tuple[str, list[tuple[Any, int]], Iterator[list[Any]], int | None]:
     """(sheet title, columns, row iterator, total rows if known) for a job, scoped to its creator."""
     from shouwang.console import selectors as s
 

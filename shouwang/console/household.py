@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.registry.choices import RiskTypeChoices
@@ -154,7 +155,7 @@ def _label(kind: str, column: str, value: Any) -> str:
     if choices is not None and value is not None:
         return str(dict(choices.choices).get(str(value), value))
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return str(_("是") if value else _("否"))
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, dt.date):

@@ -16,6 +16,8 @@ from typing import Any
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shouwang.accounts.access import user_household_q
 from shouwang.accounts.choices import RoleChoices
@@ -61,7 +63,8 @@ def _case_item(case: Case, today: dt.date, role: str) -> dict[str, Any]:
     roles = {r for m in steps for r in m.roles}
     return {
         "link": reverse("console:case_detail", args=[case.pk]),
-        "title": f"{case.household.head_name or case.household.household_no}户 · {case.get_kind_display()}",
+        "title": _("%(name)s户 · %(kind)s")
+        % {"name": case.household.head_name or case.household.household_no, "kind": case.get_kind_display()},
         "household_no": case.household.household_no,
         "village": case.household.village.name,
         "state": case.get_state_display(),
@@ -86,11 +89,12 @@ def _cases(user: Any, today: dt.date) -> Section:
     overdue = _bounded_count(qs.filter(due_on__lt=today))
     return Section(
         key="cases",
-        title="到期及超期案件",
+        title=_("到期及超期案件"),
         count=_bounded_count(urgent),
         items=items,
         more_link=f"{reverse('console:case_list')}?due=overdue",
-        note=f"其中已超期 {overdue if overdue <= COUNT_CAP else f'{COUNT_CAP}+'} 件（识别时限15天，R-ID-03）",
+        note=_("其中已超期 %(n)s 件（识别时限15天，R-ID-03）")
+        % {"n": overdue if overdue <= COUNT_CAP else f"{COUNT_CAP}+"},
     )
 
 
@@ -114,11 +118,14 @@ def _notices(user: Any, today: dt.date) -> Section:
         days = params[case.household.village_id].notice_days
         if (today - case.notice_started_on).days + 1 > days:
             item = _case_item(case, today, user.role)
-            item["note"] = f"公示自 {case.notice_started_on:%Y-%m-%d} 起已满 {days} 天"
+            item["note"] = _("公示自 %(start)s 起已满 %(days)s 天") % {
+                "start": case.notice_started_on,
+                "days": days,
+            }
             ended.append(item)
     return Section(
         key="notices",
-        title="公示期满待审核",
+        title=_("公示期满待审核"),
         count=len(ended),
         items=ended[:ITEMS],
         more_link=f"{reverse('console:case_list')}?state=public_notice",
@@ -153,7 +160,7 @@ def warning_village_prefilter(user: Any) -> Q:
 def _warnings(user: Any) -> Section:
     period = latest_screened_period()
     if not period:
-        return Section(key="warnings", title="待核实预警", count=0, note="尚无已完成的月度筛查")
+        return Section(key="warnings", title=_("待核实预警"), count=0, note=_("尚无已完成的月度筛查"))
     qs = (
         Warning.objects.filter(
             user_household_q(user, prefix="household__"),
@@ -168,7 +175,9 @@ def _warnings(user: Any) -> Section:
     items = [
         {
             "link": reverse("console:household_detail", args=[w.household_no]),
-            "title": f"{w.household.head_name or w.household_no}户" if w.household else w.household_no,
+            "title": _("%(name)s户") % {"name": w.household.head_name or w.household_no}
+            if w.household
+            else w.household_no,
             "household_no": w.household_no,
             "village": w.household.village.name if w.household else w.village_code,
             "state": w.get_status_display(),
@@ -179,7 +188,7 @@ def _warnings(user: Any) -> Section:
     ]
     return Section(
         key="warnings",
-        title=f"待核实预警（{period}）",
+        title=_("待核实预警（%(period)s）") % {"period": period},
         count=_bounded_count(qs),
         items=items,
         more_link=f"{reverse('console:warning_list')}?period={period}&unverified=1",
@@ -251,12 +260,13 @@ def visits_due(user: Any, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[d
         out.append(
             {
                 "link": reverse("console:case_detail", args=[r["id"]]),
-                "title": f"{r['household__head_name'] or r['household__household_no']}户",
+                "title": _("%(name)s户")
+                % {"name": r["household__head_name"] or r["household__household_no"]},
                 "household_no": r["household__household_no"],
                 "village": r["household__village__name"],
                 "state": labels.get(r["risk_level"], r["risk_level"]),
                 "risk_level": r["risk_level"],
-                "next": "走访",
+                "next": _("走访"),
                 "due_on": due,
                 "days_left": (due - today).days,
                 "days_over": max(0, (today - due).days),
@@ -286,10 +296,10 @@ def _visits(user: Any, today: dt.date) -> Section:
     shown = f"{COUNT_CAP}+" if overdue > COUNT_CAP else str(overdue)
     return Section(
         key="visits",
-        title="到期及超期走访",
+        title=_("到期及超期走访"),
         count=len(rows),
         items=rows[:ITEMS],
-        note=f"其中已超期 {shown} 户（红色每周、黄色每月、绿色每季度，R-ID-06）",
+        note=_("其中已超期 %(n)s 户（红色每周、黄色每月、绿色每季度，R-ID-06）") % {"n": shown},
     )
 
 
@@ -302,7 +312,7 @@ def _visits_supervised(user: Any) -> Section:
 
     refresh = stat_refresh_latest()
     if refresh is None:
-        return Section(key="visits", title="走访超期", count=0, note="尚未生成统计数据")
+        return Section(key="visits", title=_("走访超期的监测户"), count=0, note=_("尚未生成统计数据"))
     rows = dict(
         RegionPeriodStat.objects.filter(
             parent_code=user.region_id, period=refresh.last_period, metric="visits_overdue"
@@ -322,17 +332,22 @@ def _visits_supervised(user: Any) -> Section:
             "title": names.get(code, code),
             "household_no": code,
             "village": "",
-            "state": f"{n}户",
-            "next": "督促走访",
+            "state": _("%(n)s户") % {"n": n},
+            "next": _("督促走访"),
         }
         for code, n in sorted(rows.items(), key=lambda kv: -kv[1])[:ITEMS]
     ]
     return Section(
         key="visits",
-        title="走访超期的监测户",
+        title=_("走访超期的监测户"),
         count=total,
         items=items,
-        note=f"按下级区划统计（统计更新于 {refresh.finished_at:%m-%d %H:%M}）；走访由乡镇、村负责（R-ID-06）",
+        note=_("按下级区划统计（统计更新于 %(at)s）；走访由乡镇、村负责（R-ID-06）")
+        % {
+            "at": timezone.localtime(refresh.finished_at).strftime("%m-%d %H:%M")
+            if refresh.finished_at
+            else ""
+        },
     )
 
 
@@ -352,8 +367,8 @@ def _self_reports(user: Any) -> Section:
             "title": f"{r.subject_name} · {r.get_difficulty_display()}",
             "household_no": r.tracking_code,
             "village": r.village.name,
-            "state": "已督办" if r.escalated_at else r.get_status_display(),
-            "next": "答复群众",
+            "state": _("已督办") if r.escalated_at else r.get_status_display(),
+            "next": _("答复群众"),
             "due_on": r.submitted_on,
             "overdue": bool(r.escalated_at),
         }
@@ -361,10 +376,10 @@ def _self_reports(user: Any) -> Section:
     ]
     return Section(
         key="self_reports",
-        title="群众自主申报待答复" if user.role not in SUPERVISORS else "已督办的群众申报",
+        title=_("群众自主申报待答复") if user.role not in SUPERVISORS else _("已督办的群众申报"),
         count=_bounded_count(qs),
         items=items,
-        note="超过10天未答复的申报自动督办至县级（R-ID-07）",
+        note=_("超过10天未答复的申报自动督办至县级（R-ID-07）"),
     )
 
 
