@@ -98,6 +98,13 @@ class Household(models.Model):
         indexes = [
             models.Index(fields=["county_code", "household_no"]),
             models.Index(fields=["township_code", "household_no"]),
+            # The console's household list sorted by income (docs/console.md: 285 ms -> 29 ms at 1M).
+            models.Index(
+                fields=["county_code", "income_per_capita", "household_no"], name="hh_county_income"
+            ),
+            models.Index(
+                fields=["province_code", "income_per_capita", "household_no"], name="hh_province_income"
+            ),
         ]
 
     def __str__(self) -> str:

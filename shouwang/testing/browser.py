@@ -49,6 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=zh-CN",
 ]
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS_ENV = "SHOUWANG_SCREENSHOTS"

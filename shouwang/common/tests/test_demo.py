@@ -44,7 +44,7 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     commands = get_commands()
     out = demo()
     assert var.is_dir() and (var / "data").is_dir()
-    for phase in ("[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"):
+    for phase in ("[1/7]", "[2/7]", "[3/7]", "[4/7]", "[5/7]", "[6/7]", "[7/7]"):
         assert phase in out
 
     # One user per role, each with the printed password, the role fitting the region level.
@@ -69,6 +69,11 @@ def test_demo_builds_everything_once_and_reuses_it(var):
 
         assert Household.objects.filter(county_code="530326").count() == 200
         assert ImportBatch.objects.filter(kind="households").count() == 1
+    if "refresh-stats" in commands:
+        from shouwang.console.models import RegionPeriodStat
+
+        # The dashboard reads these pre-aggregated figures: the demo must leave them built.
+        assert RegionPeriodStat.objects.filter(region_code="530326").exists()
 
     batches = ImportBatch.objects.count()
     households = _households()

@@ -110,6 +110,7 @@ class Command(BaseCommand):
             ("导入农户登记数据", lambda: self.phase_registry(sim_dir)),
             ("逐月导入部门数据并筛查", lambda: self.phase_months(sim_dir)),
             ("创建各角色演示账号", self.phase_users),
+            ("汇总驾驶舱统计", self.phase_stats),
         ]
         for i, (title, run) in enumerate(phases, start=1):
             t0 = time.monotonic()
@@ -277,6 +278,14 @@ class Command(BaseCommand):
             f"      {len(months)} 个月（{months[0]} 至 {months[-1]}）：新导入 {imported} 个文件，"
             f"已导入过 {skipped} 个，筛查 {runs} 次"
         )
+
+    def phase_stats(self) -> None:
+        """The dashboard reads pre-aggregated figures (console.RegionPeriodStat): rebuild them once the
+        months are imported and screened."""
+        if "refresh-stats" not in self.commands:
+            self.notice("refresh-stats 命令尚未安装，跳过统计汇总")
+            return
+        self.run_sub("refresh-stats")
 
     # ------------------------------------------------------------------------------------------
     def demo_users(self) -> list[DemoUser]:
