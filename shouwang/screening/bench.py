@@ -190,6 +190,16 @@ def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[I
     return inputs
 
 
+def _params_refresh(snap: Path, period: str) -> None:
+    from shouwang.screening.params import parameters_resolve, params_table_rows
+
+    villages = pl.read_parquet(snap / "households.parquet", columns=["village_code"]).get_column(
+        "village_code"
+    )
+    resolved = parameters_resolve(region_codes=villages.unique().sort().to_list(), year=int(period[:4]))
+    params_write(snap / "params.parquet", params_table_rows(resolved))
+
+
 def _inputs_json(inputs: dict[str, list[InputFile]]) -> dict[str, Any]:
     return {k: [[f.path, list(map(list, f.consts)), f.normalised] for f in v] for k, v in inputs.items()}
 
@@ -212,6 +222,7 @@ def bench_prepare(
     marker = root / DONE
     if marker.exists() and not fresh:
         data = json.loads(marker.read_text())
+        _params_refresh(root / "snapshot", data["period"])  # the catalogue may know new parameters
         return data["period"], data["inputs"]
     shutil.rmtree(root, ignore_errors=True)
     sim = root / "sim"

@@ -7,9 +7,12 @@ Definitions (also in docs/screening.md "Evaluation"):
   month or the month after. Events of one household, risk type and month count once (a risk-month).
   Small events that never put the household at risk (a 50-yuan outpatient visit) are not risks.
 * A risk is **reflected by a department feed** when one of its events has a ``feed_kind``; the others can
-  only be found by self-report or a cadre's visit. A **new** risk is one whose household was not at risk
-  with that type in the month before the event (the event starts the risk); ``new_risks`` reports those
-  alone, since a household at risk for months otherwise counts once per month with an event.
+  only be found by self-report or a cadre's visit. It is **delivered in time** when one of those events
+  was delivered (``delivered_period``) no later than the month after the event: the risks a screening
+  that never reads the future can possibly find within one month. A **new** risk is one whose household
+  was not at risk with that type in the month before the event (the event starts the risk);
+  ``new_risks`` reports those alone, since a household at risk for months otherwise counts once per
+  month with an event.
 * **Hit within one month** — a stored warning for the same household, in the event's month or the next,
   with a signal of the same risk type. **Detection lag** — months from the event's month to the first
   month (≥ the event's month, within 12 months and ≤ ``to``) with such a warning.
@@ -170,9 +173,18 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
         events.filter(pl.col("risk_type").is_not_null() & (pl.col("risk_type") != ""))
         .filter((pl.col("period") >= first) & (pl.col("period") <= last))
         .with_columns(_month("period"), (pl.col("feed_kind").fill_null("") != "").alias("reflected"))
+        .with_columns(
+            # Delivered within a month of the event: the only risks screening can see in time.
+            (
+                pl.col("reflected")
+                & pl.col("delivered_period").is_not_null()
+                & (_month("delivered_period") <= pl.col("period_m") + 1)
+            ).alias("in_time")
+        )
         .group_by("household_no", "period", "period_m", "risk_type")
         .agg(
             pl.col("reflected").any(),
+            pl.col("in_time").any(),
             pl.col("feed_kind").drop_nulls().unique().sort().str.join(",").alias("kinds"),
         )
     )
@@ -204,7 +216,7 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
             pl.col("w_m").is_null()
             | ((pl.col("w_m") >= pl.col("period_m")) & (pl.col("w_m") <= pl.col("period_m") + MAX_LAG))
         )
-        .group_by("household_no", "period", "period_m", "risk_type", "reflected", "kinds", "new")
+        .group_by("household_no", "period", "period_m", "risk_type", "reflected", "in_time", "kinds", "new")
         .agg((pl.col("w_m").min() - pl.col("period_m").first()).alias("lag"))
     )
     # Household-level variant (any signal), for reference.
@@ -230,8 +242,12 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
         "overall": _recall_block(scored),
         "feed_reflected": _recall_block(reflected),
         "not_feed_reflected": _recall_block(others),
+        "feed_reflected_delivered_in_time": _recall_block(reflected.filter(pl.col("in_time"))),
         "new_risks": {
             "feed_reflected": _recall_block(reflected.filter(pl.col("new"))),
+            "feed_reflected_delivered_in_time": _recall_block(
+                reflected.filter(pl.col("new") & pl.col("in_time"))
+            ),
             "not_feed_reflected": _recall_block(others.filter(pl.col("new"))),
         },
         "household_level_any_signal": {

@@ -49,7 +49,12 @@ class DuckDBEngine(Engine):
         return self.con.execute(sql)
 
     def load_table(self, name: str, columns: Columns, files: list[InputFile]) -> None:
-        if len(files) == 1 and files[0].normalised and not files[0].consts:
+        if (
+            len(files) == 1
+            and files[0].normalised
+            and not files[0].consts
+            and {c for c, _ in columns} <= parquet_columns(files[0].path)
+        ):
             # A snapshot table, already typed and normalised: copied as it is (no casts).
             cols = ", ".join(f'"{c}"' for c, _ in columns)
             source = f"read_parquet({_quote(files[0].path)})"

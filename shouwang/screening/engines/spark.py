@@ -3,7 +3,7 @@
 The session is created once per process and reused (start-up costs several seconds); each run
 registers its tables, caches the derived views and drops everything when it closes.
 Settings: SHOUWANG_SPARK_MASTER (default ``local[2]``), SHOUWANG_SPARK_PARTITIONS (shuffle
-partitions, default 8), SHOUWANG_SPARK_DRIVER_MEMORY (default ``4g``; only before the JVM starts),
+partitions, default 4), SHOUWANG_SPARK_DRIVER_MEMORY (default ``4g``; only before the JVM starts),
 SHOUWANG_SPARK_CONF (``key=value;key=value`` added to the session builder), SHOUWANG_SPARK_CACHE=0.
 """
 
@@ -52,7 +52,7 @@ def spark_session() -> Any:
                 .appName("shouwang-screening")
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", os.environ.get("SHOUWANG_SPARK_PARTITIONS", "8"))
+                .config("spark.sql.shuffle.partitions", os.environ.get("SHOUWANG_SPARK_PARTITIONS", "4"))
                 .config("spark.driver.memory", os.environ.get("SHOUWANG_SPARK_DRIVER_MEMORY", "4g"))
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.ansi.enabled", "true")
@@ -75,7 +75,7 @@ class SparkEngine(Engine):
     dialect = "spark"
 
     def __init__(
-        self, *, cache: bool | None = None, parallel: int = 4, shuffle_partitions: int | None = None
+        self, *, cache: bool | None = None, parallel: int = 2, shuffle_partitions: int | None = None
     ) -> None:
         # Caching the inputs and derived views pays off on large data and costs a job per view on
         # small data (SHOUWANG_SPARK_CACHE=0 turns it off).
