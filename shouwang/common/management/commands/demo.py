@@ -11,7 +11,6 @@ only if they are installed (they are written by other parts of the project), wit
 """
 
 import contextlib
-import hashlib
 import io
 import json
 import shutil
@@ -34,6 +33,7 @@ from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
 from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.files import sha256_file
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
@@ -55,14 +55,6 @@ class DemoUser:
     region_code: str
     display_name: str
     department: str = ""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def batch_exists(path: Path, *, kind: str, period: str = "") -> bool:
