@@ -1160,11 +1160,16 @@ class _BulkLoad:
     the table's non-unique indexes and foreign keys, load, then rebuild them (one sort per index, one
     join per foreign key) — far cheaper than maintaining a dozen indexes and per-row FK triggers for
     hundreds of thousands of rows. Unique indexes stay (ON CONFLICT needs them). Taken only when the
-    load is large relative to the table, and skipped if the table lock is not granted within 5 s."""
+    load is large relative to the table, and skipped if the table lock is not granted within 5 s.
 
-    def __init__(self, table: str, rows: int) -> None:
-        self.table, self.rows = table, rows
+    ``insert_only``: every row is known to be new (an initial load), so no ON CONFLICT runs and the
+    unique indexes other than the primary key go too; they are rebuilt first on exit, and a duplicate
+    (which validation has already excluded) fails the rebuild and rolls the whole import back."""
+
+    def __init__(self, table: str, rows: int, *, insert_only: bool = False) -> None:
+        self.table, self.rows, self.insert_only = table, rows, insert_only
         self.indexes: list[tuple[str, str]] = []
+        self.uniques: list[tuple[str, str]] = []  # unique constraints (name, definition)
         self.fks: list[tuple[str, str]] = []
         self.active = False
 
@@ -1179,13 +1184,23 @@ class _BulkLoad:
             existing = int(cur.fetchone()[0])
             if self.rows < existing / 2:
                 return self
+            # Unique indexes that back no constraint are dropped as indexes; unique constraints as
+            # constraints (their index goes with them).
             cur.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary",
-                [self.table],
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND (NOT i.indisunique OR (%s "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)))",
+                [self.table, self.insert_only],
             )
             self.indexes = list(cur.fetchall())
+            if self.insert_only:
+                cur.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'u'",
+                    [self.table],
+                )
+                self.uniques = list(cur.fetchall())
             cur.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = %s::regclass AND contype = 'f'",
@@ -1200,7 +1215,7 @@ class _BulkLoad:
                 cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cur.execute("SET CONSTRAINTS ALL DEFERRED")
                 cur.execute("SET LOCAL lock_timeout = '5s'")
-                for name, _ in self.fks:
+                for name, _ in [*self.fks, *self.uniques]:
                     cur.execute(f'ALTER TABLE {self.table} DROP CONSTRAINT "{name}"')
                 for name, _ in self.indexes:
                     cur.execute(f'DROP INDEX "{name}"')
@@ -1208,7 +1223,7 @@ class _BulkLoad:
         except DatabaseError as exc:
             log.info("bulk-load mode not taken for %s: %s", self.table, exc)
             transaction.savepoint_rollback(sid)
-            self.indexes, self.fks = [], []
+            self.indexes, self.uniques, self.fks = [], [], []
             return self
         transaction.savepoint_commit(sid)
         self.active = True
@@ -1242,7 +1257,9 @@ class _BulkLoad:
             return
         with connection.cursor() as cur:
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for _, definition in self.indexes:
+            for name, definition in self.uniques:
+                cur.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
+            for _, definition in sorted(self.indexes, key=lambda d: "UNIQUE" not in d[1]):
                 cur.execute(definition)
             for name, definition in self.fks:
                 cur.execute(f'ALTER TABLE {self.table} ADD CONSTRAINT "{name}" {definition}')
@@ -1259,7 +1276,8 @@ def _upsert(
     known_new: pl.Series | None = None,
 ) -> None:
     t0 = time.perf_counter()
-    with _BulkLoad(table, frame.height) as bulk:
+    insert_only = known_new is not None and bool(known_new.all())
+    with _BulkLoad(table, frame.height, insert_only=insert_only) as bulk:
         bulk_upsert(
             table, frame, conflict=conflict, update=update, on_chunk=ctx.progress, known_new=known_new
         )

@@ -34,7 +34,11 @@ def money(verbose_name: str, **kwargs: object) -> models.DecimalField:
 class Household(models.Model):
     household_no = models.CharField("户编号", max_length=32, unique=True)
     village = models.ForeignKey(
-        "regions.Region", verbose_name="行政村", on_delete=models.PROTECT, related_name="households"
+        "regions.Region",
+        verbose_name="行政村",
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,  # indexed in Meta, without the LIKE-pattern twin (decision 0105)
     )
     group = models.ForeignKey(
         "regions.Region",
@@ -43,12 +47,14 @@ class Household(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="group_households",
+        db_index=False,
     )
-    # Denormalised ancestors of the village: region scoping is one indexed equality filter.
-    province_code = models.CharField(max_length=2, db_index=True)
-    prefecture_code = models.CharField(max_length=4, db_index=True)
-    county_code = models.CharField(max_length=6, db_index=True)
-    township_code = models.CharField(max_length=9, db_index=True)
+    # Denormalised ancestors of the village: region scoping is one indexed equality filter (the
+    # indexes are in Meta: equality only, so no LIKE-pattern twins; decision 0105).
+    province_code = models.CharField(max_length=2)
+    prefecture_code = models.CharField(max_length=4)
+    county_code = models.CharField(max_length=6)
+    township_code = models.CharField(max_length=9)
     group_name = models.CharField("村民小组名称", max_length=64, blank=True)
     address = models.CharField("地址", max_length=255, blank=True)
     head_name = models.CharField("户主姓名", max_length=64, blank=True, db_index=True)
@@ -57,7 +63,7 @@ class Household(models.Model):
     poverty_exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
     relocated = models.BooleanField("易地搬迁", default=False)
     monitoring_category = models.CharField(
-        "监测对象类别", max_length=16, choices=MonitoringCategoryChoices.choices, blank=True, db_index=True
+        "监测对象类别", max_length=16, choices=MonitoringCategoryChoices.choices, blank=True
     )
     identified_on = models.DateField("识别监测时间", null=True, blank=True)
     risk_eliminated_on = models.DateField("风险消除时间", null=True, blank=True)
@@ -77,7 +83,7 @@ class Household(models.Model):
     water_secure = models.BooleanField("饮水安全有保障", default=True)
 
     phone_sealed = models.TextField("联系电话（密文）", blank=True)
-    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=32, blank=True)
     phone_masked = models.CharField("联系电话", max_length=16, blank=True)
 
     member_count = models.PositiveSmallIntegerField("计算人口", default=0)
@@ -96,8 +102,14 @@ class Household(models.Model):
         verbose_name_plural = "农户"
         ordering = ["household_no"]
         indexes = [
+            # province/county/township equality filters use the leading column of these.
             models.Index(fields=["county_code", "household_no"]),
             models.Index(fields=["township_code", "household_no"]),
+            models.Index(fields=["prefecture_code"], name="hh_prefecture"),
+            models.Index(fields=["village"], name="hh_village"),
+            models.Index(fields=["group"], name="hh_group"),
+            models.Index(fields=["monitoring_category"], name="hh_monitoring_category"),
+            models.Index(fields=["phone_index"], name="hh_phone_index"),
             # The console's household list sorted by income (docs/console.md: 285 ms -> 29 ms at 1M).
             models.Index(
                 fields=["county_code", "income_per_capita", "household_no"], name="hh_county_income"
@@ -120,7 +132,8 @@ class Person(models.Model):
         Household, verbose_name="户", on_delete=models.CASCADE, related_name="members"
     )
     id_sealed = models.TextField("证件号码（密文）")
-    id_index = models.CharField("证件号码索引", max_length=32, unique=True)
+    # Unique and indexed through Meta: exact match only, so no LIKE-pattern twin (decision 0105).
+    id_index = models.CharField("证件号码索引", max_length=32)
     id_masked = models.CharField("证件号码", max_length=24)
     name = models.CharField("姓名", max_length=64, db_index=True)
     sex = models.CharField("性别", max_length=1, choices=SexChoices.choices)
@@ -147,7 +160,7 @@ class Person(models.Model):
         "共同生活状况", max_length=16, choices=ResidenceChoices.choices, default=ResidenceChoices.PRESENT
     )
     phone_sealed = models.TextField("联系电话（密文）", blank=True)
-    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=32, blank=True)
     phone_masked = models.CharField("联系电话", max_length=16, blank=True)
     source_batch = models.ForeignKey(
         "exchange.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -159,6 +172,8 @@ class Person(models.Model):
         verbose_name = "家庭成员"
         verbose_name_plural = "家庭成员"
         ordering = ["household_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["id_index"], name="person_id_index_unique")]
+        indexes = [models.Index(fields=["phone_index"], name="person_phone_index")]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_masked}）"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from shouwang.common import idnumber
 from shouwang.registry import imports
@@ -85,8 +85,9 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
             cur.execute(
                 "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'registry_%%' "
                 "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE 'registry_%%' "
-                "ORDER BY 1, 2"
+                "FROM pg_constraint WHERE contype IN ('f', 'u') "
+                "AND conrelid::regclass::text LIKE 'registry_%%' "
+                "ORDER BY 1, 2, 3"
             )
             return list(cur.fetchall())
 
@@ -100,6 +101,12 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
     assert {f.created for f in result.files} == {files.n_households, 1500}
     counted = sum(Household.objects.values_list("registered_count", flat=True))
     assert counted == 1500
+    # An initial (insert-only) load also drops and rebuilds the unique indexes: they enforce again.
+    twin = Person.objects.first()
+    assert twin is not None
+    twin.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
 
 
 @pytest.mark.slow
