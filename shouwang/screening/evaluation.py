@@ -128,6 +128,18 @@ def self_report_frame() -> pl.DataFrame | None:
     return pl.DataFrame(out, schema={"household_no": pl.String, "period": pl.String}, orient="row").unique()
 
 
+def _in_window(col: str) -> pl.Expr:
+    """``col`` (a detection month) if it falls in [event month, event month + MAX_LAG], else null: a risk
+    whose household was only warned before the event (or too late) stays in the count as a miss."""
+    m = pl.col(col)
+    return (
+        pl.when((m >= pl.col("period_m")) & (m <= pl.col("period_m") + MAX_LAG))
+        .then(m)
+        .otherwise(None)
+        .alias(col)
+    )
+
+
 def _lag_stats(lags: list[int]) -> dict[str, Any]:
     if not lags:
         return {"mean": None, "median": None, "p90": None}
@@ -212,10 +224,7 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
             on=["household_no", "risk_type"],
             how="left",
         )
-        .filter(
-            pl.col("w_m").is_null()
-            | ((pl.col("w_m") >= pl.col("period_m")) & (pl.col("w_m") <= pl.col("period_m") + MAX_LAG))
-        )
+        .with_columns(_in_window("w_m"))
         .group_by("household_no", "period", "period_m", "risk_type", "reflected", "in_time", "kinds", "new")
         .agg((pl.col("w_m").min() - pl.col("period_m").first()).alias("lag"))
     )
@@ -223,10 +232,7 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
     any_w = warnings.select("household_no", pl.col("period_m").alias("w_m")).unique()
     cand_any = (
         risks.join(any_w, on="household_no", how="left")
-        .filter(
-            pl.col("w_m").is_null()
-            | ((pl.col("w_m") >= pl.col("period_m")) & (pl.col("w_m") <= pl.col("period_m") + MAX_LAG))
-        )
+        .with_columns(_in_window("w_m"))
         .group_by("household_no", "period_m", "risk_type")
         .agg((pl.col("w_m").min() - pl.col("period_m").first()).alias("lag_any"))
     )
@@ -306,10 +312,7 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
         rep = reports.with_columns(_month("period")).select("household_no", pl.col("period_m").alias("r_m"))
         with_rep = (
             scored.join(rep, on="household_no", how="left")
-            .filter(
-                pl.col("r_m").is_null()
-                | ((pl.col("r_m") >= pl.col("period_m")) & (pl.col("r_m") <= pl.col("period_m") + MAX_LAG))
-            )
+            .with_columns(_in_window("r_m"))
             .group_by("household_no", "period_m", "risk_type", "reflected", "lag")
             .agg((pl.col("r_m").min() - pl.col("period_m").first()).alias("lag_report"))
             .with_columns(pl.min_horizontal("lag", "lag_report").alias("lag_with_reports"))

@@ -1,0 +1,80 @@
+"""``shouwang evaluate`` on a hand-made truth: every figure below is counted by hand in the comments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from shouwang.screening.evaluation import evaluate
+from shouwang.screening.models import ScreeningRun, Warning
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = """household_no,period,event,risk_type,amount,feed_kind,delivered_period,id_number
+H1,2024-03,inpatient,illness,5000,medical,2024-03,
+H2,2024-03,inpatient,illness,5000,medical,2024-04,
+H3,2024-03,disability,disability,,disability,2024-07,
+H4,2024-03,chronic_illness,illness,,,,
+H5,2024-04,inpatient,illness,5000,medical,2024-04,
+H6,2024-02,outpatient,illness,50,medical,2024-02,
+H7,2024-04,disaster,disaster,3000,disaster,2024-04,
+"""
+# H6 is never at risk: its 50-yuan visit is not a risk.
+AT_RISK = """household_no,period,risk_types
+H1,2024-03,illness;low_income
+H2,2024-03,illness
+H3,2024-04,disability
+H4,2024-03,illness
+H5,2024-04,illness
+H7,2024-04,disaster
+H9,2024-04,low_income
+"""
+
+
+def _warn(run: ScreeningRun, period: str, household_no: str, risk_types: list[str]) -> None:
+    Warning.objects.create(
+        run=run,
+        period=period,
+        household_no=household_no,
+        village_code="530326100001",
+        risk_types=risk_types,
+        score=Decimal("0.5"),
+        status="new",
+        created_at=timezone.now(),
+    )
+
+
+def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text(EVENTS, encoding="utf-8")
+    (tmp_path / "at_risk.csv").write_text(AT_RISK, encoding="utf-8")
+    run = ScreeningRun.objects.create(period="2024-04", engine="duckdb", status="succeeded")
+    _warn(run, "2024-03", "H1", ["illness", "low_income"])  # H1 found in its month: lag 0
+    _warn(run, "2024-04", "H2", ["illness"])  # H2 delivered a month late, found then: lag 1
+    _warn(run, "2024-03", "H5", ["illness"])  # before H5's event only: still a miss
+    _warn(run, "2024-04", "H7", ["low_income"])  # warned, but not for the disaster: a typed miss
+    _warn(run, "2024-04", "H8", ["water"])  # not at risk: a false positive
+    out = evaluate(truth=tmp_path, first="2024-01", last="2024-06")
+
+    # Risks: H1, H2, H3, H5, H7 feed-reflected (5); H4 only by visit or self-report (1).
+    assert out["overall"]["risks"] == 6
+    refl = out["feed_reflected"]
+    assert refl["risks"] == 5
+    assert refl["recall_same_month"] == pytest.approx(1 / 5)
+    assert refl["recall_1m"] == pytest.approx(2 / 5)
+    assert refl["detection_lag_months"]["median"] == pytest.approx(0.5)
+    # Delivered within a month of the event: H1, H2, H5, H7 (H3's certificate came 4 months later).
+    assert out["feed_reflected_delivered_in_time"]["risks"] == 4
+    assert out["feed_reflected_delivered_in_time"]["recall_1m"] == pytest.approx(2 / 4)
+    assert out["not_feed_reflected"]["risks"] == 1 and out["not_feed_reflected"]["recall_1m"] == 0
+    # Any signal of the household: H7 counts there.
+    assert out["household_level_any_signal"]["feed_reflected_recall_1m"] == pytest.approx(3 / 5)
+    # Precision: 5 warnings; H1 (March) and H7 (April) truly at risk that month; H2 was at risk in March
+    # only, H5 in April only, H8 never.
+    assert out["overall"]["precision"] == pytest.approx(2 / 5)
+    assert out["per_risk_type"]["illness"]["risks"] == 4
+    assert out["per_risk_type"]["illness"]["warnings"] == 3
+    # Shares are rounded to 4 places.
+    assert out["per_risk_type"]["illness"]["precision"] == pytest.approx(1 / 3, abs=1e-4)
