@@ -55,6 +55,7 @@ class ParameterKeyChoices(models.TextChoices):
     MEDICAL_SHARE_OTHER = "medical_share_other", "医疗自付预警比例（其他农村参保人员）"
     MEDICAL_ABSOLUTE = "medical_absolute", "医疗自付预警金额（元/年，按户）"
     MEDICAL_INCOME_SHARE = "medical_income_share", "医疗自付占家庭总收入比例"
+    NEAR_LINE_RATIO = "near_line_ratio", "接近监测范围：收入低于监测范围的倍数"
     INCOME_DROP_SHARE = "income_drop_share", "收入大幅缩减比例"
     WATER_DAYS = "water_days", "饮水问题持续天数"
     OVERDUE_DAYS = "overdue_days", "贷款逾期天数"

@@ -103,6 +103,14 @@ DEFAULTS: tuple[tuple[str, int, str, bool, str], ...] = (
         "R-INC-05 / R-OBJ-06（内蒙古2024）：医疗加意外支出超过家庭总收入的60%为刚性支出困难。",
     ),
     (
+        K.NEAR_LINE_RATIO,
+        BASE_YEAR,
+        "1.3",
+        True,
+        "R-OBJ-05“八必访”第1、2类（收入低或下降、大病慢病）：住院家庭扣除医疗自付后收入低于监测范围1.3倍"
+        "时预警入户核查。" + _ASSUMPTION,
+    ),
+    (
         K.INCOME_DROP_SHARE,
         BASE_YEAR,
         "0.30",

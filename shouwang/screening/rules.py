@@ -416,6 +416,58 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
         note="内蒙古2024刚性支出困难家庭：医疗加意外支出超过家庭总收入的60%（R-INC-05）。",
     ),
     Rule(
+        code="ILL-NEAR-LINE",
+        title="有大病成员或住院治疗，且扣除医疗自付后收入接近监测范围",
+        policy=("R-OBJ-05", "R-INC-03", "R-INC-04", "R-INC-05"),
+        risk_type="illness",
+        kind=S,
+        weight=0.3,
+        params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        evidence=_ev(
+            "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
+            "income_after_rigid amount, threshold money"
+        ),
+        sql="""
+WITH stays AS (
+  SELECT m.household_no, COUNT(*) AS stays, SUM(m.self_pay) AS inpatient_self_pay,
+    MAX(m.settled_on) AS last_settled_on
+  FROM medical m
+  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+  GROUP BY m.household_no
+), serious AS (
+  SELECT p.household_no, COUNT(*) AS serious_members
+  FROM persons p
+  JOIN person_facts pf ON pf.person_id = p.person_id
+  WHERE pf.counted = 1 AND p.health = 'serious'
+  GROUP BY p.household_no
+), cand AS (
+  SELECT COALESCE(s.household_no, v.household_no) AS household_no, COALESCE(v.serious_members, 0)
+    AS serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay, s.last_settled_on
+  FROM stays s FULL OUTER JOIN serious v ON v.household_no = s.household_no
+), judged AS (
+  SELECT c.household_no, c.serious_members, c.stays, c.inpatient_self_pay, c.last_settled_on,
+    hf.threshold, hf.income_members, pr.near_line_ratio,
+    COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+      AS income_after_rigid
+  FROM cand c
+  JOIN household_facts hf ON hf.household_no = c.household_no
+  JOIN params pr ON pr.village_code = hf.village_code
+  LEFT JOIN rigid r ON r.household_no = c.household_no
+  WHERE hf.income_members > 0
+)
+SELECT household_no, serious_members, stays, inpatient_self_pay, last_settled_on,
+  CAST(income_after_rigid AS DOUBLE) / income_members AS income_after_rigid, threshold
+FROM judged
+WHERE income_after_rigid < near_line_ratio * threshold * income_members
+""",
+        note=(
+            "登记为大病的计算人口，或12个月内有住院结算；且登记收入扣除部门数据中的医疗自付（及灾害损失）后，"
+            "人均低于监测范围的参数倍数（默认1.3倍）。住院和大病误工的收入损失要到下次收入采集才能看到，"
+            "收入处在监测范围边缘的大病家庭属于必访对象（R-OBJ-05“八必访”第1、2类；R-INC-03）。"
+        ),
+    ),
+    Rule(
         code="DIS-SEVERE",
         title="新认定重度残疾（一、二级）",
         policy=("R-WARN-01", "R-OBJ-05"),
@@ -513,8 +565,8 @@ GROUP BY hs.household_no
         risk_type="disaster",
         kind=S,
         weight=0.5,
-        params=(K.DISASTER_LOSS,),
-        reads=("feed_disaster",),
+        params=(K.DISASTER_LOSS, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_disaster", "feed_medical", "incomes"),
         evidence=_ev(
             "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date, "
             "income_after_rigid amount"
@@ -530,13 +582,14 @@ JOIN params pr ON pr.village_code = d.village_code
 LEFT JOIN rigid r ON r.household_no = d.household_no
 WHERE d.period = $period AND (
   d.loss_amount >= pr.disaster_loss OR d.house_damaged
-  OR r.income_after_rigid < r.threshold * r.income_members
+  OR r.income_after_rigid < pr.near_line_ratio * r.threshold * r.income_members
 )
 GROUP BY d.household_no
 """,
         note=(
             "本月交付的灾情：损失达到参数金额（应急管理无全国数值标准，R-WARN-01），或房屋受损，"
-            "或扣除12个月内医疗自付和灾害损失后人均收入低于监测范围（R-INC-05 慢湾村、R-OBJ-06）。"
+            "或扣除12个月内医疗自付和灾害损失后人均收入低于监测范围的参数倍数（默认1.3倍；R-INC-05 慢湾村、"
+            "R-OBJ-06；R-OBJ-05“八必访”第1、8类：收入在监测范围边缘又遭灾的家庭必访）。"
         ),
     ),
     Rule(
@@ -747,6 +800,38 @@ WHERE hf.members > 0 AND (
 )
 """,
         note="辅助信号：只在其他信号已触发时附加，单独不生成预警（否则所有老年户每月都会预警）。",
+    ),
+    Rule(
+        code="ILL-MEMBER",
+        title="家庭成员患大病、慢性病或近12个月住院",
+        policy=("R-SYS-03", "R-OBJ-05", "R-INC-03"),
+        risk_type="illness",
+        kind=RuleKindChoices.SUPPORTING,
+        weight=0.1,
+        params=(),
+        reads=("persons", "feed_medical"),
+        evidence=_ev("ill_members int, inpatient_stays int"),
+        sql="""
+WITH ill AS (
+  SELECT p.household_no, COUNT(*) AS ill_members
+  FROM persons p
+  JOIN person_facts pf ON pf.person_id = p.person_id
+  WHERE pf.counted = 1 AND p.health IN ('chronic', 'serious')
+  GROUP BY p.household_no
+), stays AS (
+  SELECT m.household_no, COUNT(*) AS inpatient_stays
+  FROM medical m
+  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+  GROUP BY m.household_no
+)
+SELECT COALESCE(i.household_no, s.household_no) AS household_no, COALESCE(i.ill_members, 0) AS ill_members,
+  COALESCE(s.inpatient_stays, 0) AS inpatient_stays
+FROM ill i FULL OUTER JOIN stays s ON s.household_no = i.household_no
+""",
+        note=(
+            "辅助信号：登记为大病、慢性病的计算人口，或医保数据中近12个月的住院结算。只在其他信号已触发时"
+            "附加“因病”风险类型（R-SYS-03），单独不生成预警。"
+        ),
     ),
     Rule(
         code="ASSET-CHECK",

@@ -88,6 +88,19 @@ feed("medical", id_index="SHARE-OVER-1", settled_on="2025-03-03", self_pay="1800
 inc(hh("SHARE-AT", members=[{"age": 40}]), wage="30000")
 feed("medical", id_index="SHARE-AT-1", settled_on="2025-03-03", self_pay="18000")
 
+# ILL-NEAR-LINE: an inpatient stay, or a member registered with a serious illness, and income after the
+# 12-month self-pay strictly below 1.3 × 8,700 = 11,310 per member.
+inc(hh("NEAR-INPATIENT", members=[{"age": 40}, {"age": 38}]), wage="23000")
+feed("medical", id_index="NEAR-INPATIENT-1", settled_on="2025-03-04", self_pay="400.02", inpatient=True)
+inc(hh("NEAR-INPATIENT-AT", members=[{"age": 40}, {"age": 38}]), wage="23020")
+feed("medical", id_index="NEAR-INPATIENT-AT-1", settled_on="2025-03-04", self_pay="400", inpatient=True)
+inc(hh("NEAR-SERIOUS", members=[{"age": 40, "health": "serious"}, {"age": 38}]), wage="22619.98")
+inc(hh("NEAR-OUTPATIENT", members=[{"age": 40}, {"age": 38}]), wage="20000")
+feed("medical", id_index="NEAR-OUTPATIENT-1", settled_on="2025-03-04", self_pay="400")
+# ILL-MEMBER (supporting): a chronic patient adds 因病 to a low-income warning, and raises none alone.
+inc(hh("ILL-CHRONIC-LOW", members=[{"age": 60, "health": "chronic"}, {"age": 58}]), wage="12000")
+hh("ILL-CHRONIC-ONLY", members=[{"age": 60, "health": "chronic"}])
+
 # DIS-SEVERE: newly certified grade 1–2 this month.
 hh("DIS-2")
 feed("disability", id_index="DIS-2-1", certified_on="2025-03-10", disability_type="physical", grade=2)
@@ -246,8 +259,9 @@ hh("ASSET-WAGE")
 feed("employment", id_index="ASSET-WAGE-1", month=PERIOD, status="employed", monthly_wage="6000")
 feed("housing", id_index="ASSET-WAGE-1", appraised_on="2025-03-15", grade="D")
 
-# A small disaster loss that takes the household's income after rigid spending below the line.
-inc(hh("DISASTER-RIGID", members=[{"age": 40}, {"age": 38}]), wage="18000")
+# A small disaster loss that takes the household's income after rigid spending below 1.3 × the line
+# (near_line_ratio × 8,700 = 11,310 per member).
+inc(hh("DISASTER-RIGID", members=[{"age": 40}, {"age": 38}]), wage="23220")
 feed(
     "disaster",
     id_index="DISASTER-RIGID-1",
@@ -256,7 +270,7 @@ feed(
     loss_amount="600.02",
     house_damaged=False,
 )
-inc(hh("DISASTER-RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="18000")
+inc(hh("DISASTER-RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="23220")
 feed(
     "disaster",
     id_index="DISASTER-RIGID-AT-1",

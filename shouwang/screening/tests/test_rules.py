@@ -78,6 +78,26 @@ def test_rigid_spending_below_the_line(out) -> None:  # type: ignore[no-untyped-
     assert "INC-REF" not in h  # registry self-pay only, no 医保 spending: INC-LOW's business
 
 
+def test_illness_near_the_line(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ILL-NEAR-LINE")
+    assert {"NEAR-INPATIENT", "NEAR-SERIOUS"} <= set(h)
+    assert not {"NEAR-INPATIENT-AT", "NEAR-OUTPATIENT", "ILL-CHRONIC-ONLY"} & set(h)
+    assert (h["NEAR-INPATIENT"]["stays"], h["NEAR-INPATIENT"]["serious_members"]) == (1, 0)
+    assert h["NEAR-INPATIENT"]["income_after_rigid"] == pytest.approx(11299.99)
+    assert (h["NEAR-SERIOUS"]["stays"], h["NEAR-SERIOUS"]["serious_members"]) == (0, 1)
+    assert h["NEAR-SERIOUS"]["income_after_rigid"] == pytest.approx(11309.99)
+
+
+def test_illness_as_supporting_risk_type(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ILL-MEMBER")
+    assert h["ILL-CHRONIC-LOW"]["ill_members"] == 1 and "ILL-CHRONIC-ONLY" in h
+    assert h["NEAR-INPATIENT"]["inpatient_stays"] == 1
+    w = {r["household_no"]: r for r in warnings_assemble(out).iter_rows(named=True)}
+    assert w["ILL-CHRONIC-LOW"]["rules"] == ["INC-LOW", "ILL-MEMBER"]
+    assert w["ILL-CHRONIC-LOW"]["risk_types"] == ["illness", "low_income"]
+    assert "ILL-CHRONIC-ONLY" not in w  # supporting evidence alone raises no warning
+
+
 def test_medical_share_of_income(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "MED-SHARE")
     assert "SHARE-OVER" in h and "SHARE-AT" not in h
@@ -113,7 +133,7 @@ def test_disaster_loss_or_house(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "DISASTER")
     assert {"DISASTER-LOSS", "DISASTER-HOUSE", "DISASTER-RIGID"} <= set(h)
     assert not {"DISASTER-SMALL", "DISASTER-RIGID-AT"} & set(h)
-    assert h["DISASTER-RIGID"]["income_after_rigid"] == pytest.approx(8699.99)
+    assert h["DISASTER-RIGID"]["income_after_rigid"] == pytest.approx(11309.99)
     assert h["DISASTER-LOSS"]["loss_amount"] == Decimal("10000.00")
     assert h["DISASTER-HOUSE"]["house_damaged"] is True
 
