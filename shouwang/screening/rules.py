@@ -205,6 +205,16 @@ WHERE hf.income_members > 0
 """
 
 
+# Inpatient stays settled in the 12 months ending with the month, per household (医保).
+INPATIENT = """
+SELECT m.household_no, COUNT(*) AS stays, SUM(m.self_pay) AS inpatient_self_pay,
+  MAX(m.settled_on) AS last_settled_on
+FROM medical m
+WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+GROUP BY m.household_no
+"""
+
+
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
     for kind in FEED_TABLES:
@@ -220,6 +230,7 @@ def derived_views() -> list[tuple[str, str]]:
         else:
             views.append((kind, _matched_feed_sql(kind)))
     views.append(("rigid", RIGID))
+    views.append(("inpatient", INPATIENT))
     return views
 
 
@@ -429,13 +440,7 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
             "income_after_rigid amount, threshold money"
         ),
         sql="""
-WITH stays AS (
-  SELECT m.household_no, COUNT(*) AS stays, SUM(m.self_pay) AS inpatient_self_pay,
-    MAX(m.settled_on) AS last_settled_on
-  FROM medical m
-  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
-  GROUP BY m.household_no
-), serious AS (
+WITH serious AS (
   SELECT p.household_no, COUNT(*) AS serious_members
   FROM persons p
   JOIN person_facts pf ON pf.person_id = p.person_id
@@ -444,7 +449,7 @@ WITH stays AS (
 ), cand AS (
   SELECT COALESCE(s.household_no, v.household_no) AS household_no, COALESCE(v.serious_members, 0)
     AS serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay, s.last_settled_on
-  FROM stays s FULL OUTER JOIN serious v ON v.household_no = s.household_no
+  FROM inpatient s FULL OUTER JOIN serious v ON v.household_no = s.household_no
 ), judged AS (
   SELECT c.household_no, c.serious_members, c.stays, c.inpatient_self_pay, c.last_settled_on,
     hf.threshold, hf.income_members, pr.near_line_ratio,
@@ -818,15 +823,10 @@ WITH ill AS (
   JOIN person_facts pf ON pf.person_id = p.person_id
   WHERE pf.counted = 1 AND p.health IN ('chronic', 'serious')
   GROUP BY p.household_no
-), stays AS (
-  SELECT m.household_no, COUNT(*) AS inpatient_stays
-  FROM medical m
-  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
-  GROUP BY m.household_no
 )
 SELECT COALESCE(i.household_no, s.household_no) AS household_no, COALESCE(i.ill_members, 0) AS ill_members,
-  COALESCE(s.inpatient_stays, 0) AS inpatient_stays
-FROM ill i FULL OUTER JOIN stays s ON s.household_no = i.household_no
+  COALESCE(s.stays, 0) AS inpatient_stays
+FROM ill i FULL OUTER JOIN inpatient s ON s.household_no = i.household_no
 """,
         note=(
             "辅助信号：登记为大病、慢性病的计算人口，或医保数据中近12个月的住院结算。只在其他信号已触发时"
