@@ -487,7 +487,8 @@ def clue_from_warning(*, warning: Any, actor: Any) -> Clue:
             "signals": signals,
             "suggested_category": getattr(warning, "suggested_category", None),
         },
-        source_ref=f"warning:{warning.pk}",
+        # (period, household) names the warning for good: re-screening a period replaces its rows (new ids).
+        source_ref=f"warning:{warning.period}:{warning.household_no}",
     )
 
 

@@ -351,14 +351,15 @@ def test_unmatched_clue_waits_for_staff(users, monkeypatch):
 
 
 def test_clue_from_warning_carries_signals_as_evidence(users, li):
-    """Until the screening Warning model lands, any object with its fields (period, household, signals,
-    suggested_category, pk) works: the function reads only those."""
+    """Any object with a Warning's fields (period, household, household_no, signals, risk_types,
+    suggested_category) works: the function reads only those."""
     from types import SimpleNamespace
 
     warning = SimpleNamespace(
         pk=7,
         period="2025-02",
         household=li,
+        household_no=li.household_no,
         signals=[
             {"rule": "MED-01", "policy": "R-WARN-01", "risk_type": "illness", "evidence": {"self_pay": 38000}}
         ],
@@ -366,6 +367,6 @@ def test_clue_from_warning_carries_signals_as_evidence(users, li):
         suggested_category="unstable",
     )
     clue = services.clue_from_warning(warning=warning, actor=users["township"])
-    assert clue.channel == "warning" and clue.source_ref == "warning:7"
+    assert clue.channel == "warning" and clue.source_ref == f"warning:2025-02:{li.household_no}"
     assert clue.evidence["signals"][0]["rule"] == "MED-01"
     assert clue.case is not None and clue.case.risk_types == ["illness"]  # low_income is not a recorded risk

@@ -60,7 +60,7 @@ def test_a_warning_turned_into_a_clue_leaves_the_queue(village):
     assert response.status_code == 302 and response["Location"] == reverse(
         "console:case_detail", args=[clue.case_id]
     )
-    assert clue.channel == "warning" and clue.source_ref == f"warning:{warning.pk}"
+    assert clue.channel == "warning" and clue.source_ref == "warning:2025-02:H_ZHAO"
     assert sections(village)["warnings"].count == 0
     # Outside the region: the same 404 as a missing warning, and audited.
     far = warning_for(make_household("H_FAR", VILLAGE_B, members=[_head(71)]), "2025-02")
