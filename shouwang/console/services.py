@@ -121,6 +121,20 @@ def _debounced_refresh(reason: str) -> None:
     stats_refresh(reason=reason)
 
 
+def stats_refresh_cli(*, reason: str, stdout: Any, stderr: Any) -> None:
+    """After a command-line import or screening: refresh the dashboards' statistics at once so the console
+    shows what the command did (decision 0450). A failure here does not undo the command's own work: it is
+    reported with the command that repairs it, and the command still succeeds."""
+    from shouwang.console.stats import stats_refresh
+
+    try:
+        refresh = stats_refresh(actor="cli", reason=reason)
+    except Exception as exc:  # reported; the command's own result stands
+        stderr.write(f"驾驶舱统计刷新失败（{type(exc).__name__}: {exc}），请稍后运行 shouwang refresh-stats")
+        return
+    stdout.write(f"驾驶舱统计已刷新（{refresh.rows}行）")
+
+
 def stats_refresh_soon(*, reason: str) -> None:
     from shouwang.console.tasks import run_after_commit
 

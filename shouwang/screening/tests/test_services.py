@@ -302,3 +302,15 @@ def test_schedule_executes_queued_runs_and_rescreens_late_batches(county) -> Non
     assert latest.changes["added_households"] == ["H-OK"]
     call_command("screening_schedule", once=True)  # nothing new: nothing queued
     assert ScreeningRun.objects.filter(period=P).count() == 2
+
+
+def test_screen_cli_refreshes_the_dashboard_unless_told_not_to(county, capsys) -> None:  # type: ignore[no-untyped-def]
+    from shouwang.console.models import RegionPeriodStat, StatRefresh
+
+    call_command("screen", period=P, quiet=True, no_stats=True)
+    assert not StatRefresh.objects.exists()
+    call_command("screen", period=P, quiet=True)
+    refresh = StatRefresh.objects.get()
+    assert refresh.reason.startswith("筛查运行#") and refresh.latest_screened == P
+    assert RegionPeriodStat.objects.filter(region_code=COUNTY).exists()
+    assert f"驾驶舱统计已刷新（{refresh.rows}行）" in capsys.readouterr().out

@@ -223,7 +223,7 @@ class Command(BaseCommand):
         if "import" not in self.commands:
             self.notice("import 命令尚未安装，跳过农户登记导入")
             return
-        self.run_sub("import", "registry", *map(str, present), capture_stderr=False)
+        self.run_sub("import", "registry", *map(str, present), "--no-stats", capture_stderr=False)
         self.report_households()
 
     def report_households(self) -> None:
@@ -259,7 +259,7 @@ class Command(BaseCommand):
                 if self.run_sub("import", "feed", str(kind), str(path), "--period", period) == "ok":
                     imported += 1
             if can_screen and not screened(period):
-                if self.run_sub("screen", "--period", period, "--quiet") != "ok":
+                if self.run_sub("screen", "--period", period, "--quiet", "--no-stats") != "ok":
                     # Later months build on this one (persisting warnings); stop rather than repeat.
                     can_screen = False
                     self.notice(f"{period} 筛查失败，后续月份不再筛查")

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             "--period", default=None, help="批次期间 YYYY-MM（默认：收支文件取文件中的期间，其余取当月）"
         )
         reg.add_argument("--report", default=None, metavar="FILE.json", help="把完整的导入报告写入JSON文件")
+        reg.add_argument("--no-stats", action="store_true", help="导入后不刷新驾驶舱统计")
         feed = sub.add_parser("feed", help="导入一次部门数据交付")
         feed.add_argument("kind", metavar="KIND")
         feed.add_argument("path", metavar="PATH")
@@ -86,6 +87,10 @@ class Command(BaseCommand):
                 detail = "，".join(f"{code} {n}" for code, n in sorted(f.quality.items()))
                 out.write(f"  数据质量提示{total}条（不影响导入）：{detail}")
         out.write(f"用时{result.seconds:.1f}秒")
+        if not options.get("no_stats") and not all(f.duplicate for f in result.files):
+            from shouwang.console.services import stats_refresh_cli
+
+            stats_refresh_cli(reason="命令行导入登记数据后刷新", stdout=out, stderr=self.stderr)
         if report_path:
             _write_json(report_path, {"status": "imported", "files": [asdict(f) for f in result.files]})
 

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reason", default="", help="运行原因（记入运行记录和审计日志）")
         parser.add_argument("--quiet", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--no-stats",
+            action="store_true",
+            help="完成后不刷新驾驶舱统计（批量重跑时最后用 refresh-stats 一次刷新）",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         bar = tqdm(total=100, desc=f"筛查 {opts['period']}", unit="%", file=sys.stderr, disable=opts["quiet"])
@@ -69,6 +74,10 @@ class Command(BaseCommand):
             )
         for note in run.notes:
             self.stdout.write(f"提示：{note}")
+        if not opts["no_stats"]:
+            from shouwang.console.services import stats_refresh_cli
+
+            stats_refresh_cli(reason=f"筛查运行#{run.pk}完成后刷新", stdout=self.stdout, stderr=self.stderr)
         if opts.get("out"):
             n = warnings_jsonl_write(period=run.period, path=Path(opts["out"]))
             self.stdout.write(f"已写出 {n} 条预警到 {opts['out']}")
