@@ -109,7 +109,7 @@ def input_tables() -> dict[str, Columns]:
 # ---------------------------------------------------------------------------------------------------
 PERSON_FACTS = """
 SELECT p.person_id, p.household_no, h.village_code, h.poverty_status, p.id_index, p.school_status,
-  p.disability_grade, p.labour, p.work_months,
+  p.disability_grade, p.labour, p.work_months, p.health,
   $year - CAST(EXTRACT(YEAR FROM p.birth_date) AS BIGINT)
     - CASE WHEN CAST(EXTRACT(MONTH FROM p.birth_date) AS BIGINT) * 100
                 + CAST(EXTRACT(DAY FROM p.birth_date) AS BIGINT) > $mmdd THEN 1 ELSE 0 END AS age,
@@ -134,7 +134,9 @@ WITH eligible AS (
   GROUP BY e.household_no
 ), m AS (
   SELECT household_no, SUM(counted) AS members, SUM(capable * counted) AS capable_members,
-    SUM(CASE WHEN work_months > 0 THEN counted ELSE 0 END) AS earners
+    SUM(CASE WHEN work_months > 0 THEN counted ELSE 0 END) AS earners,
+    SUM(CASE WHEN health IN ('chronic', 'serious') THEN counted ELSE 0 END) AS ill_members,
+    SUM(CASE WHEN health = 'serious' THEN counted ELSE 0 END) AS serious_members
   FROM person_facts
   GROUP BY household_no
 )
@@ -148,7 +150,8 @@ SELECT h.household_no, h.household_id, h.village_code, h.township_code, h.group_
   COALESCE(i1.insurance_claims, 0) AS insurance_claims, i1.members_counted AS income_members,
   i2.period AS prev_income_period, i2.per_capita_net AS prev_per_capita_net,
   COALESCE(m.members, 0) AS members, COALESCE(m.capable_members, 0) AS capable_members,
-  COALESCE(m.earners, 0) AS earners,
+  COALESCE(m.earners, 0) AS earners, COALESCE(m.ill_members, 0) AS ill_members,
+  COALESCE(m.serious_members, 0) AS serious_members,
   CAST(pr.threshold AS DECIMAL(14, 2)) AS threshold, pr.asset_discount
 FROM households h
 JOIN params pr ON pr.village_code = h.village_code
@@ -440,26 +443,16 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
             "income_after_rigid amount, threshold money"
         ),
         sql="""
-WITH serious AS (
-  SELECT p.household_no, COUNT(*) AS serious_members
-  FROM persons p
-  JOIN person_facts pf ON pf.person_id = p.person_id
-  WHERE pf.counted = 1 AND p.health = 'serious'
-  GROUP BY p.household_no
-), cand AS (
-  SELECT COALESCE(s.household_no, v.household_no) AS household_no, COALESCE(v.serious_members, 0)
-    AS serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay, s.last_settled_on
-  FROM inpatient s FULL OUTER JOIN serious v ON v.household_no = s.household_no
-), judged AS (
-  SELECT c.household_no, c.serious_members, c.stays, c.inpatient_self_pay, c.last_settled_on,
-    hf.threshold, hf.income_members, pr.near_line_ratio,
+WITH judged AS (
+  SELECT hf.household_no, hf.serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay,
+    s.last_settled_on, hf.threshold, hf.income_members, pr.near_line_ratio,
     COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
       AS income_after_rigid
-  FROM cand c
-  JOIN household_facts hf ON hf.household_no = c.household_no
+  FROM household_facts hf
   JOIN params pr ON pr.village_code = hf.village_code
-  LEFT JOIN rigid r ON r.household_no = c.household_no
-  WHERE hf.income_members > 0
+  LEFT JOIN inpatient s ON s.household_no = hf.household_no
+  LEFT JOIN rigid r ON r.household_no = hf.household_no
+  WHERE hf.income_members > 0 AND (hf.serious_members > 0 OR s.stays > 0)
 )
 SELECT household_no, serious_members, stays, inpatient_self_pay, last_settled_on,
   CAST(income_after_rigid AS DOUBLE) / income_members AS income_after_rigid, threshold
@@ -817,16 +810,10 @@ WHERE hf.members > 0 AND (
         reads=("persons", "feed_medical"),
         evidence=_ev("ill_members int, inpatient_stays int"),
         sql="""
-WITH ill AS (
-  SELECT p.household_no, COUNT(*) AS ill_members
-  FROM persons p
-  JOIN person_facts pf ON pf.person_id = p.person_id
-  WHERE pf.counted = 1 AND p.health IN ('chronic', 'serious')
-  GROUP BY p.household_no
-)
-SELECT COALESCE(i.household_no, s.household_no) AS household_no, COALESCE(i.ill_members, 0) AS ill_members,
-  COALESCE(s.stays, 0) AS inpatient_stays
-FROM ill i FULL OUTER JOIN inpatient s ON s.household_no = i.household_no
+SELECT hf.household_no, hf.ill_members, COALESCE(s.stays, 0) AS inpatient_stays
+FROM household_facts hf
+LEFT JOIN inpatient s ON s.household_no = hf.household_no
+WHERE hf.ill_members > 0 OR s.stays > 0
 """,
         note=(
             "辅助信号：登记为大病、慢性病的计算人口，或医保数据中近12个月的住院结算。只在其他信号已触发时"
