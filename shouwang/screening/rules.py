@@ -287,6 +287,18 @@ def _ev(spec: str) -> Columns:
 
 S = RuleKindChoices.SIGNAL
 
+
+def _civil_events_sql(*events: str) -> str:
+    """民政 events of this month's delivery, one row per household (CIV-MARGIN, CIV-NEW)."""
+    listed = ", ".join(f"'{e}'" for e in events)
+    return f"""
+SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
+FROM civil c
+WHERE c.period = $period AND c.event IN ({listed})
+GROUP BY c.household_no
+"""
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         code="INC-LOW",
@@ -707,12 +719,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         params=(),
         reads=("feed_civil",),
         evidence=_ev("event text, events int, event_on date"),
-        sql="""
-SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
-FROM civil c
-WHERE c.period = $period AND c.event IN ('dibao_rejected', 'low_income_margin')
-GROUP BY c.household_no
-""",
+        sql=_civil_events_sql("dibao_rejected", "low_income_margin"),
     ),
     Rule(
         code="CIV-NEW",
@@ -724,12 +731,7 @@ GROUP BY c.household_no
         params=(),
         reads=("feed_civil",),
         evidence=_ev("event text, events int, event_on date"),
-        sql="""
-SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
-FROM civil c
-WHERE c.period = $period AND c.event IN ('dibao_enrolled', 'tekun_enrolled', 'temp_aid')
-GROUP BY c.household_no
-""",
+        sql=_civil_events_sql("dibao_enrolled", "tekun_enrolled", "temp_aid"),
         note="当年新纳入低保、特困的对象必须对照监测标准排查（R-OBJ-05）。",
     ),
     Rule(
