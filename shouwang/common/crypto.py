@@ -58,10 +58,7 @@ def reset_key_cache() -> None:
 
 
 def seal(value: str) -> str:
-    aead, _ = _keys()
-    nonce = secrets.token_bytes(12)
-    ct = aead.encrypt(nonce, value.encode(), VERSION.encode())
-    return f"{VERSION}:{base64.urlsafe_b64encode(nonce + ct).decode()}"
+    return seal_many([value])[0]
 
 
 def unseal(token: str) -> str:
