@@ -42,6 +42,7 @@ from shouwang.audit.services import audit_record
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices, StatRefreshStatusChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.regions.choices import LEVEL_BY_LENGTH
+from shouwang.screening.periods import period_of, period_range, period_shift
 
 M = StatMetricChoices
 # The window: from the earliest month with data, at most this many months before the current one.
@@ -51,24 +52,6 @@ PARENT_LENGTH = {2: 0, 4: 2, 6: 4, 9: 6, 12: 9}
 WRITE_CHUNK = 20_000
 
 _STAT_SCHEMA = {"code": pl.Utf8, "period": pl.Utf8, "metric": pl.Utf8, "value": pl.Int64}
-
-
-def period_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def period_shift(period: str, months: int) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    n = y * 12 + (m - 1) + months
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
-
-
-def period_range(first: str, last: str) -> list[str]:
-    out, p = [], first
-    while p <= last:
-        out.append(p)
-        p = period_shift(p, 1)
-    return out
 
 
 def period_start(period: str) -> dt.date:
