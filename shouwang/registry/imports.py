@@ -1420,14 +1420,18 @@ def _clear_issues(household_ids: Iterable[int], prefix: str) -> None:
     )
 
 
+def _sealed_where(name: str, values: pl.Series, mask: pl.Series) -> pl.Series:
+    """``values`` sealed where ``mask`` holds, empty text elsewhere (only what is written is sealed)."""
+    sealed = pl.Series(name, crypto.seal_many(values.filter(mask).to_list()), dtype=pl.Utf8)
+    out = pl.Series(name, [""] * values.len(), dtype=pl.Utf8)
+    return out.scatter(np.flatnonzero(mask.to_numpy()), sealed) if sealed.len() else out
+
+
 def _phone_columns(phone: pl.Series) -> pl.DataFrame:
     """phone -> (phone_sealed, phone_masked); empty phone -> blanks. (phone_index is computed once,
     for the comparison, by ``_phone_index``.)"""
     present = phone.fill_null("") != ""
-    sealed = pl.Series("phone_sealed", crypto.seal_many(phone.filter(present).to_list()), dtype=pl.Utf8)
-    out = pl.Series("phone_sealed", [""] * phone.len(), dtype=pl.Utf8)
-    if sealed.len():
-        out = out.scatter(np.flatnonzero(present.to_numpy()), sealed)
+    out = _sealed_where("phone_sealed", phone, present)
     masked = pl.select(  # crypto.mask_phone, vectorised: 11-digit phones only reach here
         pl.when(present)
         .then(pl.concat_str([phone.str.slice(0, 3), pl.lit("****"), phone.str.slice(-4, 4)]))
@@ -1778,11 +1782,7 @@ def _write_persons(
         data.select("id_index", "id_number", "phone"), on="id_index", how="left", maintain_order="left"
     )
     is_new = ~write.get_column("id_index").is_in(list(existing))
-    fresh = extra.get_column("id_number").filter(is_new).to_list()
-    sealed = pl.Series("id_sealed", crypto.seal_many(fresh), dtype=pl.Utf8)
-    id_sealed = pl.Series("id_sealed", [""] * write.height, dtype=pl.Utf8)
-    if sealed.len():
-        id_sealed = id_sealed.scatter(np.flatnonzero(is_new.to_numpy()), sealed)
+    id_sealed = _sealed_where("id_sealed", extra.get_column("id_number"), is_new)
     write = write.with_columns(id_sealed, _mask_ids(extra.get_column("id_number")))
     if "phone" in present and write.height:
         write = write.hstack(_phone_columns(extra.get_column("phone")))
