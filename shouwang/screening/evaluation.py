@@ -169,7 +169,19 @@ def _recall_block(df: pl.DataFrame, lag_col: str = "lag") -> dict[str, Any]:
     }
 
 
-def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
+def _misses_write(path: Path, scored: pl.DataFrame) -> None:
+    missed = (
+        scored.filter(pl.col("lag").is_null() | (pl.col("lag") > 1))
+        .select("household_no", "period", "risk_type", "kinds", "reflected", "in_time", "new", "lag")
+        .sort("period", "household_no", "risk_type")
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + missed.write_csv().encode())
+
+
+def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) -> dict[str, Any]:
+    """The scores as one JSON-able object; ``misses``: also write every risk not found within one month
+    (CSV, UTF-8 with BOM: household, month, risk type, feed kinds, delivered in time, lag or blank)."""
     if _month_index(first) > _month_index(last):
         raise InputRefused("期间范围错误", [RowError(None, "from", first, "起始期间晚于结束期间")])
     events, at_risk = truth_load(truth)
@@ -240,6 +252,8 @@ def evaluate(*, truth: Path, first: str, last: str) -> dict[str, Any]:
 
     reflected = scored.filter(pl.col("reflected"))
     others = scored.filter(~pl.col("reflected"))
+    if misses is not None:
+        _misses_write(misses, scored)
     out: dict[str, Any] = {
         "from": first,
         "to": last,

@@ -78,3 +78,26 @@ def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
     assert out["per_risk_type"]["illness"]["warnings"] == 3
     # Shares are rounded to 4 places.
     assert out["per_risk_type"]["illness"]["precision"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_evaluate_writes_the_misses(tmp_path: Path) -> None:
+    import polars as pl
+
+    (tmp_path / "events.csv").write_text(EVENTS, encoding="utf-8")
+    (tmp_path / "at_risk.csv").write_text(AT_RISK, encoding="utf-8")
+    run = ScreeningRun.objects.create(period="2024-04", engine="duckdb", status="succeeded")
+    _warn(run, "2024-03", "H1", ["illness", "low_income"])
+    _warn(run, "2024-05", "H5", ["illness"])  # a month after H5's event: found in time
+    _warn(run, "2024-06", "H7", ["disaster"])  # two months after H7's disaster: a miss, lag 2
+    path = tmp_path / "out" / "misses.csv"
+    evaluate(truth=tmp_path, first="2024-01", last="2024-06", misses=path)
+
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel as UTF-8
+    missed = pl.read_csv(raw[3:], infer_schema_length=0)
+    # Of the 6 risks, H1 and H5 were found within a month; H2, H3, H4 never, H7 two months late.
+    assert sorted(missed.get_column("household_no").to_list()) == ["H2", "H3", "H4", "H7"]
+    rows = {r["household_no"]: r for r in missed.iter_rows(named=True)}
+    assert rows["H7"]["lag"] == "2" and rows["H7"]["kinds"] == "disaster"
+    assert rows["H3"]["in_time"] == "false" and rows["H3"]["lag"] is None
+    assert rows["H4"]["reflected"] == "false"
