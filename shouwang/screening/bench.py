@@ -11,10 +11,18 @@
    start-up is done before the clock starts and reported apart.
 4. The bench's warnings and runs are deleted afterwards (source ``bench``), so a demo database keeps
    only its own screening.
+5. End to end (``end_to_end``): the same simulated county loaded the way a county loads it — ``import
+   registry`` of the registry files and ``import feed`` of every month's deliveries (plus the yearly
+   income updates) — into a database of the bench's own (a SQLite file under the bench directory, or
+   ``e2e_url``), not timed and kept for the next bench of the same size and seed; then, timed, a real
+   DuckDB screening run of the last month: registry snapshot from that database, parameters, lake
+   feeds, rules, warnings stored. The configured database is never filled with simulated households.
 
 Extra options read when the ``bench`` command passes them (else environment variables):
 ``months`` (SHOUWANG_BENCH_MONTHS, 12), ``seed`` (SHOUWANG_BENCH_SEED, 7), ``pg_url``
-(SHOUWANG_SCREENING_PG_URL), ``fresh`` (SHOUWANG_BENCH_FRESH=1: simulate again).
+(SHOUWANG_SCREENING_PG_URL), ``fresh`` (SHOUWANG_BENCH_FRESH=1: simulate again), ``e2e_url``
+(SHOUWANG_BENCH_E2E_DATABASE_URL: the end-to-end database, disposable), ``end_to_end`` (False with
+``--no-end-to-end``).
 """
 
 import datetime as dt
@@ -75,6 +83,7 @@ class _Index:
 
 def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[InputFile]]:
     """Snapshot and lake Parquet for screening ``period`` from a simulator output directory."""
+    from shouwang.registry.imports import income_figures
     from shouwang.screening.params import parameters_resolve, params_table_rows
 
     idx = _Index()
@@ -128,27 +137,23 @@ def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[I
         "compliant_self_pay",
         "insurance_claims",
     ]
-    inc = inc.with_columns(pl.col(c).cast(pl.Float64).fill_null(0) for c in money).join(
-        members, on="household_no", how="left"
-    )
-    net = (
-        pl.col("wage")
-        + pl.col("business")
-        + pl.col("property")
-        + pl.col("transfer")
-        - pl.col("business_cost")
-    )
-    incomes = inc.select(
+    # The registry's own income rules on cents (R-INC-02/04, ties rounded half up), as the import stores them.
+    cents = inc.select(
         "household_no",
         "period",
-        *money,
-        net.round(2).alias("net_income"),
-        pl.col("member_count").alias("members_counted"),
-        (net / pl.col("member_count")).round(2).alias("per_capita_net"),
-        ((net + pl.col("insurance_claims") - pl.col("compliant_self_pay")) / pl.col("member_count"))
-        .round(2)
-        .alias("per_capita_reference"),
-    ).unique(["household_no", "period"], keep="last")
+        *((pl.col(c).cast(pl.Float64).fill_null(0) * 100).round(0).cast(pl.Int64).alias(c) for c in money),
+    ).join(members.rename({"member_count": "members_counted"}), on="household_no", how="left")
+    figures = ["net_income", "per_capita_net", "per_capita_reference"]
+    incomes = (
+        income_figures(cents)
+        .select(
+            "household_no",
+            "period",
+            *((pl.col(c) / 100).round(2).alias(c) for c in (*money, *figures)),
+            "members_counted",
+        )
+        .unique(["household_no", "period"], keep="last")
+    )
 
     snap = out / "snapshot"
     inputs: dict[str, list[InputFile]] = {}
@@ -211,6 +216,10 @@ def _inputs_from_json(data: dict[str, Any]) -> dict[str, list[InputFile]]:
     }
 
 
+def bench_root(*, households: int, months: int, seed: int) -> Path:
+    return Path(settings.VAR_DIR) / "bench" / f"screening-{households}-m{months}-s{seed}"
+
+
 def bench_prepare(
     *, households: int, months: int, seed: int, fresh: bool = False
 ) -> tuple[str, dict[str, Any]]:
@@ -218,7 +227,7 @@ def bench_prepare(
     from shouwang.simulator.fmt import month_number
     from shouwang.simulator.services import simulation_run, simulation_validate
 
-    root = Path(settings.VAR_DIR) / "bench" / f"screening-{households}-m{months}-s{seed}"
+    root = bench_root(households=households, months=months, seed=seed)
     marker = root / DONE
     if marker.exists() and not fresh:
         data = json.loads(marker.read_text())
@@ -273,6 +282,17 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def _digest(run: Any) -> str:
+    """Fingerprint of a run's warnings (household, signals with evidence, score)."""
+    from shouwang.screening.models import Warning
+
+    qs = Warning.objects.filter(run=run).order_by("household_no")
+    digest = hashlib.sha256()
+    for h, signals, score in qs.values_list("household_no", "signals", "score").iterator(chunk_size=20000):
+        digest.update(json.dumps([h, signals, str(score)], sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
 def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None, queue: Any) -> None:
     import django
 
@@ -299,18 +319,12 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
         t0 = time.perf_counter()
         run = screening_run_execute(run=run, inputs=_inputs_from_json(inputs), pg_url=pg_url)
         seconds = time.perf_counter() - t0
-        qs = Warning.objects.filter(run=run).order_by("household_no")
-        digest = hashlib.sha256()
-        for h, signals, score in qs.values_list("household_no", "signals", "score").iterator(
-            chunk_size=20000
-        ):
-            digest.update(json.dumps([h, signals, str(score)], sort_keys=True).encode())
         result = {
             "seconds": round(seconds, 2),
             "warnings": run.counts.get("warnings", 0),
             "households_screened": run.counts.get("households_screened", 0),
             "phases": run.timings,
-            "digest": digest.hexdigest()[:16],
+            "digest": _digest(run),
             "database": connection.vendor,
         }
         if startup:
@@ -327,11 +341,22 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
     queue.put(result)
 
 
-def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None) -> dict[str, Any]:
+def _spawn(target: Any, args: tuple[Any, ...], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``target(*args, queue)`` in a fresh process (its own Django set-up, with ``env`` added to the
+    environment) and return its result with the peak resident memory after its "start" message."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(engine, period, inputs, pg_url, queue))
-    proc.start()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        proc.start()  # a spawned child copies the environment now
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     assert proc.pid is not None
     peak = {"start": 0, "all": 0}
     started = threading.Event()
@@ -358,8 +383,107 @@ def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str |
     proc.join()
     stop.set()
     sampler.join()
-    result["peak_rss_mb"] = round(max(peak["start"], peak["all"]) / 1024, 1)
+    result["peak_rss_mb"] = round((peak["start"] or peak["all"]) / 1024, 1)
     return result
+
+
+def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None) -> dict[str, Any]:
+    return _spawn(_worker, (engine, period, inputs, pg_url))
+
+
+# ---------------------------------------------------------------------------------------------------
+# End to end: a county's database, a real screening run
+# ---------------------------------------------------------------------------------------------------
+def _e2e_load(sim: Path, marker: Path) -> dict[str, Any]:
+    """``import registry`` and every month's ``import feed`` (and income updates), as a county would."""
+    from shouwang.common.errors import InputRefused
+    from shouwang.exchange.services import feed_batch_ingest
+    from shouwang.registry.imports import registry_import
+    from shouwang.registry.models import Household
+
+    if Household.objects.exists():
+        raise RuntimeError("端到端测试库已有农户数据但不是本测试导入的：请指定一个空的数据库")
+    t = time.perf_counter()
+    reg = sim / "registry"
+    registry_import(
+        paths=[reg / "households.csv", reg / "persons.csv", reg / "incomes.csv"],
+        actor="bench",
+        progress=sys.stderr.isatty(),
+    )
+    batches = refused = 0
+    for month_dir in sorted(p for p in (sim / "feeds").iterdir() if p.is_dir()):
+        for path in sorted(month_dir.glob("*.csv")):
+            try:
+                feed_batch_ingest(kind=path.stem, path=path, period=month_dir.name, source="bench",
+                                  actor="bench")  # fmt: skip
+                batches += 1
+            except InputRefused:  # a refused delivery stays out, as it would in the county
+                refused += 1
+        updates = reg / "updates" / month_dir.name
+        if updates.is_dir():
+            registry_import(paths=sorted(updates.glob("*.csv")), actor="bench")
+    loaded = {"load_seconds": round(time.perf_counter() - t, 1), "feed_batches": batches,
+              "feed_batches_refused": refused}  # fmt: skip
+    marker.write_text(json.dumps(loaded))
+    return loaded
+
+
+def _e2e_worker(sim: str, period: str, marker: str, queue: Any) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from shouwang.screening.choices import RunSourceChoices
+    from shouwang.screening.models import ScreeningRun, Warning
+    from shouwang.screening.services import screening_run_create, screening_run_execute
+
+    result: dict[str, Any] = {}
+    try:
+        call_command("migrate", verbosity=0)
+        mark = Path(marker)
+        loaded = json.loads(mark.read_text()) if mark.exists() else _e2e_load(Path(sim), mark)
+        Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
+        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+        queue.put({"phase": "start"})
+        t0 = time.perf_counter()
+        run = screening_run_create(user=None, period=period, engine="duckdb", source=RunSourceChoices.BENCH,
+                                   reason="bench screening end to end")  # fmt: skip
+        run = screening_run_execute(run=run)
+        seconds = time.perf_counter() - t0
+        result = {
+            "engine": "duckdb",
+            "seconds": round(seconds, 2),
+            "warnings": run.counts.get("warnings", 0),
+            "households_screened": run.counts.get("households_screened", 0),
+            "persons": run.inputs.get("registry", {}).get("persons"),
+            "feed_batches_read": len(run.inputs.get("feed_batches", [])),
+            "phases": run.timings,
+            "database": connection.vendor,
+            "load": loaded,
+            "digest": _digest(run),
+        }
+        Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
+        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+    except Exception as exc:
+        result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    queue.put(result)
+
+
+def bench_end_to_end(*, root: Path, period: str, e2e_url: str | None) -> dict[str, Any]:
+    """A real DuckDB screening of ``period`` on a database loaded through the importers (see module doc)."""
+    e2e = root / "e2e"
+    e2e.mkdir(parents=True, exist_ok=True)
+    env = {"SHOUWANG_VAR_DIR": str(e2e / "var"), "SHOUWANG_DATA_DIR": str(e2e / "var" / "data")}
+    if e2e_url:
+        env["SHOUWANG_DATABASE_URL"] = e2e_url
+        tag = hashlib.sha256(e2e_url.encode()).hexdigest()[:8]
+    else:
+        env["SHOUWANG_DATABASE_URL"] = f"sqlite:///{e2e / 'var' / 'shouwang.sqlite3'}"
+        tag = "sqlite"
+    (e2e / "var").mkdir(exist_ok=True)
+    return _spawn(_e2e_worker, (str(root / "sim"), period, str(e2e / f"loaded-{tag}.json")), env)
 
 
 def bench_screening(
@@ -370,6 +494,8 @@ def bench_screening(
     seed: int = 7,
     pg_url: str | None = None,
     fresh: bool = False,
+    end_to_end: bool = True,
+    e2e_url: str | None = None,
 ) -> dict[str, Any]:
     t = time.perf_counter()
     period, inputs = bench_prepare(households=households, months=months, seed=seed, fresh=fresh)
@@ -378,9 +504,17 @@ def bench_screening(
     for engine in engines:
         out["engines"][engine] = bench_engine(engine, period, inputs, pg_url)
     digests = {r.get("digest") for r in out["engines"].values() if "digest" in r}
+    if end_to_end:
+        out["end_to_end"] = bench_end_to_end(
+            root=bench_root(households=households, months=months, seed=seed), period=period, e2e_url=e2e_url
+        )
     out["period"] = period
     out["identical_warnings"] = len(digests) == 1 if digests else None
     out["prepare_seconds"] = round(prepare, 1)
+    e2e_digest = out.get("end_to_end", {}).pop("digest", None)
+    if digests and e2e_digest:
+        # Same warnings when the importers keep what the bench's direct Parquet build keeps.
+        out["end_to_end"]["same_warnings_as_engines"] = e2e_digest in digests and len(digests) == 1
     for r in out["engines"].values():
         r.pop("digest", None)
     return out
@@ -401,6 +535,16 @@ def _table(result: dict[str, Any]) -> str:
     for name, r in result["engines"].items():
         if name != "duckdb" and duck and r.get("seconds"):
             lines.append(f"DuckDB 比 {name} 快 {r['seconds'] / duck:.1f} 倍")
+    e2e = result.get("end_to_end")
+    if e2e:
+        if "error" in e2e:
+            lines.append(f"端到端（DuckDB）失败：{e2e['error']}")
+        else:
+            lines.append(
+                f"端到端（DuckDB，{e2e['database']}库，从户籍快照到预警入库）：{e2e['seconds']:.2f}秒，"
+                f"峰值内存{e2e['peak_rss_mb']:.0f}MB，预警{e2e['warnings']:,}户"
+                f"（首次导入测试库 {e2e['load']['load_seconds']}秒，不计时）"
+            )
     if result.get("identical_warnings") is not None:
         lines.append("各引擎预警结果一致" if result["identical_warnings"] else "警告：各引擎预警结果不一致")
     return "\n".join(lines)
@@ -426,6 +570,8 @@ def bench_screening_cli(options: dict[str, Any]) -> None:
         seed=int(options.get("seed") or os.environ.get("SHOUWANG_BENCH_SEED") or 7),
         pg_url=options.get("pg_url") or os.environ.get("SHOUWANG_SCREENING_PG_URL"),
         fresh=bool(options.get("fresh") or os.environ.get("SHOUWANG_BENCH_FRESH") == "1"),
+        end_to_end=options.get("end_to_end", True) is not False,
+        e2e_url=options.get("e2e_url") or os.environ.get("SHOUWANG_BENCH_E2E_DATABASE_URL"),
     )
     if options.get("json"):
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

@@ -28,6 +28,18 @@ class Command(BaseCommand):
         scr.add_argument("--months", type=int, default=None, help="模拟历史月数（默认12）")
         scr.add_argument("--seed", type=int, default=None)
         scr.add_argument("--fresh", action="store_true", default=None, help="重新生成模拟数据")
+        scr.add_argument(
+            "--no-end-to-end",
+            dest="end_to_end",
+            action="store_false",
+            help="不做端到端测试（导入测试库后，从户籍快照到预警入库的真实筛查）",
+        )
+        scr.add_argument(
+            "--e2e-database-url",
+            dest="e2e_url",
+            default=None,
+            help="端到端测试用的数据库（须为空库或本测试曾导入的库；默认测试目录下的SQLite文件）",
+        )
         con = sub.add_parser("console", help="控制台页面服务端耗时（农户列表、农户页、县级驾驶舱）")
         con.add_argument("--households", type=int, required=True)
         con.add_argument("--json", action="store_true")
