@@ -1569,8 +1569,13 @@ class Simulation:
         self._civil_rows(t, rng, "dibao_rejected", rep[rej], np.zeros(len(rej), dtype=np.int64))
         mar = np.flatnonzero(margin)
         hh.low_income_margin[mar] = True
+        # 民政 reports the assessed per-capita income, never below zero (rigid spending can exceed income).
         self._civil_rows(
-            t, rng, "low_income_margin", rep[mar], np.round(self.pc_ref[mar] * 100).astype(np.int64)
+            t,
+            rng,
+            "low_income_margin",
+            rep[mar],
+            np.round(np.maximum(self.pc_ref[mar], 0) * 100).astype(np.int64),
         )
         # 住建 appraises the houses of newly enrolled low-income households the month after (routine).
         new_low = np.flatnonzero((enrol | margin) & self.registered)

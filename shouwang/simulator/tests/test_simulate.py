@@ -301,6 +301,21 @@ def test_civil_and_disability_files_are_gb18030(county: Path) -> None:
     assert chinese > 0  # 残联's disability types are Chinese text
 
 
+def test_feed_money_is_never_negative(county: Path) -> None:
+    """The importer refuses a whole delivery for one negative amount (a 低保边缘 row once carried a negative
+    per-capita income after medical costs and cost 民政 a month of data)."""
+    money = {"amount", "loss_amount", "total_cost", "fund_paid", "self_pay", "monthly_wage"}
+    money |= {"principal", "balance"}
+    seen = 0
+    for kind in Feed:
+        for _period, row in feed_rows(county, kind):
+            for col in money & row.keys():
+                if row[col]:
+                    seen += 1
+                    assert float(row[col]) >= 0, (FEED_KINDS[kind], col, row)
+    assert seen > 1000
+
+
 def test_a_village_wide_disaster_happens(county: Path, households: list[dict[str, str]]) -> None:
     per_village = Counter(h["village_code"] for h in households)
     hit: Counter[tuple[str, str]] = Counter()
