@@ -505,8 +505,8 @@ GROUP BY d.household_no
         risk_type="education",
         kind=S,
         weight=0.4,
-        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
-        reads=("feed_education",),
+        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.NEAR_LINE_RATIO),
+        reads=("feed_education", "incomes"),
         evidence=_ev("status text, children int, as_of date, age int"),
         sql="""
 SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_of) AS as_of,
@@ -517,13 +517,15 @@ JOIN household_facts hf ON hf.household_no = e.household_no
 WHERE e.period = $period AND e.status IN ('dropped_out', 'suspended')
   AND (
     e.p_age BETWEEN pr.school_age_min AND pr.school_age_max OR e.stage IN ('primary', 'junior')
-    OR hf.poverty_status = 'former_poor' OR hf.monitored = 1 OR hf.income_per_capita < hf.threshold
+    OR hf.poverty_status = 'former_poor' OR hf.monitored = 1
+    OR hf.income_per_capita < pr.near_line_ratio * hf.threshold
   )
 GROUP BY e.household_no
 """,
         note=(
             "本月教育部门报送辍学、休学：义务教育年龄（默认6–15周岁）或小学、初中阶段的任何学生（控辍保学）；"
-            "脱贫户、监测对象（R-WARN-01 峨山）和收入在监测范围内的家庭不限学段（R-OBJ-05 第6类）。"
+            "脱贫户、监测对象（R-WARN-01 峨山）和人均收入低于监测范围参数倍数（默认1.3倍）的家庭不限学段"
+            "（R-OBJ-05“八必访”第1、6类：收入在范围边缘、子女在非义务教育阶段的家庭必访）。"
         ),
     ),
     Rule(
@@ -636,9 +638,11 @@ GROUP BY p.household_no
         risk_type="unstable_employment",
         kind=S,
         weight=0.4,
-        params=(K.WAGE_SHARE,),
+        params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.NEAR_LINE_RATIO),
         reads=("feed_employment", "incomes"),
-        evidence=_ev("status text, persons int, wage_share share, wage_lost_12m amount"),
+        evidence=_ev(
+            "status text, persons int, wage_share share, wage_lost_12m amount, income_per_capita money"
+        ),
         shock=True,
         sql="""
 WITH lost AS (
@@ -653,6 +657,7 @@ WITH lost AS (
   GROUP BY e.person_id
 ), judged AS (
   SELECT l.household_no, l.village_code, l.status, hf.wage, hf.gross_income, hf.net_income,
+    hf.income_per_capita, hf.threshold,
     CASE WHEN k.last_wage IS NOT NULL THEN CAST(k.last_wage AS DOUBLE) * 12
          WHEN hf.earners > 0 THEN CAST(hf.wage AS DOUBLE) / hf.earners
          ELSE CAST(hf.wage AS DOUBLE) END AS wage_lost_12m
@@ -663,17 +668,19 @@ WITH lost AS (
 )
 SELECT j.household_no, MIN(j.status) AS status, COUNT(*) AS persons,
   MAX(CAST(j.wage AS DOUBLE) / CAST(j.gross_income AS DOUBLE)) AS wage_share,
-  SUM(j.wage_lost_12m) AS wage_lost_12m
+  SUM(j.wage_lost_12m) AS wage_lost_12m, MIN(j.income_per_capita) AS income_per_capita
 FROM judged j
 JOIN params pr ON pr.village_code = j.village_code
 GROUP BY j.household_no
 HAVING MAX(CASE WHEN j.wage >= pr.wage_share * j.gross_income THEN 1 ELSE 0 END) = 1
   OR SUM(j.wage_lost_12m) >= MAX(CAST(pr.income_drop_share AS DOUBLE) * CAST(j.net_income AS DOUBLE))
+  OR MAX(CASE WHEN j.income_per_capita < pr.near_line_ratio * j.threshold THEN 1 ELSE 0 END) = 1
 """,
         note=(
             "务工依赖户（最近一期收支记录中工资性收入占总收入不低于参数比例），或失去的工资"
             "（人社数据中此人近12个月的月工资×12；没有时按家庭工资性收入÷务工人数）不低于家庭纯收入的"
-            "“收入大幅缩减”比例（R-INC-05）。"
+            "“收入大幅缩减”比例（R-INC-05），或人均收入低于监测范围的参数倍数（默认1.3倍；"
+            "R-OBJ-05“八必访”第1、7类：收入在范围边缘、务工收入不稳定的家庭必访）。"
         ),
     ),
     Rule(

@@ -116,6 +116,10 @@ hh("EDU-15", members=[{"age": 40}, {"age": 15, "school_status": "junior"}])
 feed("education", id_index="EDU-15-2", as_of="2025-03-01", stage="junior", status="dropped_out")
 hh("EDU-16-SENIOR", members=[{"age": 40}, {"age": 16, "school_status": "senior"}])
 feed("education", id_index="EDU-16-SENIOR-2", as_of="2025-03-01", stage="senior", status="dropped_out")
+# … any stage in a household within 1.3 × the line (11,310 per member), R-OBJ-05 #1 and #6.
+for name, wage in (("EDU-16-NEAR", "22619.98"), ("EDU-16-NEAR-AT", "22620")):
+    inc(hh(name, members=[{"age": 40}, {"age": 16, "school_status": "senior"}]), wage=wage)
+    feed("education", id_index=f"{name}-2", as_of="2025-03-01", stage="senior", status="dropped_out")
 hh("EDU-6", members=[{"age": 40}, {"age": 6, "school_status": "primary"}])
 feed("education", id_index="EDU-6-2", as_of="2025-03-01", stage="primary", status="suspended")
 
@@ -180,6 +184,11 @@ inc(
     business="41000",
 )
 feed("employment", id_index="EMP-59-1", month=PERIOD, status="contribution_stopped")
+# … or in a household within 1.3 × the line, however little of its income is wages (R-OBJ-05 #1, #7):
+# wages 3,000 of 22,619.98 (13 %), the lost 3,000 below 30 % of net income, 11,309.99 per member.
+for name, business in (("EMP-NEAR", "19619.98"), ("EMP-NEAR-AT", "19620")):
+    inc(hh(name, members=[{"age": 40}, {"age": 38}]), wage="3000", business=business)
+    feed("employment", id_index=f"{name}-1", month=PERIOD, status="unemployed_registered", monthly_wage="0")
 
 # EMP-WAGEDROP: household wage this month vs the average of up to 3 months before.
 for name, now in (("WAGE-30", "3500"), ("WAGE-29", "3500.01")):

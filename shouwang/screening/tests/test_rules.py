@@ -112,7 +112,8 @@ def test_new_severe_disability(out) -> None:  # type: ignore[no-untyped-def]
 
 def test_compulsory_age_dropout(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EDU-DROPOUT")
-    assert {"EDU-15", "EDU-6", "EDU-16-POOR"} <= set(h) and "EDU-16-SENIOR" not in h
+    assert {"EDU-15", "EDU-6", "EDU-16-POOR", "EDU-16-NEAR"} <= set(h)
+    assert not {"EDU-16-SENIOR", "EDU-16-NEAR-AT"} & set(h)
     assert h["EDU-15"]["status"] == "dropped_out" and h["EDU-15"]["age"] == 15
     assert h["EDU-6"]["status"] == "suspended"
 
@@ -151,6 +152,9 @@ def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-u
     assert h["EMP-60"]["wage_share"] == pytest.approx(0.6)
     assert "EMP-DROP-30" in h and "EMP-DROP-29" not in h
     assert h["EMP-DROP-30"]["wage_lost_12m"] == pytest.approx(30000.0)
+    assert "EMP-NEAR" in h and "EMP-NEAR-AT" not in h
+    assert h["EMP-NEAR"]["income_per_capita"] == Decimal("11309.99")
+    assert h["EMP-NEAR"]["wage_share"] == pytest.approx(3000 / 22619.98)
 
 
 def test_wage_drop(out) -> None:  # type: ignore[no-untyped-def]
