@@ -4,6 +4,7 @@ risk clue routed to the household's village and township (shouwang.cases.service
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -79,22 +80,31 @@ def _throttle(*, ip: str, phone: str) -> None:
             raise RateLimited(f"{what}提交过于频繁，请稍后再试；急事请拨打12317或12345热线")
 
 
-def self_report_submit(
+@dataclass(frozen=True)
+class _Valid:
+    village: Region
+    difficulty: str
+    name: str
+    phone: str
+    filing_mode: str
+    reporter_name: str
+    id_number: str
+    description: str
+
+
+def _self_report_validate(
     *,
     village_code: str,
     difficulty: str,
     subject_name: str,
     contact_phone: str,
-    filing_mode: str = FilingModeChoices.SELF,
-    reporter_name: str = "",
-    subject_id_number: str = "",
-    description: str = "",
-    ip: str = "",
-) -> tuple[SelfReport, bool]:
-    """A citizen's request for help (R-ID-07). Returns (report, is_duplicate): the same person and
-    difficulty within the window attach to the earlier report and get its tracking code back."""
+    filing_mode: str,
+    reporter_name: str,
+    subject_id_number: str,
+    description: str,
+) -> tuple[_Valid | None, list[RowError]]:
+    """One request checked; every problem reported (row ``None``: the caller places it)."""
     phone = re.sub(r"[\s-]", "", contact_phone or "")
-    _throttle(ip=ip, phone=phone if PHONE_RE.match(phone) else "")
     errors: list[RowError] = []
     village = Region.objects.filter(code=village_code or "", level=RegionLevelChoices.VILLAGE).first()
     if village is None:
@@ -121,9 +131,9 @@ def self_report_submit(
     if len(description or "") > 500:
         errors.append(_err("description", "", "情况说明不超过500字"))
     if errors:
-        raise InputRefused("提交未成功：" + "；".join(e.reason for e in errors), errors)
+        return None, errors
     assert village is not None
-    return _self_report_create(
+    valid = _Valid(
         village=village,
         difficulty=difficulty,
         name=name,
@@ -133,21 +143,46 @@ def self_report_submit(
         id_number=id_number,
         description=(description or "").strip(),
     )
+    return valid, []
+
+
+def self_report_submit(
+    *,
+    village_code: str,
+    difficulty: str,
+    subject_name: str,
+    contact_phone: str,
+    filing_mode: str = FilingModeChoices.SELF,
+    reporter_name: str = "",
+    subject_id_number: str = "",
+    description: str = "",
+    ip: str = "",
+) -> tuple[SelfReport, bool]:
+    """A citizen's request for help (R-ID-07). Returns (report, is_duplicate): the same person and
+    difficulty within the window attach to the earlier report and get its tracking code back."""
+    phone = re.sub(r"[\s-]", "", contact_phone or "")
+    _throttle(ip=ip, phone=phone if PHONE_RE.match(phone) else "")
+    valid, errors = _self_report_validate(
+        village_code=village_code,
+        difficulty=difficulty,
+        subject_name=subject_name,
+        contact_phone=contact_phone,
+        filing_mode=filing_mode,
+        reporter_name=reporter_name,
+        subject_id_number=subject_id_number,
+        description=description,
+    )
+    if valid is None:
+        raise InputRefused("提交未成功：" + "；".join(e.reason for e in errors), errors)
+    return _self_report_create(valid)
 
 
 @transaction.atomic
-def _self_report_create(
-    *,
-    village: Region,
-    difficulty: str,
-    name: str,
-    phone: str,
-    filing_mode: str,
-    reporter_name: str,
-    id_number: str,
-    description: str,
-) -> tuple[SelfReport, bool]:
-    today = clock.today()
+def _self_report_create(valid: _Valid, *, submitted_on: dt.date | None = None) -> tuple[SelfReport, bool]:
+    village, difficulty, name, phone = valid.village, valid.difficulty, valid.name, valid.phone
+    filing_mode, reporter_name, id_number = valid.filing_mode, valid.reporter_name, valid.id_number
+    description = valid.description
+    today = submitted_on or clock.today()
     params = params_get(region_code=village.code, year=today.year)
     id_index = crypto.blind_index(id_number) if id_number else ""
     household = household_by_id_number(id_number) if id_number else None

@@ -1,5 +1,6 @@
 """``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
-``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1).
+``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
+``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -35,10 +36,14 @@ class Command(BaseCommand):
         feed.add_argument("path", metavar="PATH")
         feed.add_argument("--period", required=True)
         feed.add_argument("--source", default="")
+        rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
+        rep.add_argument("path", metavar="PATH")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "feed":
             self._feed(options)
+        elif options["subcommand"] == "selfreports":
+            self._selfreports(options)
         else:
             self._registry(options)
 
@@ -48,6 +53,21 @@ class Command(BaseCommand):
         except ImportError as exc:  # the feed importer ships separately
             raise CommandError("部门数据导入（import feed）尚未安装") from exc
         feed_import_cli(options)
+
+    def _selfreports(self, options: dict[str, Any]) -> None:
+        import getpass
+
+        from shouwang.channels.imports import self_reports_import
+
+        try:
+            r = self_reports_import(path=Path(options["path"]), actor=f"cli:{getpass.getuser()}")
+        except InputRefused as exc:
+            sys.stderr.write(exc.report(limit=None) + "\n")
+            raise SystemExit(2) from exc
+        self.stdout.write(
+            f"{Path(options['path']).name}：{r.rows}行，新建申报{r.created}件（其中{r.matched}件已对应到农户），"
+            f"并入此前的重复申报{r.merged}件；每件新申报已转为风险线索"
+        )
 
     def _registry(self, options: dict[str, Any]) -> None:
         from shouwang.registry.imports import KIND_LABELS, registry_import
