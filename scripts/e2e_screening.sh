@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end screening check (issue 3 "Must show"): simulate a county, import the registry and every
-# month's department feeds, screen every month, score the warnings against the simulator's truth.
+# End-to-end screening check (issue 3 "Must show"): simulate a county, import the registry, every month's
+# department feeds and citizens' self-reports, screen every month, score the warnings (and, for the
+# detection lag, the self-reports) against the simulator's truth.
 #
 #   scripts/e2e_screening.sh [HOUSEHOLDS] [MONTHS] [SEED] [ENGINE]     (defaults: 20000 24 11 duckdb)
 #
@@ -55,6 +56,10 @@ for dir in "$SIM"/feeds/*/; do
       exit "$rc"
     fi
   done
+  # Citizens' self-reports of the month (mini-program and hotlines), entered as the county receives them.
+  if [[ -f "$SIM/channels/$period/self_reports.csv" ]]; then
+    "$SW" import selfreports "$SIM/channels/$period/self_reports.csv" >> "$LOG/selfreports.txt" 2>&1
+  fi
   if [[ -d "$SIM/registry/updates/$period" ]]; then
     "$SW" import registry "$SIM/registry/updates/$period/"*.csv >> "$LOG/registry-$period.txt" 2>&1
   fi

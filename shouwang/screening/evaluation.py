@@ -327,7 +327,7 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
         with_rep = (
             scored.join(rep, on="household_no", how="left")
             .with_columns(_in_window("r_m"))
-            .group_by("household_no", "period_m", "risk_type", "reflected", "lag")
+            .group_by("household_no", "period_m", "risk_type", "reflected", "in_time", "lag")
             .agg((pl.col("r_m").min() - pl.col("period_m").first()).alias("lag_report"))
             .with_columns(pl.min_horizontal("lag", "lag_report").alias("lag_with_reports"))
         )
@@ -335,6 +335,10 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
             "available": True,
             "reports_linked": reports.height,
             "overall": _recall_block(with_rep, "lag_with_reports"),
+            "feed_reflected": _recall_block(with_rep.filter(pl.col("reflected")), "lag_with_reports"),
+            "feed_reflected_delivered_in_time": _recall_block(
+                with_rep.filter(pl.col("reflected") & pl.col("in_time")), "lag_with_reports"
+            ),
             "not_feed_reflected": _recall_block(with_rep.filter(~pl.col("reflected")), "lag_with_reports"),
         }
     # Risks in the last month cannot be seen "the month after" inside the range.
