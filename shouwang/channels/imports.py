@@ -18,7 +18,7 @@ from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.channels.choices import DepartmentItemChoices, FilingModeChoices
-from shouwang.channels.services import _self_report_create, _self_report_validate, _Valid
+from shouwang.channels.services import SelfReportInput, self_report_record, self_report_validate
 from shouwang.common.errors import InputRefused, RowError
 
 REQUIRED = ("reported_on", "village_code", "difficulty", "subject_name", "contact_phone")
@@ -80,7 +80,9 @@ def _read(path: Path) -> pl.DataFrame:
     return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in frame.columns)
 
 
-def _row(i: int, row: dict[str, Any], today: dt.date) -> tuple[tuple[_Valid, dt.date] | None, list[RowError]]:
+def _row(
+    i: int, row: dict[str, Any], today: dt.date
+) -> tuple[tuple[SelfReportInput, dt.date] | None, list[RowError]]:
     line = i + 2  # the header is line 1
     errors: list[RowError] = []
     received: dt.date | None = None
@@ -94,7 +96,7 @@ def _row(i: int, row: dict[str, Any], today: dt.date) -> tuple[tuple[_Valid, dt.
     filing_mode = RELATIONS.get(relation, FilingModeChoices.PROXY)
     note = CHANNEL_NOTES.get((row["channel"] or "").strip(), "")
     description = (row["description"] or "").strip()
-    valid, found = _self_report_validate(
+    valid, found = self_report_validate(
         village_code=(row["village_code"] or "").strip(),
         difficulty=_item(row["difficulty"] or ""),
         subject_name=row["subject_name"] or "",
@@ -114,7 +116,7 @@ def self_reports_import(*, path: Path, actor: str) -> SelfReportImportResult:
     """Import a file of received self-reports (module doc). Raises ``InputRefused`` with every error."""
     frame = _read(path)
     today = clock.today()
-    accepted: list[tuple[_Valid, dt.date]] = []
+    accepted: list[tuple[SelfReportInput, dt.date]] = []
     errors: list[RowError] = []
     for i, row in enumerate(frame.iter_rows(named=True)):
         ok, found = _row(i, row, today)
@@ -126,7 +128,7 @@ def self_reports_import(*, path: Path, actor: str) -> SelfReportImportResult:
     created = merged = matched = 0
     with transaction.atomic():
         for valid, received in sorted(accepted, key=lambda x: x[1]):
-            report, duplicate = _self_report_create(valid, submitted_on=received)
+            report, duplicate = self_report_record(valid, submitted_on=received)
             merged += duplicate
             created += not duplicate
             matched += bool(not duplicate and report.clue_id and report.clue and report.clue.household_id)

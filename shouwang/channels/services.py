@@ -81,7 +81,7 @@ def _throttle(*, ip: str, phone: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Valid:
+class SelfReportInput:
     village: Region
     difficulty: str
     name: str
@@ -92,7 +92,7 @@ class _Valid:
     description: str
 
 
-def _self_report_validate(
+def self_report_validate(
     *,
     village_code: str,
     difficulty: str,
@@ -102,7 +102,7 @@ def _self_report_validate(
     reporter_name: str,
     subject_id_number: str,
     description: str,
-) -> tuple[_Valid | None, list[RowError]]:
+) -> tuple[SelfReportInput | None, list[RowError]]:
     """One request checked; every problem reported (row ``None``: the caller places it)."""
     phone = re.sub(r"[\s-]", "", contact_phone or "")
     errors: list[RowError] = []
@@ -133,7 +133,7 @@ def _self_report_validate(
     if errors:
         return None, errors
     assert village is not None
-    valid = _Valid(
+    valid = SelfReportInput(
         village=village,
         difficulty=difficulty,
         name=name,
@@ -162,7 +162,7 @@ def self_report_submit(
     difficulty within the window attach to the earlier report and get its tracking code back."""
     phone = re.sub(r"[\s-]", "", contact_phone or "")
     _throttle(ip=ip, phone=phone if PHONE_RE.match(phone) else "")
-    valid, errors = _self_report_validate(
+    valid, errors = self_report_validate(
         village_code=village_code,
         difficulty=difficulty,
         subject_name=subject_name,
@@ -174,11 +174,13 @@ def self_report_submit(
     )
     if valid is None:
         raise InputRefused("提交未成功：" + "；".join(e.reason for e in errors), errors)
-    return _self_report_create(valid)
+    return self_report_record(valid)
 
 
 @transaction.atomic
-def _self_report_create(valid: _Valid, *, submitted_on: dt.date | None = None) -> tuple[SelfReport, bool]:
+def self_report_record(
+    valid: SelfReportInput, *, submitted_on: dt.date | None = None
+) -> tuple[SelfReport, bool]:
     village, difficulty, name, phone = valid.village, valid.difficulty, valid.name, valid.phone
     filing_mode, reporter_name, id_number = valid.filing_mode, valid.reporter_name, valid.id_number
     description = valid.description
