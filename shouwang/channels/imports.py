@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from django.db import transaction
 
 from shouwang.audit.models import AuditActionChoices
@@ -20,9 +19,22 @@ from shouwang.cases import clock
 from shouwang.channels.choices import DepartmentItemChoices, FilingModeChoices
 from shouwang.channels.services import SelfReportInput, self_report_record, self_report_validate
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.exchange.files import DATE, ID, PHONE, ColumnSpec, read_table
 
-REQUIRED = ("reported_on", "village_code", "difficulty", "subject_name", "contact_phone")
-OPTIONAL = ("channel", "reporter_relation", "reporter_name", "id_number", "description", "group_name")
+# Read with the exchange files' reader (UTF-8 or GB18030 CSV, or XLSX; English or Chinese headers).
+COLUMNS = [
+    ColumnSpec("reported_on", "受理日期", True, DATE),
+    ColumnSpec("village_code", "行政村代码", True),
+    ColumnSpec("difficulty", "困难类型", True),
+    ColumnSpec("subject_name", "困难群众姓名", True),
+    ColumnSpec("contact_phone", "联系电话", True, PHONE),
+    ColumnSpec("channel", "受理渠道"),
+    ColumnSpec("reporter_relation", "申报人关系"),
+    ColumnSpec("reporter_name", "申报人姓名"),
+    ColumnSpec("id_number", "证件号码", False, ID),
+    ColumnSpec("description", "情况说明"),
+    ColumnSpec("group_name", "村民小组"),
+]
 # The six kinds of difficulty of the Yunnan help platform (R-ID-01: living, employment, education, medical,
 # housing, water) → the service item a report of that kind is filed under when no finer item is given.
 CATEGORY_ITEMS = {
@@ -57,33 +69,9 @@ def _item(value: str) -> str:
     return by_label.get(value) or CATEGORY_ITEMS.get(value) or value
 
 
-def _read(path: Path) -> pl.DataFrame:
-    if not path.exists():
-        raise InputRefused("找不到文件", [RowError(None, "", str(path), "文件不存在")])
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputRefused("文件编码无法识别", [RowError(None, "", path.name, "请使用UTF-8或GB18030编码")])
-    try:
-        frame = pl.read_csv(text.encode(), infer_schema_length=0)
-    except pl.exceptions.PolarsError as exc:
-        raise InputRefused("文件不是有效的CSV", [RowError(None, "", path.name, str(exc)[:200])]) from exc
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        reason = "缺少此列（必填列：" + "、".join(REQUIRED) + "）"
-        raise InputRefused("缺少必填列", [RowError(None, c, "", reason) for c in missing])
-    return frame.with_columns(pl.lit(None, pl.String).alias(c) for c in OPTIONAL if c not in frame.columns)
-
-
 def _row(
-    i: int, row: dict[str, Any], today: dt.date
+    line: int, row: dict[str, Any], today: dt.date
 ) -> tuple[tuple[SelfReportInput, dt.date] | None, list[RowError]]:
-    line = i + 2  # the header is line 1
     errors: list[RowError] = []
     received: dt.date | None = None
     try:
@@ -114,12 +102,14 @@ def _row(
 
 def self_reports_import(*, path: Path, actor: str) -> SelfReportImportResult:
     """Import a file of received self-reports (module doc). Raises ``InputRefused`` with every error."""
-    frame = _read(path)
+    # A month with no request received is a header-only file.
+    table = read_table(path, columns=COLUMNS, kind_label="自主申报", allow_empty=True)
+    frame = table.frame
     today = clock.today()
     accepted: list[tuple[SelfReportInput, dt.date]] = []
     errors: list[RowError] = []
     for i, row in enumerate(frame.iter_rows(named=True)):
-        ok, found = _row(i, row, today)
+        ok, found = _row(table.row_number(i), row, today)
         errors += found
         if ok is not None:
             accepted.append(ok)

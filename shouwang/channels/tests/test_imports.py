@@ -114,3 +114,20 @@ def test_missing_columns_are_named(tmp_path, today, capsys):
         call_command("import", "selfreports", str(path), stdout=io.StringIO())
     err = capsys.readouterr().err
     assert "village_code" in err and "contact_phone" in err and "difficulty" in err
+
+
+def test_a_month_without_reports_is_a_header_only_file(tmp_path, today):
+    path = tmp_path / "self_reports.csv"
+    path.write_text(HEADER, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import", "selfreports", str(path), stdout=out)
+    assert "0行，新建申报0件" in out.getvalue()
+    assert not SelfReport.objects.exists()
+
+
+def test_a_truncated_row_refuses_the_file(tmp_path, today, capsys):
+    path = _file(tmp_path, [f"{D0.isoformat()},mini_program,self,,张三,,{VILLAGE_A}"])
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import", "selfreports", str(path), stdout=io.StringIO())
+    assert exit_.value.code == 2 and "第2行" in capsys.readouterr().err
+    assert not SelfReport.objects.exists()
