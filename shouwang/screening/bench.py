@@ -282,6 +282,15 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+def _bench_rows_delete() -> None:
+    """The bench's own runs and warnings (source ``bench``); a demo or county database keeps the rest."""
+    from shouwang.screening.choices import RunSourceChoices
+    from shouwang.screening.models import ScreeningRun, Warning
+
+    Warning.objects.filter(source=RunSourceChoices.BENCH).delete()  # in bulk, before the runs' cascade
+    ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+
+
 def _digest(run: Any) -> str:
     """Fingerprint of a run's warnings (household, signals with evidence, score)."""
     from shouwang.screening.models import Warning
@@ -300,7 +309,6 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
     from django.db import connection
 
     from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.models import ScreeningRun, Warning
     from shouwang.screening.services import screening_run_create, screening_run_execute
 
     result: dict[str, Any] = {}
@@ -312,7 +320,7 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
             t = time.perf_counter()
             spark_session().sql("SELECT 1").collect()
             startup = time.perf_counter() - t
-        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+        _bench_rows_delete()
         run = screening_run_create(user=None, period=period, engine=engine, source=RunSourceChoices.BENCH,
                                    reason="bench screening")  # fmt: skip
         queue.put({"phase": "start"})
@@ -329,13 +337,11 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
         }
         if startup:
             result["session_startup_seconds"] = round(startup, 2)
-        Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
-        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+        _bench_rows_delete()
     except Exception as exc:
         result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
         try:
-            Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
-            ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+            _bench_rows_delete()
         except Exception:  # cleanup is best effort after a failure
             result["cleanup"] = "failed"
     queue.put(result)
@@ -436,7 +442,6 @@ def _e2e_worker(sim: str, period: str, marker: str, queue: Any) -> None:
     from django.db import connection
 
     from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.models import ScreeningRun, Warning
     from shouwang.screening.services import screening_run_create, screening_run_execute
 
     result: dict[str, Any] = {}
@@ -444,8 +449,7 @@ def _e2e_worker(sim: str, period: str, marker: str, queue: Any) -> None:
         call_command("migrate", verbosity=0)
         mark = Path(marker)
         loaded = json.loads(mark.read_text()) if mark.exists() else _e2e_load(Path(sim), mark)
-        Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
-        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+        _bench_rows_delete()
         queue.put({"phase": "start"})
         t0 = time.perf_counter()
         run = screening_run_create(user=None, period=period, engine="duckdb", source=RunSourceChoices.BENCH,
@@ -464,8 +468,7 @@ def _e2e_worker(sim: str, period: str, marker: str, queue: Any) -> None:
             "load": loaded,
             "digest": _digest(run),
         }
-        Warning.objects.filter(source=RunSourceChoices.BENCH).delete()
-        ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
+        _bench_rows_delete()
     except Exception as exc:
         result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
     queue.put(result)
