@@ -25,6 +25,16 @@ BASE_YEAR = 2021  # first year of the transition period; static defaults are set
 
 _ASSUMPTION = "假设值，待省级主管部门确认后修改。"
 
+# Decision 0310: the "near the line" band is 1.5 × the line, the multiple POLICY uses for every edge band
+# (低保边缘 R-OBJ-06, 支出型低保边缘 R-INC-05). Release 0004 seeded 1.3; migration 0005 moves an untouched
+# 1.3 to 1.5 as a new version.
+NEAR_LINE_RATIO_DEFAULT = "1.5"
+NEAR_LINE_RATIO_NOTE = (
+    "R-OBJ-05“八必访”第1、2、6、7、8类（收入低或下降、大病慢病、非义务教育、务工不稳定、灾害）：有部门数据显示的"
+    "风险原因，且收入低于监测范围1.5倍时预警入户核查；1.5倍与低保边缘（R-OBJ-06）、支出型低保边缘（R-INC-05）"
+    "的边缘标准一致。" + _ASSUMPTION
+)
+
 # (key, year, value, assumption, note). Seeded for province 53 by migration 0002.
 DEFAULTS: tuple[tuple[str, int, str, bool, str], ...] = (
     (
@@ -105,10 +115,9 @@ DEFAULTS: tuple[tuple[str, int, str, bool, str], ...] = (
     (
         K.NEAR_LINE_RATIO,
         BASE_YEAR,
-        "1.3",
+        NEAR_LINE_RATIO_DEFAULT,
         True,
-        "R-OBJ-05“八必访”第1、2类（收入低或下降、大病慢病）：住院家庭扣除医疗自付后收入低于监测范围1.3倍"
-        "时预警入户核查。" + _ASSUMPTION,
+        NEAR_LINE_RATIO_NOTE,
     ),
     (
         K.INCOME_DROP_SHARE,

@@ -67,6 +67,8 @@ class PeriodContext:
         out = {
             "period": f"'{self.period}'",
             "year": str(self.year),
+            # Months since year 0: a settlement's month index subtracted from it gives the months elapsed.
+            "month_index": str(self.end.year * 12 + self.end.month),
             "mmdd": str(self.end.month * 100 + self.end.day),
             "p_start": f"DATE '{self.start.isoformat()}'",
             "p_end": f"DATE '{self.end.isoformat()}'",

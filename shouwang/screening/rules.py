@@ -478,6 +478,58 @@ WHERE income_after_rigid < near_line_ratio * threshold * income_members
         ),
     ),
     Rule(
+        code="ILL-WAGE-LOSS",
+        title="务工劳动力住院治疗，按误工估算的收入低于监测范围",
+        policy=("R-OBJ-05", "R-INC-03", "R-INC-05", "R-OBJ-01"),
+        risk_type="illness",
+        kind=S,
+        weight=0.4,
+        params=(K.THRESHOLD,),
+        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        evidence=_ev(
+            "earners_ill int, first_stay date, months_lost int, wage_lost_est amount, "
+            "income_after_loss amount, threshold money"
+        ),
+        shock=True,
+        sql="""
+WITH ill AS (
+  SELECT m.household_no, m.person_id, MIN(m.settled_on) AS first_stay
+  FROM medical m
+  JOIN person_facts pf ON pf.person_id = m.person_id
+  JOIN household_facts hf ON hf.household_no = m.household_no
+  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+    AND pf.counted = 1 AND pf.work_months > 0 AND pf.labour IN ('skilled', 'ordinary')
+    AND (hf.income_period IS NULL OR m.period > hf.income_period)
+  GROUP BY m.household_no, m.person_id
+), lost AS (
+  SELECT i.household_no, COUNT(*) AS earners_ill, MIN(i.first_stay) AS first_stay,
+    SUM(LEAST($month_index - CAST(EXTRACT(YEAR FROM i.first_stay) AS BIGINT) * 12
+      - CAST(EXTRACT(MONTH FROM i.first_stay) AS BIGINT) + 1, 12)) AS months_lost
+  FROM ill i
+  GROUP BY i.household_no
+), judged AS (
+  SELECT l.household_no, l.earners_ill, l.first_stay, l.months_lost, hf.threshold, hf.income_members,
+    CAST(hf.wage AS DOUBLE) / hf.earners * l.months_lost / 12 AS wage_lost_est,
+    CAST(COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+      AS DOUBLE) AS income_after_rigid
+  FROM lost l
+  JOIN household_facts hf ON hf.household_no = l.household_no
+  LEFT JOIN rigid r ON r.household_no = l.household_no
+  WHERE hf.income_members > 0 AND hf.earners > 0
+)
+SELECT household_no, earners_ill, first_stay, months_lost, wage_lost_est,
+  (income_after_rigid - wage_lost_est) / income_members AS income_after_loss, threshold
+FROM judged
+WHERE income_after_rigid - wage_lost_est < CAST(threshold AS DOUBLE) * income_members
+""",
+        note=(
+            "登记为务工（务工月数大于0）的技能或普通劳动力，在最近一期收支记录之后有住院结算：按家庭工资性收入"
+            "÷务工人数估算其月工资，假定自首次住院当月起停工（最多12个月），从扣除医疗自付后的收入中减去；"
+            "人均低于监测范围即预警入户核实（R-OBJ-05“八必访”第2类；R-INC-05 元谋：疾病导致收入骤减；"
+            "R-INC-03：劳动力是自主应对能力）。"
+        ),
+    ),
+    Rule(
         code="DIS-SEVERE",
         title="新认定重度残疾（一、二级）",
         policy=("R-WARN-01", "R-OBJ-05"),

@@ -89,14 +89,34 @@ inc(hh("SHARE-AT", members=[{"age": 40}]), wage="30000")
 feed("medical", id_index="SHARE-AT-1", settled_on="2025-03-03", self_pay="18000")
 
 # ILL-NEAR-LINE: an inpatient stay, or a member registered with a serious illness, and income after the
-# 12-month self-pay strictly below 1.3 × 8,700 = 11,310 per member.
-inc(hh("NEAR-INPATIENT", members=[{"age": 40}, {"age": 38}]), wage="23000")
+# 12-month self-pay strictly below 1.5 × 8,700 = 13,050 per member.
+inc(hh("NEAR-INPATIENT", members=[{"age": 40}, {"age": 38}]), wage="26500")
 feed("medical", id_index="NEAR-INPATIENT-1", settled_on="2025-03-04", self_pay="400.02", inpatient=True)
-inc(hh("NEAR-INPATIENT-AT", members=[{"age": 40}, {"age": 38}]), wage="23020")
+inc(hh("NEAR-INPATIENT-AT", members=[{"age": 40}, {"age": 38}]), wage="26500")
 feed("medical", id_index="NEAR-INPATIENT-AT-1", settled_on="2025-03-04", self_pay="400", inpatient=True)
-inc(hh("NEAR-SERIOUS", members=[{"age": 40, "health": "serious"}, {"age": 38}]), wage="22619.98")
+inc(hh("NEAR-SERIOUS", members=[{"age": 40, "health": "serious"}, {"age": 38}]), wage="26099.98")
 inc(hh("NEAR-OUTPATIENT", members=[{"age": 40}, {"age": 38}]), wage="20000")
 feed("medical", id_index="NEAR-OUTPATIENT-1", settled_on="2025-03-04", self_pay="400")
+# ILL-WAGE-LOSS: a registered migrant worker's inpatient stay after the income survey (period 2024-06);
+# months lost from the stay's month to 2025-03 (9), the earner's share of wages (40,000 ÷ 1 earner) × 9/12
+# = 30,000 taken from the income after the 医保 self-pay, strictly below 8,700 per member. Net income
+# 48,400.02 keeps every other income rule quiet (23,699.99 per member after the self-pay).
+_EARNER = [{"age": 40, "work_months": 12}, {"age": 38}]
+for name, self_pay, stay, patient in (
+    ("WAGELOSS-BELOW", "1000.04", "2024-07", 1),  # 8,699.99 per member after the estimate
+    ("WAGELOSS-AT", "1000.02", "2024-07", 1),  # 8,700.00: not below
+    ("WAGELOSS-SURVEYED", "1000.04", "2024-05", 1),  # stay before the survey: already in the income
+    ("WAGELOSS-NOT-EARNER", "1000.04", "2024-07", 2),  # the patient does not work for a wage
+):
+    inc(hh(name, members=_EARNER), period="2024-06", wage="40000", business="8400.02")
+    feed(
+        "medical",
+        stay,
+        id_index=f"{name}-{patient}",
+        settled_on=f"{stay}-15",
+        self_pay=self_pay,
+        inpatient=True,
+    )
 # ILL-MEMBER (supporting): a chronic patient adds 因病 to a low-income warning, and raises none alone.
 inc(hh("ILL-CHRONIC-LOW", members=[{"age": 60, "health": "chronic"}, {"age": 58}]), wage="12000")
 hh("ILL-CHRONIC-ONLY", members=[{"age": 60, "health": "chronic"}])
@@ -116,8 +136,8 @@ hh("EDU-15", members=[{"age": 40}, {"age": 15, "school_status": "junior"}])
 feed("education", id_index="EDU-15-2", as_of="2025-03-01", stage="junior", status="dropped_out")
 hh("EDU-16-SENIOR", members=[{"age": 40}, {"age": 16, "school_status": "senior"}])
 feed("education", id_index="EDU-16-SENIOR-2", as_of="2025-03-01", stage="senior", status="dropped_out")
-# … any stage in a household within 1.3 × the line (11,310 per member), R-OBJ-05 #1 and #6.
-for name, wage in (("EDU-16-NEAR", "22619.98"), ("EDU-16-NEAR-AT", "22620")):
+# … any stage in a household within 1.5 × the line (13,050 per member), R-OBJ-05 #1 and #6.
+for name, wage in (("EDU-16-NEAR", "26099.98"), ("EDU-16-NEAR-AT", "26100")):
     inc(hh(name, members=[{"age": 40}, {"age": 16, "school_status": "senior"}]), wage=wage)
     feed("education", id_index=f"{name}-2", as_of="2025-03-01", stage="senior", status="dropped_out")
 hh("EDU-6", members=[{"age": 40}, {"age": 6, "school_status": "primary"}])
@@ -184,9 +204,9 @@ inc(
     business="41000",
 )
 feed("employment", id_index="EMP-59-1", month=PERIOD, status="contribution_stopped")
-# … or in a household within 1.3 × the line, however little of its income is wages (R-OBJ-05 #1, #7):
-# wages 3,000 of 22,619.98 (13 %), the lost 3,000 below 30 % of net income, 11,309.99 per member.
-for name, business in (("EMP-NEAR", "19619.98"), ("EMP-NEAR-AT", "19620")):
+# … or in a household within 1.5 × the line, however little of its income is wages (R-OBJ-05 #1, #7):
+# wages 3,000 of 26,099.98 (11 %), the lost 3,000 below 30 % of net income, 13,049.99 per member.
+for name, business in (("EMP-NEAR", "23099.98"), ("EMP-NEAR-AT", "23100")):
     inc(hh(name, members=[{"age": 40}, {"age": 38}]), wage="3000", business=business)
     feed("employment", id_index=f"{name}-1", month=PERIOD, status="unemployed_registered", monthly_wage="0")
 
@@ -268,9 +288,9 @@ hh("ASSET-WAGE")
 feed("employment", id_index="ASSET-WAGE-1", month=PERIOD, status="employed", monthly_wage="6000")
 feed("housing", id_index="ASSET-WAGE-1", appraised_on="2025-03-15", grade="D")
 
-# A small disaster loss that takes the household's income after rigid spending below 1.3 × the line
-# (near_line_ratio × 8,700 = 11,310 per member).
-inc(hh("DISASTER-RIGID", members=[{"age": 40}, {"age": 38}]), wage="23220")
+# A small disaster loss that takes the household's income after rigid spending below 1.5 × the line
+# (near_line_ratio × 8,700 = 13,050 per member).
+inc(hh("DISASTER-RIGID", members=[{"age": 40}, {"age": 38}]), wage="26700")
 feed(
     "disaster",
     id_index="DISASTER-RIGID-1",
@@ -279,7 +299,7 @@ feed(
     loss_amount="600.02",
     house_damaged=False,
 )
-inc(hh("DISASTER-RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="23220")
+inc(hh("DISASTER-RIGID-AT", members=[{"age": 40}, {"age": 38}]), wage="26700")
 feed(
     "disaster",
     id_index="DISASTER-RIGID-AT-1",

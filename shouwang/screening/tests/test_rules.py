@@ -83,9 +83,24 @@ def test_illness_near_the_line(out) -> None:  # type: ignore[no-untyped-def]
     assert {"NEAR-INPATIENT", "NEAR-SERIOUS"} <= set(h)
     assert not {"NEAR-INPATIENT-AT", "NEAR-OUTPATIENT", "ILL-CHRONIC-ONLY"} & set(h)
     assert (h["NEAR-INPATIENT"]["stays"], h["NEAR-INPATIENT"]["serious_members"]) == (1, 0)
-    assert h["NEAR-INPATIENT"]["income_after_rigid"] == pytest.approx(11299.99)
+    assert h["NEAR-INPATIENT"]["income_after_rigid"] == pytest.approx(13049.99)
     assert (h["NEAR-SERIOUS"]["stays"], h["NEAR-SERIOUS"]["serious_members"]) == (0, 1)
-    assert h["NEAR-SERIOUS"]["income_after_rigid"] == pytest.approx(11309.99)
+    assert h["NEAR-SERIOUS"]["income_after_rigid"] == pytest.approx(13049.99)
+
+
+def test_illness_wage_loss_estimate(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ILL-WAGE-LOSS")
+    assert "WAGELOSS-BELOW" in h
+    assert not {"WAGELOSS-AT", "WAGELOSS-SURVEYED", "WAGELOSS-NOT-EARNER"} & set(h)
+    ev = h["WAGELOSS-BELOW"]
+    assert (ev["earners_ill"], ev["first_stay"], ev["months_lost"]) == (1, dt.date(2024, 7, 15), 9)
+    assert ev["wage_lost_est"] == pytest.approx(30000.0)
+    assert ev["income_after_loss"] == pytest.approx(8699.99)
+    # The estimate is the only thing that puts this household near the line.
+    others = {
+        c for c, t in out.rules.items() if "WAGELOSS-BELOW" in set(t.column("household_no").to_pylist())
+    }
+    assert others == {"ILL-WAGE-LOSS", "ILL-MEMBER"}
 
 
 def test_illness_as_supporting_risk_type(out) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +149,7 @@ def test_disaster_loss_or_house(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "DISASTER")
     assert {"DISASTER-LOSS", "DISASTER-HOUSE", "DISASTER-RIGID"} <= set(h)
     assert not {"DISASTER-SMALL", "DISASTER-RIGID-AT"} & set(h)
-    assert h["DISASTER-RIGID"]["income_after_rigid"] == pytest.approx(11309.99)
+    assert h["DISASTER-RIGID"]["income_after_rigid"] == pytest.approx(13049.99)
     assert h["DISASTER-LOSS"]["loss_amount"] == Decimal("10000.00")
     assert h["DISASTER-HOUSE"]["house_damaged"] is True
 
@@ -153,8 +168,8 @@ def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-u
     assert "EMP-DROP-30" in h and "EMP-DROP-29" not in h
     assert h["EMP-DROP-30"]["wage_lost_12m"] == pytest.approx(30000.0)
     assert "EMP-NEAR" in h and "EMP-NEAR-AT" not in h
-    assert h["EMP-NEAR"]["income_per_capita"] == Decimal("11309.99")
-    assert h["EMP-NEAR"]["wage_share"] == pytest.approx(3000 / 22619.98)
+    assert h["EMP-NEAR"]["income_per_capita"] == Decimal("13049.99")
+    assert h["EMP-NEAR"]["wage_share"] == pytest.approx(3000 / 26099.98)
 
 
 def test_wage_drop(out) -> None:  # type: ignore[no-untyped-def]

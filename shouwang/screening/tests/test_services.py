@@ -314,3 +314,35 @@ def test_screen_cli_refreshes_the_dashboard_unless_told_not_to(county, capsys) -
     assert refresh.reason.startswith("筛查运行#") and refresh.latest_screened == P
     assert RegionPeriodStat.objects.filter(region_code=COUNTY).exists()
     assert f"驾驶舱统计已刷新（{refresh.rows}行）" in capsys.readouterr().out
+
+
+def test_upgrade_moves_an_untouched_near_line_ratio_to_one_and_a_half() -> None:
+    """Migration 0005 (decision 0310): the seeded 1.3 gains a version 1.5; a user's own setting is kept."""
+    import importlib
+
+    from django.apps import apps
+
+    from shouwang.screening.models import Parameter
+    from shouwang.screening.params import parameters_resolve
+
+    forward = importlib.import_module(
+        "shouwang.screening.migrations.0005_near_line_ratio_one_and_a_half"
+    ).forward
+    Parameter.objects.filter(key="near_line_ratio").delete()
+    seeded = dict(region_code="53", key="near_line_ratio", assumption=True)
+    Parameter.objects.create(year=2021, version=1, value=Decimal("1.3"), **seeded)
+    Parameter.objects.create(year=2025, version=1, value=Decimal("1.3"), **seeded)
+    Parameter.objects.create(
+        year=2025, version=2, value=Decimal("1.2"), created_by=make_user("province"), **seeded
+    )
+    forward(apps, None)
+    forward(apps, None)  # idempotent: the latest version is no longer the seeded value
+    rows = Parameter.objects.filter(key="near_line_ratio").order_by("year", "version")
+    assert [(r.year, r.version, r.value) for r in rows] == [
+        (2021, 1, Decimal("1.3000")),
+        (2021, 2, Decimal("1.5000")),
+        (2025, 1, Decimal("1.3000")),
+        (2025, 2, Decimal("1.2000")),
+    ]
+    resolved = parameters_resolve(region_codes=[VILLAGE_A], year=2024)
+    assert resolved.values[VILLAGE_A]["near_line_ratio"] == Decimal("1.5000")
