@@ -6,8 +6,10 @@ Definitions (also in docs/screening.md "Evaluation"):
   *material*: the household is truly at risk with that risk type (``truth/at_risk.csv``) in the event's
   month or the month after. Events of one household, risk type and month count once (a risk-month).
   Small events that never put the household at risk (a 50-yuan outpatient visit) are not risks.
-* A risk is **reflected by a department feed** when one of its events has a ``feed_kind``; the others can
-  only be found by self-report or a cadre's visit. It is **delivered in time** when one of those events
+* A risk is **reflected by a department feed** when one of its events has a ``feed_kind`` and the
+  department delivered that row (``delivered_period``, at any time); the others — including events a
+  department would report but never delivered, e.g. treatment out of the province — can only be found by
+  self-report or a cadre's visit. It is **delivered in time** when one of those events
   was delivered (``delivered_period``) no later than the month after the event: the risks a screening
   that never reads the future can possibly find within one month. A **new** risk is one whose household
   was not at risk with that type in the month before the event (the event starts the risk);
@@ -196,17 +198,19 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
     ev = (
         events.filter(pl.col("risk_type").is_not_null() & (pl.col("risk_type") != ""))
         .filter((pl.col("period") >= first) & (pl.col("period") <= last))
-        .with_columns(_month("period"), (pl.col("feed_kind").fill_null("") != "").alias("reflected"))
+        .with_columns(_month("period"), (pl.col("feed_kind").fill_null("") != "").alias("named"))
+        .with_columns(
+            # A department that would report the event but never delivered it (treated out of province,
+            # a job loss nobody registered) reflects nothing: only a self-report or a visit can reveal it.
+            (pl.col("named") & pl.col("delivered_period").is_not_null()).alias("reflected")
+        )
         .with_columns(
             # Delivered within a month of the event: the only risks screening can see in time.
-            (
-                pl.col("reflected")
-                & pl.col("delivered_period").is_not_null()
-                & (_month("delivered_period") <= pl.col("period_m") + 1)
-            ).alias("in_time")
+            (pl.col("reflected") & (_month("delivered_period") <= pl.col("period_m") + 1)).alias("in_time")
         )
         .group_by("household_no", "period", "period_m", "risk_type")
         .agg(
+            pl.col("named").any(),
             pl.col("reflected").any(),
             pl.col("in_time").any(),
             pl.col("feed_kind").drop_nulls().unique().sort().str.join(",").alias("kinds"),
@@ -237,7 +241,9 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
             how="left",
         )
         .with_columns(_in_window("w_m"))
-        .group_by("household_no", "period", "period_m", "risk_type", "reflected", "in_time", "kinds", "new")
+        .group_by(
+            "household_no", "period", "period_m", "risk_type", "named", "reflected", "in_time", "kinds", "new"
+        )
         .agg((pl.col("w_m").min() - pl.col("period_m").first()).alias("lag"))
     )
     # Household-level variant (any signal), for reference.
@@ -270,6 +276,8 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
             ),
             "not_feed_reflected": _recall_block(others.filter(pl.col("new"))),
         },
+        # Part of not_feed_reflected: a department would have reported these, but never delivered them.
+        "not_feed_reflected_never_delivered": _recall_block(others.filter(pl.col("named"))),
         "household_level_any_signal": {
             "feed_reflected_recall_1m": _recall_block(reflected, "lag_any")["recall_1m"],
             "not_feed_reflected_recall_1m": _recall_block(others, "lag_any")["recall_1m"],

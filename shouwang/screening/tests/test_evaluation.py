@@ -21,6 +21,7 @@ H4,2024-03,chronic_illness,illness,,,,
 H5,2024-04,inpatient,illness,5000,medical,2024-04,
 H6,2024-02,outpatient,illness,50,medical,2024-02,
 H7,2024-04,disaster,disaster,3000,disaster,2024-04,
+H10,2024-05,serious_illness,illness,9000,medical,,
 """
 # H6 is never at risk: its 50-yuan visit is not a risk.
 AT_RISK = """household_no,period,risk_types
@@ -31,6 +32,7 @@ H4,2024-03,illness
 H5,2024-04,illness
 H7,2024-04,disaster
 H9,2024-04,low_income
+H10,2024-05,illness
 """
 
 
@@ -58,8 +60,9 @@ def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
     _warn(run, "2024-04", "H8", ["water"])  # not at risk: a false positive
     out = evaluate(truth=tmp_path, first="2024-01", last="2024-06")
 
-    # Risks: H1, H2, H3, H5, H7 feed-reflected (5); H4 only by visit or self-report (1).
-    assert out["overall"]["risks"] == 6
+    # Risks: H1, H2, H3, H5, H7 feed-reflected (5); H4 only by visit or self-report, and H10, whose 医保 row
+    # was never delivered (treated out of the province), the same (2).
+    assert out["overall"]["risks"] == 7
     refl = out["feed_reflected"]
     assert refl["risks"] == 5
     assert refl["recall_same_month"] == pytest.approx(1 / 5)
@@ -68,13 +71,14 @@ def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
     # Delivered within a month of the event: H1, H2, H5, H7 (H3's certificate came 4 months later).
     assert out["feed_reflected_delivered_in_time"]["risks"] == 4
     assert out["feed_reflected_delivered_in_time"]["recall_1m"] == pytest.approx(2 / 4)
-    assert out["not_feed_reflected"]["risks"] == 1 and out["not_feed_reflected"]["recall_1m"] == 0
+    assert out["not_feed_reflected"]["risks"] == 2 and out["not_feed_reflected"]["recall_1m"] == 0
+    assert out["not_feed_reflected_never_delivered"]["risks"] == 1
     # Any signal of the household: H7 counts there.
     assert out["household_level_any_signal"]["feed_reflected_recall_1m"] == pytest.approx(3 / 5)
     # Precision: 5 warnings; H1 (March) and H7 (April) truly at risk that month; H2 was at risk in March
     # only, H5 in April only, H8 never.
     assert out["overall"]["precision"] == pytest.approx(2 / 5)
-    assert out["per_risk_type"]["illness"]["risks"] == 4
+    assert out["per_risk_type"]["illness"]["risks"] == 5
     assert out["per_risk_type"]["illness"]["warnings"] == 3
     # Shares are rounded to 4 places.
     assert out["per_risk_type"]["illness"]["precision"] == pytest.approx(1 / 3, abs=1e-4)
@@ -95,9 +99,10 @@ def test_evaluate_writes_the_misses(tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel as UTF-8
     missed = pl.read_csv(raw[3:], infer_schema_length=0)
-    # Of the 6 risks, H1 and H5 were found within a month; H2, H3, H4 never, H7 two months late.
-    assert sorted(missed.get_column("household_no").to_list()) == ["H2", "H3", "H4", "H7"]
+    # Of the 7 risks, H1 and H5 were found within a month; H2, H3, H4, H10 never, H7 two months late.
+    assert sorted(missed.get_column("household_no").to_list()) == ["H10", "H2", "H3", "H4", "H7"]
     rows = {r["household_no"]: r for r in missed.iter_rows(named=True)}
     assert rows["H7"]["lag"] == "2" and rows["H7"]["kinds"] == "disaster"
     assert rows["H3"]["in_time"] == "false" and rows["H3"]["lag"] is None
     assert rows["H4"]["reflected"] == "false"
+    assert rows["H10"]["reflected"] == "false" and rows["H10"]["kinds"] == "medical"
