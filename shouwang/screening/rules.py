@@ -657,6 +657,28 @@ GROUP BY d.household_no
         ),
     ),
     Rule(
+        code="HOUSE-DAMAGED",
+        title="灾害致房屋受损，住房安全待鉴定",
+        policy=("R-WARN-01", "R-INC-05", "R-AID-10", "R-INC-03"),
+        risk_type="housing",
+        kind=S,
+        weight=0.3,
+        params=(),
+        reads=("feed_disaster",),
+        evidence=_ev("occurred_on date, hazard text"),
+        sql="""
+SELECT d.household_no, MAX(d.occurred_on) AS occurred_on, MIN(d.hazard) AS hazard
+FROM disaster d
+WHERE d.period = $period AND d.house_damaged
+GROUP BY d.household_no
+""",
+        note=(
+            "应急管理部门本月报送房屋受损：住房安全（三保障）出现风险，待住建部门鉴定等级"
+            "（R-WARN-01 住建按月鉴定低收入家庭住房；R-INC-05 元谋：唯一住房不安全；R-AID-10 住房安全）。"
+            "住建鉴定为C、D级时由 HOUSE-CD 继续预警。"
+        ),
+    ),
+    Rule(
         code="POLICE-ACCIDENT",
         title="成员意外受伤、致残，或劳动力死亡",
         policy=("R-WARN-01", "R-OBJ-01"),

@@ -184,6 +184,17 @@ feed(
     loss_amount="0",
     house_damaged=True,
 )
+# HOUSE-DAMAGED: a house reported damaged in an earlier month is no longer this month's signal.
+hh("DISASTER-HOUSE-LASTMONTH")
+feed(
+    "disaster",
+    "2025-02",
+    id_index="DISASTER-HOUSE-LASTMONTH-1",
+    occurred_on="2025-02-20",
+    hazard="landslide",
+    loss_amount="0",
+    house_damaged=True,
+)
 
 # POLICE-ACCIDENT: a labourer aged 16–59 with labour capacity.
 hh("POLICE-59", members=[{"age": 59, "labour": "ordinary"}])

@@ -154,6 +154,18 @@ def test_disaster_loss_or_house(out) -> None:  # type: ignore[no-untyped-def]
     assert h["DISASTER-HOUSE"]["house_damaged"] is True
 
 
+def test_damaged_house_is_a_housing_risk_at_once(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "HOUSE-DAMAGED")
+    assert "DISASTER-HOUSE" in h
+    assert not {"DISASTER-LOSS", "DISASTER-SMALL", "DISASTER-HOUSE-LASTMONTH"} & set(h)
+    assert (h["DISASTER-HOUSE"]["hazard"], h["DISASTER-HOUSE"]["occurred_on"]) == (
+        "earthquake",
+        dt.date(2025, 3, 3),
+    )
+    w = {r["household_no"]: r for r in warnings_assemble(out).iter_rows(named=True)}
+    assert w["DISASTER-HOUSE"]["risk_types"] == ["disaster", "housing"]
+
+
 def test_accident_of_a_labourer(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "POLICE-ACCIDENT")
     assert {"POLICE-59", "POLICE-60", "POLICE-INJURED-70"} <= set(h)

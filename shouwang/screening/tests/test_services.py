@@ -240,7 +240,7 @@ def test_scale_alert_on_village_wide_disaster_not_on_noise() -> None:
     assert not ScaleAlert.objects.exists()
     disaster("2025-03", [f"V{i:02d}" for i in range(8)])
     run = screening_run(user=None, period="2025-03")
-    alert = ScaleAlert.objects.get()
+    alert = ScaleAlert.objects.get(risk_type="disaster")
     assert (alert.level, alert.region_code, alert.risk_type, alert.count) == (
         "village",
         VILLAGE_A,
@@ -248,7 +248,10 @@ def test_scale_alert_on_village_wide_disaster_not_on_noise() -> None:
         8,
     )
     assert alert.share == Decimal("0.6667") and alert.baseline["months"] == 3
-    assert run.counts["scale_alerts"] == 1
+    # The same 8 houses were damaged: housing safety is a village-wide risk too (HOUSE-DAMAGED).
+    housing = ScaleAlert.objects.get(risk_type="housing")
+    assert (housing.level, housing.region_code, housing.count) == ("village", VILLAGE_A, 8)
+    assert run.counts["scale_alerts"] == 2
     # Ordinary noise: one household the next month.
     disaster("2025-04", ["V01"])
     screening_run(user=None, period="2025-04")
