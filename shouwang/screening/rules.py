@@ -218,6 +218,50 @@ GROUP BY m.household_no
 """
 
 
+# Estimated lost wages (decisions 0310, 0311), for inpatient stays settled after the household's latest
+# income record by counted members:
+# * a member registered as a migrant worker (skilled or ordinary labour) is assumed to have stopped working
+#   from the month of the first such stay, at most 12 months;
+# * any other member's stay is assumed to bring one of the household's other wage earners home to care for
+#   them, at most 3 months (the longest of these stays counts, once per household).
+# A month lost is the household's wages ÷ its wage earners ÷ 12. Read by ILL-WAGE-LOSS (below the line)
+# and ILL-NEAR-LINE (the band).
+WAGE_LOSS = """
+WITH stays AS (
+  SELECT m.household_no, m.person_id, MIN(m.settled_on) AS first_stay,
+    MAX(CASE WHEN pf.work_months > 0 AND pf.labour IN ('skilled', 'ordinary') THEN 1 ELSE 0 END) AS earner
+  FROM medical m
+  JOIN person_facts pf ON pf.person_id = m.person_id
+  JOIN household_facts hf ON hf.household_no = m.household_no
+  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
+    AND pf.counted = 1 AND (hf.income_period IS NULL OR m.period > hf.income_period)
+  GROUP BY m.household_no, m.person_id
+), months AS (
+  SELECT household_no, earner, first_stay,
+    $month_index - CAST(EXTRACT(YEAR FROM first_stay) AS BIGINT) * 12
+      - CAST(EXTRACT(MONTH FROM first_stay) AS BIGINT) + 1 AS since
+  FROM stays
+), lost AS (
+  SELECT household_no, SUM(earner) AS earners_ill, MIN(first_stay) AS first_stay,
+    SUM(CASE WHEN earner = 1 THEN LEAST(since, 12) ELSE 0 END) AS months_lost,
+    MAX(CASE WHEN earner = 0 THEN LEAST(since, 3) ELSE 0 END) AS care_months
+  FROM months
+  GROUP BY household_no
+), judged AS (
+  SELECT l.household_no, l.earners_ill, l.first_stay, l.months_lost,
+    CASE WHEN hf.earners > l.earners_ill THEN l.care_months ELSE 0 END AS care_months,
+    CAST(hf.wage AS DOUBLE) / hf.earners AS wage_per_earner
+  FROM lost l
+  JOIN household_facts hf ON hf.household_no = l.household_no
+  WHERE hf.income_members > 0 AND hf.earners > 0
+)
+SELECT household_no, earners_ill, first_stay, months_lost, care_months,
+  wage_per_earner * (months_lost + care_months) / 12 AS wage_lost_est
+FROM judged
+WHERE months_lost + care_months > 0
+"""
+
+
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
     for kind in FEED_TABLES:
@@ -234,6 +278,7 @@ def derived_views() -> list[tuple[str, str]]:
             views.append((kind, _matched_feed_sql(kind)))
     views.append(("rigid", RIGID))
     views.append(("inpatient", INPATIENT))
+    views.append(("wage_loss", WAGE_LOSS))
     return views
 
 
@@ -295,6 +340,21 @@ def _civil_events_sql(*events: str) -> str:
 SELECT c.household_no, MIN(c.event) AS event, COUNT(*) AS events, MAX(c.event_on) AS event_on
 FROM civil c
 WHERE c.period = $period AND c.event IN ({listed})
+GROUP BY c.household_no
+"""
+
+
+def _credit_after_sql(shock: str) -> str:
+    """Overdue loans in this month's 金融 delivery of households with a shock in the department data of
+    the six delivery months ending with this one (``shock``: household_no, shock_on). CREDIT-DISASTER and
+    CREDIT-ILLNESS."""
+    return f"""
+WITH shock AS ({shock.strip()})
+SELECT c.household_no, MAX(c.overdue_days) AS overdue_days, SUM(c.balance) AS balance,
+  MAX(s.shock_on) AS shock_on
+FROM credit c
+JOIN shock s ON s.household_no = c.household_no
+WHERE c.period = $period AND c.overdue_days > 0
 GROUP BY c.household_no
 """
 
@@ -443,7 +503,7 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
     ),
     Rule(
         code="ILL-NEAR-LINE",
-        title="有大病成员或住院治疗，且扣除医疗自付后收入接近监测范围",
+        title="有大病成员或住院治疗，且扣除医疗自付（及估算误工）后收入接近监测范围",
         policy=("R-OBJ-05", "R-INC-03", "R-INC-04", "R-INC-05"),
         risk_type="illness",
         kind=S,
@@ -452,34 +512,40 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
         reads=("persons", "feed_medical", "feed_disaster", "incomes"),
         evidence=_ev(
             "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
-            "income_after_rigid amount, threshold money"
+            "income_after_rigid amount, wage_lost_est amount, threshold money"
         ),
         sql="""
 WITH judged AS (
   SELECT hf.household_no, hf.serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay,
-    s.last_settled_on, hf.threshold, hf.income_members, pr.near_line_ratio,
+    s.last_settled_on, hf.threshold, hf.income_members, pr.near_line_ratio, w.wage_lost_est,
     COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
       AS income_after_rigid
   FROM household_facts hf
   JOIN params pr ON pr.village_code = hf.village_code
   LEFT JOIN inpatient s ON s.household_no = hf.household_no
   LEFT JOIN rigid r ON r.household_no = hf.household_no
+  LEFT JOIN wage_loss w ON w.household_no = hf.household_no
   WHERE hf.income_members > 0 AND (hf.serious_members > 0 OR s.stays > 0)
 )
 SELECT household_no, serious_members, stays, inpatient_self_pay, last_settled_on,
-  CAST(income_after_rigid AS DOUBLE) / income_members AS income_after_rigid, threshold
+  CAST(income_after_rigid AS DOUBLE) / income_members AS income_after_rigid, wage_lost_est, threshold
 FROM judged
-WHERE income_after_rigid < near_line_ratio * threshold * income_members
+WHERE (wage_lost_est IS NULL AND income_after_rigid < near_line_ratio * threshold * income_members)
+  OR CAST(income_after_rigid AS DOUBLE) - wage_lost_est
+    < CAST(near_line_ratio * threshold AS DOUBLE) * income_members
 """,
         note=(
-            "登记为大病的计算人口，或12个月内有住院结算；且登记收入扣除部门数据中的医疗自付（及灾害损失）后，"
-            "人均低于监测范围的参数倍数（默认1.5倍）。住院和大病误工的收入损失要到下次收入采集才能看到，"
-            "收入处在监测范围边缘的大病家庭属于必访对象（R-OBJ-05“八必访”第1、2类；R-INC-03）。"
+            "登记为大病的计算人口，或12个月内有住院结算；且登记收入扣除部门数据中的医疗自付（及灾害损失）、"
+            "再扣除住院导致的估算误工收入（务工成员停工或家人回家照料，同 ILL-WAGE-LOSS）后，"
+            "人均低于监测范围的参数倍数"
+            "（默认1.5倍）。"
+            "住院和大病误工的收入损失要到下次收入采集才能看到，收入处在监测范围边缘的大病家庭属于必访对象"
+            "（R-OBJ-05“八必访”第1、2类；R-INC-03）。"
         ),
     ),
     Rule(
         code="ILL-WAGE-LOSS",
-        title="务工劳动力住院治疗，按误工估算的收入低于监测范围",
+        title="务工劳动力住院或回家照料住院成员，按误工估算的收入低于监测范围",
         policy=("R-OBJ-05", "R-INC-03", "R-INC-05", "R-OBJ-01"),
         risk_type="illness",
         kind=S,
@@ -487,46 +553,32 @@ WHERE income_after_rigid < near_line_ratio * threshold * income_members
         params=(K.THRESHOLD,),
         reads=("persons", "feed_medical", "feed_disaster", "incomes"),
         evidence=_ev(
-            "earners_ill int, first_stay date, months_lost int, wage_lost_est amount, "
+            "earners_ill int, first_stay date, months_lost int, care_months int, wage_lost_est amount, "
             "income_after_loss amount, threshold money"
         ),
         shock=True,
         sql="""
-WITH ill AS (
-  SELECT m.household_no, m.person_id, MIN(m.settled_on) AS first_stay
-  FROM medical m
-  JOIN person_facts pf ON pf.person_id = m.person_id
-  JOIN household_facts hf ON hf.household_no = m.household_no
-  WHERE m.inpatient AND m.period BETWEEN $p_m11 AND $period AND m.settled_on BETWEEN $w_start AND $p_end
-    AND pf.counted = 1 AND pf.work_months > 0 AND pf.labour IN ('skilled', 'ordinary')
-    AND (hf.income_period IS NULL OR m.period > hf.income_period)
-  GROUP BY m.household_no, m.person_id
-), lost AS (
-  SELECT i.household_no, COUNT(*) AS earners_ill, MIN(i.first_stay) AS first_stay,
-    SUM(LEAST($month_index - CAST(EXTRACT(YEAR FROM i.first_stay) AS BIGINT) * 12
-      - CAST(EXTRACT(MONTH FROM i.first_stay) AS BIGINT) + 1, 12)) AS months_lost
-  FROM ill i
-  GROUP BY i.household_no
-), judged AS (
-  SELECT l.household_no, l.earners_ill, l.first_stay, l.months_lost, hf.threshold, hf.income_members,
-    CAST(hf.wage AS DOUBLE) / hf.earners * l.months_lost / 12 AS wage_lost_est,
+WITH judged AS (
+  SELECT w.household_no, w.earners_ill, w.first_stay, w.months_lost, w.care_months, w.wage_lost_est,
+    hf.threshold,
+    hf.income_members,
     CAST(COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
       AS DOUBLE) AS income_after_rigid
-  FROM lost l
-  JOIN household_facts hf ON hf.household_no = l.household_no
-  LEFT JOIN rigid r ON r.household_no = l.household_no
-  WHERE hf.income_members > 0 AND hf.earners > 0
+  FROM wage_loss w
+  JOIN household_facts hf ON hf.household_no = w.household_no
+  LEFT JOIN rigid r ON r.household_no = w.household_no
 )
-SELECT household_no, earners_ill, first_stay, months_lost, wage_lost_est,
+SELECT household_no, earners_ill, first_stay, months_lost, care_months, wage_lost_est,
   (income_after_rigid - wage_lost_est) / income_members AS income_after_loss, threshold
 FROM judged
 WHERE income_after_rigid - wage_lost_est < CAST(threshold AS DOUBLE) * income_members
 """,
         note=(
-            "登记为务工（务工月数大于0）的技能或普通劳动力，在最近一期收支记录之后有住院结算：按家庭工资性收入"
-            "÷务工人数估算其月工资，假定自首次住院当月起停工（最多12个月），从扣除医疗自付后的收入中减去；"
+            "最近一期收支记录之后有住院结算：按家庭工资性收入÷务工人数估算月工资。住院者是登记为务工"
+            "（务工月数大于0）的技能或普通劳动力时，假定自首次住院当月起停工（最多12个月）；住院者不务工而家中"
+            "另有务工人员时，假定一人回家照料（最多3个月）。估算的误工收入从扣除医疗自付后的收入中减去，"
             "人均低于监测范围即预警入户核实（R-OBJ-05“八必访”第2类；R-INC-05 元谋：疾病导致收入骤减；"
-            "R-INC-03：劳动力是自主应对能力）。"
+            "R-INC-03：劳动力是自主应对能力）。停工和照料均为假设，由入户核实确认。"
         ),
     ),
     Rule(
@@ -840,6 +892,47 @@ GROUP BY h.household_no
         note="按村民小组（未填小组则全村）匹配农户；问题持续至本月且起止天数超过参数（元谋：1个月）。",
     ),
     Rule(
+        code="WATER-NEAR-LINE",
+        title="饮水水质或取水距离有问题，且收入接近监测范围",
+        policy=("R-INC-05", "R-INC-03", "R-OBJ-05"),
+        risk_type="water",
+        kind=S,
+        weight=0.3,
+        params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_water", "households", "feed_medical", "feed_disaster", "incomes"),
+        evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
+        sql="""
+WITH hit AS (
+  SELECT h.household_no, MIN(w.issue) AS issue, MIN(w.from_on) AS from_on
+  FROM water w
+  JOIN households h ON h.village_code = w.village_code
+    AND (w.group_name IS NULL OR w.group_name = h.group_name)
+  WHERE w.period BETWEEN $p_m2 AND $period AND w.issue IN ('quality', 'distance')
+    AND w.from_on <= $p_end AND COALESCE(w.to_on, $p_end) >= $p_start
+  GROUP BY h.household_no
+), judged AS (
+  SELECT x.household_no, x.issue, x.from_on, hf.threshold, hf.income_members, pr.near_line_ratio,
+    COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+      AS income_after_rigid
+  FROM hit x
+  JOIN household_facts hf ON hf.household_no = x.household_no
+  JOIN params pr ON pr.village_code = hf.village_code
+  LEFT JOIN rigid r ON r.household_no = x.household_no
+  WHERE hf.income_members > 0
+)
+SELECT household_no, issue, from_on,
+  CAST(income_after_rigid AS DOUBLE) / income_members AS income_after_rigid, threshold
+FROM judged
+WHERE income_after_rigid < near_line_ratio * threshold * income_members
+""",
+        note=(
+            "水利部门报送水质不达标或取水距离过远、本月仍未解决（元谋2023：饮水困难包括停水超过1个月、"
+            "水质差或取水过远，后两项不以天数为条件，R-INC-05）；且扣除医疗自付（及灾害损失）后人均收入低于"
+            "监测范围的参数倍数（默认1.5倍，R-OBJ-05“八必访”第1类）。持续超过规定天数的问题由 WATER 对所有"
+            "农户预警。"
+        ),
+    ),
+    Rule(
         code="CREDIT-OVERDUE",
         title="贷款逾期",
         policy=("R-AID-06", "R-WARN-01", "R-SYS-03"),
@@ -859,6 +952,51 @@ GROUP BY c.household_no
         note=(
             "金融部门逾期数据无全国数值标准（R-WARN-01 未找到），逾期天数为本地参数。"
             "逾期不说明原因，记为“其他”（R-SYS-03：须备注），原因由入户核实确定。"
+        ),
+    ),
+    Rule(
+        code="CREDIT-DISASTER",
+        title="贷款逾期，且近6个月遭受灾害",
+        policy=("R-AID-06", "R-WARN-01", "R-SYS-03", "R-INC-05"),
+        risk_type="disaster",
+        kind=S,
+        weight=0.3,
+        params=(),
+        reads=("feed_credit", "feed_disaster"),
+        evidence=_ev("overdue_days int, balance money, shock_on date"),
+        shock=True,
+        sql=_credit_after_sql("""
+SELECT household_no, MAX(occurred_on) AS shock_on
+FROM disaster
+WHERE period BETWEEN $p_m5 AND $period
+GROUP BY household_no
+"""),
+        note=(
+            "金融部门报送贷款逾期（不论天数），且应急管理部门近6个月（含本月）报送过该户灾情：逾期多因灾害"
+            "减收，按因灾记录原因（R-SYS-03 须写明原因；R-INC-05 元谋：灾害导致收入骤减）。逾期达到参数天数时"
+            "CREDIT-OVERDUE 另行预警。"
+        ),
+    ),
+    Rule(
+        code="CREDIT-ILLNESS",
+        title="贷款逾期，且近6个月有成员住院",
+        policy=("R-AID-06", "R-WARN-01", "R-SYS-03", "R-INC-05"),
+        risk_type="illness",
+        kind=S,
+        weight=0.3,
+        params=(),
+        reads=("feed_credit", "feed_medical"),
+        evidence=_ev("overdue_days int, balance money, shock_on date"),
+        shock=True,
+        sql=_credit_after_sql("""
+SELECT household_no, MAX(settled_on) AS shock_on
+FROM medical
+WHERE inpatient AND period BETWEEN $p_m5 AND $period
+GROUP BY household_no
+"""),
+        note=(
+            "金融部门报送贷款逾期（不论天数），且医保部门近6个月（含本月）报送过该户成员住院结算：逾期多因"
+            "疾病支出或误工减收，按因病记录原因（R-SYS-03；R-INC-05 元谋：疾病导致收入骤减或支出骤增）。"
         ),
     ),
     Rule(

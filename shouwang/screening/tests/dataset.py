@@ -117,6 +117,21 @@ for name, self_pay, stay, patient in (
         self_pay=self_pay,
         inpatient=True,
     )
+# … a stay of a member who does not work for a wage brings another earner home to care (at most 3 months):
+# wages 24,000 ÷ 1 earner × 3/12 (stay in 2024-12, 4 months ago, capped) = 6,000; with the 1,000 self-pay,
+# 24,399.98 − 7,000 = 17,399.98, i.e. 8,699.99 per member. A household without a wage earner loses none.
+for name, members, business in (
+    ("WAGELOSS-CARER", [{"age": 40, "work_months": 12}, {"age": 70}], "399.98"),
+    ("WAGELOSS-CARER-AT", [{"age": 40, "work_months": 12}, {"age": 70}], "400"),  # 8,700.00
+    ("WAGELOSS-NO-EARNER", [{"age": 70}, {"age": 68}], "399.98"),
+):
+    inc(hh(name, members=members), period="2024-06", wage="24000", business=business)
+    feed("medical", "2024-12", id_index=f"{name}-2", settled_on="2024-12-15", self_pay="1000", inpatient=True)
+# ILL-NEAR-LINE on the income after the estimated lost wages: 20,000 ÷ 1 earner × 3/12 (stay 2025-01) = 5,000;
+# 32,099.98 − 1,000 self-pay = 15,549.99 per member before the estimate, 13,049.99 after it.
+for name, business in (("NEAR-WAGELOSS", "12099.98"), ("NEAR-WAGELOSS-AT", "12100")):
+    inc(hh(name, members=_EARNER), period="2024-06", wage="20000", business=business)
+    feed("medical", "2025-01", id_index=f"{name}-1", settled_on="2025-01-15", self_pay="1000", inpatient=True)
 # ILL-MEMBER (supporting): a chronic patient adds 因病 to a low-income warning, and raises none alone.
 inc(hh("ILL-CHRONIC-LOW", members=[{"age": 60, "health": "chronic"}, {"age": 58}]), wage="12000")
 hh("ILL-CHRONIC-ONLY", members=[{"age": 60, "health": "chronic"}])
@@ -270,6 +285,62 @@ feed(
     overdue_days=89,
     balance="30000",
 )
+
+# CREDIT-DISASTER / CREDIT-ILLNESS: a loan overdue this month (any number of days) after a disaster or an
+# inpatient stay delivered in the six months ending with this one (2024-10 … 2025-03).
+for name, kind, period, row in (
+    (
+        "CREDIT-AFTER-DISASTER",
+        "disaster",
+        "2024-10",
+        {"occurred_on": "2024-10-05", "loss_amount": "3000", "hazard": "flood", "house_damaged": False},
+    ),
+    (
+        "CREDIT-DISASTER-OLD",
+        "disaster",
+        "2024-09",
+        {"occurred_on": "2024-09-05", "loss_amount": "3000", "hazard": "flood", "house_damaged": False},
+    ),
+    (
+        "CREDIT-AFTER-STAY",
+        "medical",
+        "2024-11",
+        {"settled_on": "2024-11-05", "self_pay": "800", "inpatient": True},
+    ),
+    ("CREDIT-AFTER-OUTPATIENT", "medical", "2024-11", {"settled_on": "2024-11-05", "self_pay": "800"}),
+):
+    hh(name)
+    feed(kind, period, id_index=f"{name}-1", **row)
+    feed(
+        "credit",
+        id_index=f"{name}-1",
+        loan_no=f"L-{name}",
+        principal="50000",
+        due_on="2025-03-21",
+        overdue_days=10,
+        balance="20000",
+    )
+
+# WATER-NEAR-LINE (village 2): a quality problem open this month, 10 days old, in a household within
+# 1.5 × the line (13,050 per member); a distance problem solved last month; a short outage (WATER's business).
+for name, group, wage in (
+    ("WATERQ-NEAR", "五组", "26099.98"),
+    ("WATERQ-AT", "五组", "26100"),
+    ("WATERD-ENDED", "六组", "10000"),
+    ("WATERO-SHORT", "七组", "10000"),
+):
+    inc(hh(name, village_code=VILLAGE_2, group_name=group, members=[{"age": 40}, {"age": 38}]), wage=wage)
+feed("water", village_code=VILLAGE_2, group_name="五组", from_on="2025-03-10", issue="quality")
+feed(
+    "water",
+    "2025-02",
+    village_code=VILLAGE_2,
+    group_name="六组",
+    from_on="2025-01-10",
+    to_on="2025-02-20",
+    issue="distance",
+)
+feed("water", village_code=VILLAGE_2, group_name="七组", from_on="2025-03-10", issue="outage")
 
 # LAB-SHORT (supporting) attached to an INC-LOW household; and a supporting-only household.
 inc(

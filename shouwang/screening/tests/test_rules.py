@@ -100,7 +100,48 @@ def test_illness_wage_loss_estimate(out) -> None:  # type: ignore[no-untyped-def
     others = {
         c for c, t in out.rules.items() if "WAGELOSS-BELOW" in set(t.column("household_no").to_pylist())
     }
-    assert others == {"ILL-WAGE-LOSS", "ILL-MEMBER"}
+    assert others == {"ILL-WAGE-LOSS", "ILL-NEAR-LINE", "ILL-MEMBER"}
+
+
+def test_illness_wage_loss_of_a_carer(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ILL-WAGE-LOSS")
+    assert "WAGELOSS-CARER" in h
+    assert not {"WAGELOSS-CARER-AT", "WAGELOSS-NO-EARNER"} & set(h)
+    ev = h["WAGELOSS-CARER"]
+    assert (ev["earners_ill"], ev["months_lost"], ev["care_months"]) == (0, 0, 3)
+    assert ev["wage_lost_est"] == pytest.approx(6000.0)
+    assert ev["income_after_loss"] == pytest.approx(8699.99)
+
+
+def test_illness_near_the_line_after_lost_wages(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "ILL-NEAR-LINE")
+    assert "NEAR-WAGELOSS" in h and "NEAR-WAGELOSS-AT" not in h
+    ev = h["NEAR-WAGELOSS"]
+    assert ev["income_after_rigid"] == pytest.approx(15549.99)  # before the estimate: outside the band
+    assert ev["wage_lost_est"] == pytest.approx(5000.0)
+    assert "NEAR-WAGELOSS" not in hits(out, "ILL-WAGE-LOSS")  # 13,049.99 per member: above the line
+    assert h["NEAR-INPATIENT"]["wage_lost_est"] is None
+
+
+def test_overdue_loan_after_a_shock(out) -> None:  # type: ignore[no-untyped-def]
+    d = fired(out, "CREDIT-DISASTER")
+    assert "CREDIT-AFTER-DISASTER" in d and "CREDIT-DISASTER-OLD" not in d
+    assert d["CREDIT-AFTER-DISASTER"]["shock_on"] == dt.date(2024, 10, 5)
+    assert d["CREDIT-AFTER-DISASTER"]["overdue_days"] == 10
+    i = fired(out, "CREDIT-ILLNESS")
+    assert "CREDIT-AFTER-STAY" in i and "CREDIT-AFTER-OUTPATIENT" not in i
+    assert not {"CREDIT-AFTER-STAY", "CREDIT-AFTER-DISASTER"} & hits(out, "CREDIT-OVERDUE")  # 10 < 90 days
+    w = {r["household_no"]: r for r in warnings_assemble(out).iter_rows(named=True)}
+    assert w["CREDIT-AFTER-DISASTER"]["risk_types"] == ["disaster"]
+    assert "CREDIT-DISASTER-OLD" not in w
+
+
+def test_water_quality_near_the_line(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "WATER-NEAR-LINE")
+    assert set(h) & {"WATERQ-NEAR", "WATERQ-AT", "WATERD-ENDED", "WATERO-SHORT"} == {"WATERQ-NEAR"}
+    assert h["WATERQ-NEAR"]["issue"] == "quality"
+    assert h["WATERQ-NEAR"]["income_after_rigid"] == pytest.approx(13049.99)
+    assert "WATERQ-NEAR" not in hits(out, "WATER")  # 10 days: under WATER's 30
 
 
 def test_illness_as_supporting_risk_type(out) -> None:  # type: ignore[no-untyped-def]
