@@ -344,6 +344,14 @@ GROUP BY c.household_no
 """
 
 
+# Income after rigid spending for any household with an income record: the `rigid` view's figure when
+# departments delivered spending, else the registry's reference net income. The near-the-line rules use it
+# with `rigid r` and `household_facts hf` in scope.
+INCOME_AFTER_RIGID = (
+    "COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)"
+)
+
+
 def _credit_after_sql(shock: str) -> str:
     """Overdue loans in this month's 金融 delivery of households with a shock in the department data of
     the six delivery months ending with this one (``shock``: household_no, shock_on). CREDIT-DISASTER and
@@ -514,11 +522,11 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
             "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
             "income_after_rigid amount, wage_lost_est amount, threshold money"
         ),
-        sql="""
+        sql=f"""
 WITH judged AS (
   SELECT hf.household_no, hf.serious_members, COALESCE(s.stays, 0) AS stays, s.inpatient_self_pay,
     s.last_settled_on, hf.threshold, hf.income_members, pr.near_line_ratio, w.wage_lost_est,
-    COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+    {INCOME_AFTER_RIGID}
       AS income_after_rigid
   FROM household_facts hf
   JOIN params pr ON pr.village_code = hf.village_code
@@ -556,12 +564,12 @@ WHERE (wage_lost_est IS NULL AND income_after_rigid < near_line_ratio * threshol
             "income_after_loss amount, threshold money"
         ),
         shock=True,
-        sql="""
+        sql=f"""
 WITH judged AS (
   SELECT w.household_no, w.earners_ill, w.first_stay, w.months_lost, w.care_months, w.wage_lost_est,
     hf.threshold,
     hf.income_members,
-    CAST(COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+    CAST({INCOME_AFTER_RIGID}
       AS DOUBLE) AS income_after_rigid
   FROM wage_loss w
   JOIN household_facts hf ON hf.household_no = w.household_no
@@ -900,7 +908,7 @@ GROUP BY h.household_no
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
         reads=("feed_water", "households", "feed_medical", "feed_disaster", "incomes"),
         evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
-        sql="""
+        sql=f"""
 WITH hit AS (
   SELECT h.household_no, MIN(w.issue) AS issue, MIN(w.from_on) AS from_on
   FROM water w
@@ -911,7 +919,7 @@ WITH hit AS (
   GROUP BY h.household_no
 ), judged AS (
   SELECT x.household_no, x.issue, x.from_on, hf.threshold, hf.income_members, pr.near_line_ratio,
-    COALESCE(r.income_after_rigid, hf.net_income + hf.insurance_claims - hf.compliant_self_pay)
+    {INCOME_AFTER_RIGID}
       AS income_after_rigid
   FROM hit x
   JOIN household_facts hf ON hf.household_no = x.household_no
