@@ -262,6 +262,19 @@ WHERE months_lost + care_months > 0
 """
 
 
+# Water issues still open in the month, one row per (delivered issue, household of its place): the households
+# of the group, or of the whole village when the row names no group. Read by WATER and WATER-NEAR-LINE.
+WATER_OPEN = """
+SELECT h.household_no, h.village_code, w.issue, w.from_on,
+  DATE_DIFF('day', w.from_on, COALESCE(w.to_on, $p_end)) AS days
+FROM water w
+JOIN households h ON h.village_code = w.village_code
+  AND (w.group_name IS NULL OR w.group_name = h.group_name)
+WHERE w.period BETWEEN $p_m2 AND $period AND w.from_on <= $p_end
+  AND COALESCE(w.to_on, $p_end) >= $p_start
+"""
+
+
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
     for kind in FEED_TABLES:
@@ -279,6 +292,7 @@ def derived_views() -> list[tuple[str, str]]:
     views.append(("rigid", RIGID))
     views.append(("inpatient", INPATIENT))
     views.append(("wage_loss", WAGE_LOSS))
+    views.append(("water_open", WATER_OPEN))
     return views
 
 
@@ -885,16 +899,11 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         reads=("feed_water", "households"),
         evidence=_ev("days int, issue text, from_on date"),
         sql="""
-SELECT h.household_no, MAX(DATE_DIFF('day', w.from_on, COALESCE(w.to_on, $p_end))) AS days,
-  MIN(w.issue) AS issue, MIN(w.from_on) AS from_on
-FROM water w
-JOIN households h ON h.village_code = w.village_code
-  AND (w.group_name IS NULL OR w.group_name = h.group_name)
-JOIN params pr ON pr.village_code = h.village_code
-WHERE w.period BETWEEN $p_m2 AND $period AND w.from_on <= $p_end
-  AND COALESCE(w.to_on, $p_end) >= $p_start
-  AND DATE_DIFF('day', w.from_on, COALESCE(w.to_on, $p_end)) > pr.water_days
-GROUP BY h.household_no
+SELECT o.household_no, MAX(o.days) AS days, MIN(o.issue) AS issue, MIN(o.from_on) AS from_on
+FROM water_open o
+JOIN params pr ON pr.village_code = o.village_code
+WHERE o.days > pr.water_days
+GROUP BY o.household_no
 """,
         note="按村民小组（未填小组则全村）匹配农户；问题持续至本月且起止天数超过参数（元谋：1个月）。",
     ),
@@ -910,13 +919,10 @@ GROUP BY h.household_no
         evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
         sql=f"""
 WITH hit AS (
-  SELECT h.household_no, MIN(w.issue) AS issue, MIN(w.from_on) AS from_on
-  FROM water w
-  JOIN households h ON h.village_code = w.village_code
-    AND (w.group_name IS NULL OR w.group_name = h.group_name)
-  WHERE w.period BETWEEN $p_m2 AND $period AND w.issue IN ('quality', 'distance')
-    AND w.from_on <= $p_end AND COALESCE(w.to_on, $p_end) >= $p_start
-  GROUP BY h.household_no
+  SELECT household_no, MIN(issue) AS issue, MIN(from_on) AS from_on
+  FROM water_open
+  WHERE issue IN ('quality', 'distance')
+  GROUP BY household_no
 ), judged AS (
   SELECT x.household_no, x.issue, x.from_on, hf.threshold, hf.income_members, pr.near_line_ratio,
     {INCOME_AFTER_RIGID}
