@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.db import migrations
-from django.db.models import Max
 
 # Frozen here: the migration must do the same thing whatever later releases set as the default.
 OLD_VALUE = Decimal("1.3")
@@ -23,13 +22,12 @@ def forward(apps, schema_editor):
         latest = versions.order_by("-version").first()
         if versions.exclude(created_by=None).exists() or latest.value != OLD_VALUE:
             continue
-        top = versions.aggregate(m=Max("version"))["m"]
         Parameter.objects.create(
             region_code="53",
             year=year,
             key="near_line_ratio",
             value=NEW_VALUE,
-            version=top + 1,
+            version=latest.version + 1,
             assumption=True,
             note=NOTE,
         )
