@@ -37,6 +37,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shouwang
+	$(BIN)/lint-imports
 	$(BIN)/shouwang check --fail-level WARNING
 	$(BIN)/shouwang makemigrations --check --dry-run
 

@@ -31,9 +31,9 @@ INSTALLED_APPS = [
     "shouwang.screening",
     "shouwang.cases",
     "shouwang.channels",
-    "shouwang.simulator",
     "shouwang.console",
     "shouwang.field",
+    "shouwang.commands",
 ]
 
 MIDDLEWARE = [

@@ -8,9 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from shouwang.accounts.choices import HOUSEHOLD_READERS
-from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import audit_record
+from shouwang.accounts.choices import HOUSEHOLD_READERS, RoleChoices
 from shouwang.regions.choices import LEVEL_BY_LENGTH, RegionLevelChoices
 
 
@@ -54,34 +52,28 @@ def user_can_see_region(user: Any, code: str) -> bool:
     return bool(getattr(user, "region_id", None)) and code.startswith(user.region_id)
 
 
-def access_household_by_id(user: Any, household_no: str, *, purpose: str = "view") -> Any:
-    """The household if ``user`` may see it; otherwise ``NotFound``, the same as a missing one.
+# Auditors (any level) and county officials (who answer for their county's data) read the audit log.
+AUDIT_LOG_READERS = frozenset({RoleChoices.AUDITOR, RoleChoices.COUNTY})
 
-    Each look at a household (personal data) is audited, and so is each refused attempt.
-    """
-    from shouwang.registry.models import Household
 
-    household = Household.objects.filter(household_no=household_no).first()
-    allowed = (
-        household is not None and Household.objects.filter(user_household_q(user), pk=household.pk).exists()
+def user_can_read_audit_log(user: Any) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and user.role in AUDIT_LOG_READERS
+        and bool(user.region_id)
     )
-    if not allowed:
-        audit_record(
-            actor=user,
-            action=AuditActionChoices.NOT_FOUND if household is None else AuditActionChoices.ACCESS_DENIED,
-            object_type="household",
-            object_id=household_no,
-            region_code=household.village_id if household else "",
-            reason=purpose,
-        )
-        raise NotFound(household_no)
-    assert household is not None
-    audit_record(
-        actor=user,
-        action=AuditActionChoices.VIEW,
-        object_type="household",
-        object_id=household_no,
-        region_code=household.village_id,
-        reason=purpose,
-    )
-    return household
+
+
+def access_audit_scope(user: Any) -> Q:
+    """The audit entries ``user`` may read: those about their region. Entries with no region (a failed login
+    with an unknown user name, system jobs) are shown only to province-level auditors. ``Forbidden`` for a
+    role that reads no audit log."""
+    if not user_can_read_audit_log(user):
+        raise Forbidden("您的角色无权查看审计日志")
+    q = Q(region_code__startswith=user.region_id)
+    if (
+        user.role == RoleChoices.AUDITOR
+        and LEVEL_BY_LENGTH[len(user.region_id)] == RegionLevelChoices.PROVINCE
+    ):
+        q |= Q(region_code="")
+    return q

@@ -6,8 +6,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.auth import TokenAuth
 from shouwang.accounts.services import api_token_login
-from shouwang.api.auth import TokenAuth
 from shouwang.common.errors import InputRefused
 
 api = NinjaAPI(

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id, user_can_see_region
+from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
@@ -30,6 +30,7 @@ from shouwang.cases.presenters import case_detail, household_detail
 from shouwang.cases.selectors import access_case_by_id, access_clue_by_id, visit_overdue_list
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
+from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["cases"])
 

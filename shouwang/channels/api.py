@@ -6,10 +6,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from shouwang.accounts.access import access_household_by_id
 from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.channels import services
 from shouwang.channels.choices import FilingModeChoices
+from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["channels"])
 

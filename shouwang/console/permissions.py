@@ -1,11 +1,11 @@
 """Which console pages and buttons a user gets. These only decide what to *show* (and which pages answer
 403 to a role that has no business there); the selectors and services enforce the same rules again
-(accounts/access.py, registry/services.py, cases/services.py, screening/services.py, audit/selectors.py)."""
+(accounts/access.py, the registry's selectors and services, cases/services.py, screening/services.py)."""
 
 from typing import Any
 
+from shouwang.accounts.access import user_can_read_audit_log
 from shouwang.accounts.choices import HOUSEHOLD_READERS, PERSONAL_DATA_REVEALERS, RoleChoices
-from shouwang.audit.selectors import user_can_read_audit_log
 
 # The region dashboard: county, prefecture and province (and the township for its own villages) plus
 # auditors; village cadres and grid workers work from their queue and the household list.

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -13,6 +14,7 @@ from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
+from shouwang.exchange.files import sha256_file
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
@@ -156,3 +158,15 @@ def village_household_frame(codes: Iterable[str]) -> pl.DataFrame:
         schema={"village_code": pl.Utf8, "group_name": pl.Utf8, "household_no": pl.Utf8},
         orient="row",
     )
+
+
+def batch_file_imported(path: Path, *, kind: str, period: str = "") -> bool:
+    """This very file was imported before as this kind (and period): a batch is identified by
+    (kind, source, period, checksum) (CONTRACT §2), and an empty month's file has the same checksum
+    as another empty month's."""
+    batches = ImportBatch.objects.filter(kind=kind, checksum=sha256_file(path)).exclude(
+        status=BatchStatusChoices.FAILED
+    )
+    if period:
+        batches = batches.filter(period=period)
+    return batches.exists()

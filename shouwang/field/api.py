@@ -15,7 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import SessionAuth
 
-from shouwang.api.auth import TokenAuth
+from shouwang.accounts.auth import TokenAuth
 from shouwang.cases.apischema import CleanSchema
 from shouwang.field import services
 from shouwang.field.selectors import field_user_check, field_workload

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
+from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -48,6 +48,7 @@ from shouwang.field.selectors import (
     version_changes,
 )
 from shouwang.regions.choices import RegionLevelChoices
+from shouwang.registry.selectors import access_household_by_id
 
 MAX_ENTRIES = 20
 # A phone downscales photos to about 100–300 KB before queueing them; anything near the request limit

@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from shouwang.accounts.access import region_q, user_can_see_region, user_household_q
+from shouwang.accounts.access import NotFound, region_q, user_can_see_region, user_household_q
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
 from shouwang.common import crypto, idnumber
-from shouwang.regions.choices import LEVEL_BY_LENGTH
+from shouwang.regions.choices import LEVEL_BY_LENGTH, RegionLevelChoices
 from shouwang.registry.choices import RelationChoices
 from shouwang.registry.models import DataQualityIssue, Household, IncomeRecord, Person
 
@@ -98,3 +100,57 @@ def household_get_detail(*, household: Household) -> HouseholdDetail:
             household.quality_issues.select_related("person", "batch").order_by("code", "person_id", "id")
         ),
     )
+
+
+def access_household_by_id(user: Any, household_no: str, *, purpose: str = "view") -> Any:
+    """The household if ``user`` may see it; otherwise ``NotFound``, the same as a missing one.
+
+    Each look at a household (personal data) is audited, and so is each refused attempt.
+    """
+    household = Household.objects.filter(household_no=household_no).first()
+    allowed = (
+        household is not None and Household.objects.filter(user_household_q(user), pk=household.pk).exists()
+    )
+    if not allowed:
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.NOT_FOUND if household is None else AuditActionChoices.ACCESS_DENIED,
+            object_type="household",
+            object_id=household_no,
+            region_code=household.village_id if household else "",
+            reason=purpose,
+        )
+        raise NotFound(household_no)
+    assert household is not None
+    audit_record(
+        actor=user,
+        action=AuditActionChoices.VIEW,
+        object_type="household",
+        object_id=household_no,
+        region_code=household.village_id,
+        reason=purpose,
+    )
+    return household
+
+
+def household_busiest_region(*, level: str, inside: str) -> str:
+    """The village (or village group) under ``inside`` with the most households ("" if none)."""
+    if level == RegionLevelChoices.VILLAGE:
+        field_name, scope = "village_id", {"township_code": inside}
+    else:
+        field_name, scope = "group_id", {"village_id": inside}
+    row = (
+        Household.objects.filter(**scope)
+        .values(field_name)
+        .annotate(n=Count("id"))
+        .order_by("-n", field_name)
+        .first()
+    )
+    return str(row[field_name]) if row and row[field_name] else ""
+
+
+def household_person_counts(*, county_code: str) -> tuple[int, int]:
+    """Households and members registered in a county."""
+    households = Household.objects.filter(county_code=county_code).count()
+    persons = Person.objects.filter(household__county_code=county_code).count()
+    return households, persons

@@ -7,12 +7,13 @@ for the role), and an exception inside ``transaction.atomic`` would roll that ro
 
 from typing import Any
 
-from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
+from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.choices import PERSONAL_DATA_REVEALERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common import crypto
 from shouwang.registry.models import Household, Person
+from shouwang.registry.selectors import access_household_by_id
 
 
 def _reveal_refused(*, user: Any, object_type: str, object_id: str, region_code: str) -> Forbidden:

@@ -9,7 +9,7 @@ from shouwang.accounts.access import NotFound, region_q, user_household_q
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import LEVEL_BY_LENGTH
-from shouwang.screening.choices import RunSourceChoices, ScaleLevelChoices
+from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, ScaleLevelChoices
 from shouwang.screening.models import Parameter, ScaleAlert, ScreeningRun, Warning
 from shouwang.screening.params import ResolvedParams, parameters_resolve
 from shouwang.screening.periods import period_parse
@@ -119,3 +119,8 @@ def parameter_history(*, region_code: str, key: str | None = None) -> QuerySet[P
 
 def parameter_effective(*, region_code: str, year: int) -> ResolvedParams:
     return parameters_resolve(region_codes=[region_code], year=year)
+
+
+def period_screened(period: str) -> bool:
+    """A screening run of ``period`` has succeeded."""
+    return ScreeningRun.objects.filter(period=period, status=RunStatusChoices.SUCCEEDED).exists()

@@ -1,4 +1,4 @@
-"""The audit log page (auditors and the county; region-scoped by ``audit.selectors.audit_list``)."""
+"""The audit log page (auditors and the county; region-scoped by ``accounts.access.access_audit_scope``)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from shouwang.accounts.access import Forbidden
+from shouwang.accounts.access import Forbidden, access_audit_scope
 from shouwang.audit.selectors import audit_list
 from shouwang.console.forms import AuditFilterForm
 from shouwang.console.views.common import forbidden
@@ -22,7 +22,7 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     try:
         page = audit_list(
-            user=request.user,
+            scope=access_audit_scope(request.user),
             action=filters.get("action", ""),
             object_type=filters.get("object_type", ""),
             object_id=filters.get("object_id", ""),

@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
+from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.console.forms import HouseholdFilterForm, HouseholdSearchForm, RevealForm
 from shouwang.console.household import household_360_get, household_evidence_get
 from shouwang.console.permissions import can_read_households
 from shouwang.console.selectors import HouseholdFilters, household_listing_get
 from shouwang.console.views.common import forbidden, is_htmx, not_found, role_required
+from shouwang.registry.selectors import access_household_by_id
 from shouwang.registry.services import household_reveal_phone, person_reveal_id
 
 PAGE_SIZE = 50

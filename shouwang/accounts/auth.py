@@ -1,3 +1,5 @@
+"""Bearer-token authentication for the API and the field app's sync endpoint (tokens: accounts.services)."""
+
 from typing import Any
 
 from django.http import HttpRequest

@@ -6,8 +6,8 @@ creates one demo user per role and serves on http://127.0.0.1:8000.
 
 Re-running reuses what exists: the simulation is kept (a marker file records its parameters), a file
 whose checksum is already an import batch is not imported again, a month with a finished screening run
-is not screened again, existing users are kept. The import, feed and screening commands are called
-only if they are installed (they are written by other parts of the project), with a notice otherwise.
+is not screened again, existing users are kept. The phases call the other commands (simulate, import,
+screen, refresh-stats) as a county official would type them.
 """
 
 import contextlib
@@ -22,21 +22,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Count
 from tqdm import tqdm
 
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
 from shouwang.exchange.choices import FEED_KINDS
-from shouwang.exchange.files import sha256_file
-from shouwang.exchange.models import ImportBatch
+from shouwang.exchange.selectors import batch_file_imported
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
+from shouwang.registry.selectors import household_busiest_region, household_person_counts
+from shouwang.screening.selectors import period_screened
 
 DEMO_COUNTY = "530326"  # 云南省曲靖市会泽县
 DEMO_PREFECTURE = "5303"  # 曲靖市
@@ -57,24 +56,6 @@ class DemoUser:
     department: str = ""
 
 
-def batch_exists(path: Path, *, kind: str, period: str = "") -> bool:
-    """This very file was imported before as this kind (and period): a batch is identified by
-    (kind, source, period, checksum) (CONTRACT §2), and an empty month's file has the same checksum
-    as another empty month's."""
-    batches = ImportBatch.objects.filter(kind=kind, checksum=sha256_file(path)).exclude(status="failed")
-    if period:
-        batches = batches.filter(period=period)
-    return batches.exists()
-
-
-def screened(period: str) -> bool:
-    try:
-        run = apps.get_model("screening", "ScreeningRun")
-        return bool(run.objects.filter(period=period, status="succeeded").exists())
-    except Exception:  # the screening app may not have its models (or tables) yet
-        return False
-
-
 class Command(BaseCommand):
     help = "一键演示：创建 ./var、模拟会泽县两年的部门数据、导入并逐月筛查、创建各角色演示账号并启动Web服务"
 
@@ -90,7 +71,6 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------------------------------
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbose = options["verbosity"] >= 1
-        self.commands = set(get_commands())
         self.problems: list[str] = []
         started = time.monotonic()
         var_dir = Path(settings.VAR_DIR)
@@ -191,9 +171,6 @@ class Command(BaseCommand):
             else:
                 self.say(f"      沿用已有的模拟数据 {sim_dir}")
             return
-        if "simulate" not in self.commands:
-            self.notice("simulate 命令尚未安装，跳过模拟数据")
-            return
         if sim_dir.exists():
             shutil.rmtree(sim_dir)  # an earlier run stopped half-way: start clean
         sim_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -217,20 +194,14 @@ class Command(BaseCommand):
         if not present:
             self.notice("没有模拟的农户登记文件，跳过")
             return
-        if all(batch_exists(p, kind=p.stem) for p in present):
+        if all(batch_file_imported(p, kind=p.stem) for p in present):
             self.say("      登记数据此前已导入，跳过")
-            return
-        if "import" not in self.commands:
-            self.notice("import 命令尚未安装，跳过农户登记导入")
             return
         self.run_sub("import", "registry", *map(str, present), "--no-stats", capture_stderr=False)
         self.report_households()
 
     def report_households(self) -> None:
-        from shouwang.registry.models import Household, Person
-
-        households = Household.objects.filter(county_code=DEMO_COUNTY).count()
-        persons = Person.objects.filter(household__county_code=DEMO_COUNTY).count()
+        households, persons = household_person_counts(county_code=DEMO_COUNTY)
         self.say(f"      会泽县农户 {households:,} 户、家庭成员 {persons:,} 人")
 
     def phase_months(self, sim_dir: Path) -> None:
@@ -239,26 +210,21 @@ class Command(BaseCommand):
         if not months:
             self.notice("没有模拟的部门数据，跳过")
             return
-        can_import = "import" in self.commands
-        can_screen = "screen" in self.commands
-        if not can_import:
-            self.notice("import 命令尚未安装，跳过部门数据导入")
-        if not can_screen:
-            self.notice("screen 命令尚未安装，跳过筛查")
+        can_screen = True
         imported = skipped = runs = 0
         bar = tqdm(months, desc="逐月导入与筛查", unit="月", file=sys.stderr, disable=not self.verbose)
         for period in bar:
             bar.set_postfix_str(period)
             for kind in FEED_KINDS:
                 path = feeds / period / f"{kind}.csv"
-                if not path.exists() or not can_import:
+                if not path.exists():
                     continue
-                if batch_exists(path, kind=str(kind), period=period):
+                if batch_file_imported(path, kind=str(kind), period=period):
                     skipped += 1
                     continue
                 if self.run_sub("import", "feed", str(kind), str(path), "--period", period) == "ok":
                     imported += 1
-            if can_screen and not screened(period):
+            if can_screen and not period_screened(period):
                 if self.run_sub("screen", "--period", period, "--quiet", "--no-stats") != "ok":
                     # Later months build on this one (persisting warnings); stop rather than repeat.
                     can_screen = False
@@ -274,15 +240,15 @@ class Command(BaseCommand):
     def phase_stats(self) -> None:
         """The dashboard reads pre-aggregated figures (console.RegionPeriodStat): rebuild them once the
         months are imported and screened."""
-        if "refresh-stats" not in self.commands:
-            self.notice("refresh-stats 命令尚未安装，跳过统计汇总")
-            return
         self.run_sub("refresh-stats")
 
     # ------------------------------------------------------------------------------------------
     def demo_users(self) -> list[DemoUser]:
-        village = self.busiest(RegionLevelChoices.VILLAGE, DEMO_TOWNSHIP) or f"{DEMO_TOWNSHIP}001"
-        grid = self.busiest(RegionLevelChoices.GROUP, village) or village
+        village = (
+            household_busiest_region(level=RegionLevelChoices.VILLAGE, inside=DEMO_TOWNSHIP)
+            or f"{DEMO_TOWNSHIP}001"
+        )
+        grid = household_busiest_region(level=RegionLevelChoices.GROUP, inside=village) or village
         return [
             DemoUser("sheng", RoleChoices.PROVINCE, "53", "省级用户（云南省）"),
             DemoUser("shi", RoleChoices.PREFECTURE, DEMO_PREFECTURE, "州市级用户（曲靖市）"),
@@ -293,26 +259,6 @@ class Command(BaseCommand):
             DemoUser("yibao", RoleChoices.DEPARTMENT, DEMO_COUNTY, "医保部门", DepartmentChoices.MEDICAL),
             DemoUser("shenji", RoleChoices.AUDITOR, DEMO_COUNTY, "审计监督（会泽县）"),
         ]
-
-    def busiest(self, level: str, inside: str) -> str:
-        """The village (or village group) under ``inside`` with the most demo households, so the village
-        and grid demo users have something to look at."""
-        from shouwang.registry.models import Household
-
-        if level == RegionLevelChoices.VILLAGE:
-            field, scope = "village_id", {"township_code": inside}
-        else:
-            field, scope = "group_id", {"village_id": inside}
-        row = (
-            Household.objects.filter(**scope)
-            .values(field)
-            .annotate(n=Count("id"))
-            .order_by("-n", field)
-            .first()
-        )
-        if row and row[field]:
-            return str(row[field])
-        return ""
 
     def phase_users(self) -> None:
         self.logins: list[tuple[DemoUser, str, str]] = []

@@ -1,18 +1,16 @@
-"""``shouwang demo`` smoke test at a tiny size, into a temporary var dir; re-running changes nothing.
-
-Phases whose commands are not installed yet (simulate, import, screen) are skipped by the demo itself
-with a notice, and the corresponding assertions here are skipped too.
-"""
+"""``shouwang demo`` smoke test at a tiny size, into a temporary var dir; re-running changes nothing."""
 
 import io
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditEntry
-from shouwang.common.management.commands.demo import DEMO_PASSWORD
+from shouwang.commands.management.commands.demo import DEMO_PASSWORD
+from shouwang.console.models import RegionPeriodStat
 from shouwang.exchange.models import ImportBatch
+from shouwang.registry.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +39,6 @@ def demo(**options) -> str:
 
 
 def test_demo_builds_everything_once_and_reuses_it(var):
-    commands = get_commands()
     out = demo()
     assert var.is_dir() and (var / "data").is_dir()
     for phase in ("[1/7]", "[2/7]", "[3/7]", "[4/7]", "[5/7]", "[6/7]", "[7/7]"):
@@ -60,20 +57,11 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     assert DEMO_PASSWORD in out and "http://127.0.0.1:8000/" in out
     assert AuditEntry.objects.filter(action="create", object_type="user").count() == 8
 
-    if "simulate" in commands:
-        assert (var / "demo" / "sim" / "registry" / "households.csv").exists()
-    else:
-        assert "simulate 命令尚未安装" in out
-    if "simulate" in commands and "import" in commands:
-        from shouwang.registry.models import Household
-
-        assert Household.objects.filter(county_code="530326").count() == 200
-        assert ImportBatch.objects.filter(kind="households").count() == 1
-    if "refresh-stats" in commands:
-        from shouwang.console.models import RegionPeriodStat
-
-        # The dashboard reads these pre-aggregated figures: the demo must leave them built.
-        assert RegionPeriodStat.objects.filter(region_code="530326").exists()
+    assert (var / "demo" / "sim" / "registry" / "households.csv").exists()
+    assert Household.objects.filter(county_code="530326").count() == 200
+    assert ImportBatch.objects.filter(kind="households").count() == 1
+    # The dashboard reads these pre-aggregated figures: the demo must leave them built.
+    assert RegionPeriodStat.objects.filter(region_code="530326").exists()
 
     batches = ImportBatch.objects.count()
     households = _households()
@@ -96,6 +84,4 @@ def test_demo_keeps_a_changed_password_and_says_so(var):
 
 
 def _households() -> int:
-    from shouwang.registry.models import Household
-
     return Household.objects.count()

@@ -1,0 +1,1 @@
+"""The command layer: the ``shouwang`` CLI's commands (docs/architecture.md, "Layers")."""
