@@ -8,7 +8,13 @@ from ninja.errors import ValidationError
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.auth import TokenAuth
 from shouwang.accounts.services import api_token_login
+from shouwang.cases.api import router as cases_router
+from shouwang.channels.api import router as channels_router
 from shouwang.common.errors import InputRefused
+from shouwang.exchange.api import router as exchange_router
+from shouwang.field.api import router as field_router
+from shouwang.registry.api import router as registry_router
+from shouwang.screening.api import router as screening_router
 
 api = NinjaAPI(
     title="守望 Shouwang API",
@@ -98,12 +104,6 @@ def _refused(request: HttpRequest, exc: InputRefused):  # type: ignore[no-untype
 
 
 def _mount() -> None:
-    from shouwang.cases.api import router as cases_router
-    from shouwang.channels.api import router as channels_router
-    from shouwang.exchange.api import router as exchange_router
-    from shouwang.field.api import router as field_router
-    from shouwang.registry.api import router as registry_router
-    from shouwang.screening.api import router as screening_router
 
     api.add_router("/", registry_router)
     api.add_router("/", exchange_router)

@@ -35,6 +35,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from shouwang.accounts.models import User
+from shouwang.cases import clock
+from shouwang.cases.models import Case, Clue
+from shouwang.console.stats import stats_refresh
+from shouwang.regions.choices import RegionLevelChoices
+from shouwang.regions.models import Region
+from shouwang.registry.bench import generate
+from shouwang.registry.imports import registry_import
+from shouwang.registry.models import Household
+from shouwang.screening.models import ScreeningRun, Warning
+
 PREFIX = "CB-"
 AREA = "539901"
 SOURCE = "bench-console"
@@ -56,8 +67,6 @@ def _say(message: str) -> None:
 
 
 def _villages() -> list[str]:
-    from shouwang.regions.choices import RegionLevelChoices
-    from shouwang.regions.models import Region
 
     return list(
         Region.objects.filter(level=RegionLevelChoices.VILLAGE, code__startswith=PREFECTURE)
@@ -97,8 +106,6 @@ def _monitoring(households: Path, *, seed: int, today: dt.date) -> None:
 
 
 def _build(households: int, *, seed: int, today: dt.date) -> dict[str, float]:
-    from shouwang.registry.bench import generate
-    from shouwang.registry.imports import registry_import
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="shouwang-console-bench-") as tmp:
@@ -149,8 +156,6 @@ def _copy(table: str, columns: list[str], rows: Any) -> None:
 
 def _screening_results(*, seed: int, today: dt.date) -> None:
     """Twelve months of stored warnings (persisting warnings carry over from one month to the next)."""
-    from shouwang.registry.models import Household
-    from shouwang.screening.models import ScreeningRun, Warning
 
     rng = np.random.default_rng(seed + 2)
     base = list(
@@ -269,9 +274,6 @@ def _warning_rows(
 def _cases(*, seed: int, today: dt.date) -> None:
     """Cases as the workflow leaves them: monitoring objects' decided identification cases, and ~2,000
     open ones in every step of the procedure (some overdue) from the latest month's warnings."""
-    from shouwang.cases.models import Case, Clue
-    from shouwang.registry.models import Household
-    from shouwang.screening.models import Warning
 
     rng = np.random.default_rng(seed + 3)
     monitored = list(
@@ -377,8 +379,6 @@ def _analyze() -> None:
 
 
 def _users() -> dict[str, Any]:
-    from shouwang.accounts.models import User
-    from shouwang.regions.models import Region
 
     out = {}
     for role, fixed in (("county", COUNTY), ("province", "53"), ("village", "")):
@@ -421,9 +421,6 @@ def _measure(client: Client, url: str) -> dict[str, Any]:
 
 
 def bench_console(*, households: int, seed: int = 20240601) -> dict[str, Any]:
-    from shouwang.cases import clock
-    from shouwang.console.stats import stats_refresh
-    from shouwang.registry.models import Household
 
     today = clock.today()
     existing = Household.objects.filter(household_no__startswith=PREFIX).count()

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shouwang.accounts.choices import RoleChoices
 from shouwang.cases import clock
 from shouwang.cases.models import Case
+from shouwang.cases.presenters import case_detail
+from shouwang.cases.services import comparison_gather
 from shouwang.cases.transitions import moves_from, responsible_role
 from shouwang.console.forms import StepField, step_fields_for
 from shouwang.registry.choices import RiskTypeChoices
@@ -91,9 +94,6 @@ def _field_views(action: str, kind: str, case: Case, posted: Any) -> list[FieldV
 def case_page_get(*, case: Case, user: Any, posted: Any = None, failed_action: str = "") -> CasePage:
     """Everything the case page shows, for a case obtained through ``access_case_by_id``. After a refused
     action, ``posted`` (the request's POST) refills that action's form."""
-    from shouwang.accounts.choices import RoleChoices
-    from shouwang.cases.presenters import case_detail
-    from shouwang.cases.services import comparison_gather
 
     role = getattr(user, "role", "")
     today = clock.today()

@@ -21,6 +21,7 @@ from shouwang.console.stats import stat_refresh_latest
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices, RiskTypeChoices
+from shouwang.screening.selectors import scale_alert_list
 
 M = StatMetricChoices
 TREND_MONTHS = 12
@@ -300,7 +301,6 @@ def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dash
 
 def _alerts(*, user: Any, code: str, period: str) -> list[dict[str, Any]]:
     """The month's 规模性返贫风险 alerts inside the region, with region names (two small queries)."""
-    from shouwang.screening.selectors import scale_alert_list
 
     if not period:
         return []

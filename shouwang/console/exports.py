@@ -27,13 +27,26 @@ from django.utils.translation import gettext_lazy as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
-from shouwang.console.choices import ExportKindChoices, ExportStatusChoices
+from shouwang.console import selectors as s
+from shouwang.console.choices import (
+    CaseDueFilterChoices,
+    ExportKindChoices,
+    ExportStatusChoices,
+    HouseholdSortChoices,
+    IncomeBandChoices,
+    MonitoringFilterChoices,
+)
 from shouwang.console.models import ExportJob
+from shouwang.console.permissions import can_export, can_view_dashboard
+from shouwang.console.selectors import WarningFilters, income_threshold_for
+from shouwang.console.tasks import run_after_commit
 from shouwang.registry.choices import (
     HouseholdStatusChoices,
     MonitoringCategoryChoices,
@@ -300,7 +313,6 @@ def workbook_write(
 
 
 def _column_letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
 
     return get_column_letter(i + 1)
 
@@ -312,7 +324,6 @@ def _source(
     job: ExportJob, today: dt.date
 ) -> tuple[str, list[tuple[Any, int]], Iterator[list[Any]], int | None]:
     """(sheet title, columns, row iterator, total rows if known) for a job, scoped to its creator."""
-    from shouwang.console import selectors as s
 
     user, f = job.created_by, dict(job.filters)
     if user is None:
@@ -366,7 +377,6 @@ def _source(
 
 
 def warning_filters_from(f: dict[str, Any]) -> Any:
-    from shouwang.console.selectors import WarningFilters
 
     return WarningFilters(
         period=str(f.get("period", "")),
@@ -378,14 +388,12 @@ def warning_filters_from(f: dict[str, Any]) -> Any:
 
 
 def _threshold(region_code: str, today: dt.date) -> Decimal | None:
-    from shouwang.console.selectors import income_threshold_for
 
     return income_threshold_for(region_code=region_code, year=today.year)
 
 
 def export_rows_bounded(*, user: Any, kind: str, filters: dict[str, Any], cap: int, today: dt.date) -> int:
     """How many rows the export would have, counting at most ``cap`` (a bounded COUNT)."""
-    from shouwang.console import selectors as s
 
     if kind == ExportKindChoices.DASHBOARD:
         return 0
@@ -434,12 +442,6 @@ FILTER_LABELS = {
 
 def filter_value_label(key: str, value: Any) -> str:
     """A filter value as officials read it (the code's Chinese label where there is one)."""
-    from shouwang.console.choices import (
-        CaseDueFilterChoices,
-        HouseholdSortChoices,
-        IncomeBandChoices,
-        MonitoringFilterChoices,
-    )
 
     tables: dict[str, dict[str, str]] = {
         "monitoring": dict(MonitoringFilterChoices.choices),
@@ -458,7 +460,6 @@ def filter_value_label(key: str, value: Any) -> str:
 
 def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None] | None = None) -> ExportJob:
     """Write a queued job's file and record it (status, rows, audit row). Errors mark the job failed."""
-    from shouwang.cases import clock
 
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatusChoices.QUEUED).update(
         status=ExportStatusChoices.RUNNING, started_at=timezone.now(), progress=1
@@ -538,9 +539,6 @@ def export_create(
     """Start an export (STYLE 9: the job row first). A small one is written before this returns; a large
     one (more than LARGE_EXPORT_ROWS rows) runs in the background after commit — unless ``inline`` (the
     command line, which shows its own progress bar)."""
-    from shouwang.cases import clock
-    from shouwang.console.permissions import can_export, can_view_dashboard
-    from shouwang.console.tasks import run_after_commit
 
     if kind not in ExportKindChoices.values:
         raise NotFound(kind)

@@ -6,7 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shouwang.audit.models import AuditActionChoices
-from shouwang.cases.choices import CaseKindChoices, CaseStateChoices, DocumentKindChoices
+from shouwang.cases.choices import (
+    CaseKindChoices,
+    CaseStateChoices,
+    DocumentKindChoices,
+    ReviewResultChoices,
+    RiskLevelChoices,
+)
 from shouwang.console.choices import (
     CaseDueFilterChoices,
     ExportKindChoices,
@@ -14,7 +20,13 @@ from shouwang.console.choices import (
     IncomeBandChoices,
     MonitoringFilterChoices,
 )
-from shouwang.registry.choices import HouseholdStatusChoices, PovertyStatusChoices, RiskTypeChoices
+from shouwang.registry.choices import (
+    EliminationModeChoices,
+    HouseholdStatusChoices,
+    MonitoringCategoryChoices,
+    PovertyStatusChoices,
+    RiskTypeChoices,
+)
 from shouwang.screening.choices import EngineChoices, ParameterKeyChoices, WarningStatusChoices
 
 
@@ -194,8 +206,6 @@ RISK_CHOICES = [(c.value, c.label) for c in RiskTypeChoices if c != RiskTypeChoi
 
 
 def _step_fields() -> dict[str, list[StepField]]:
-    from shouwang.cases.choices import ReviewResultChoices, RiskLevelChoices
-    from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices
 
     return {
         "home_check": [

@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from shouwang.cases.models import AssistancePlan, Case, CaseStep, Visit
 from shouwang.exchange.feeds import FEED_SPECS
+from shouwang.exchange.lake import feed_files
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.registry.selectors import HouseholdDetail, household_get_detail
+from shouwang.screening.models import Parameter
+from shouwang.screening.params import ParamRow, params_resolve_rows
+from shouwang.screening.selectors import warning_household_history
 
 RISK_LABELS = dict(RiskTypeChoices.choices)
 EVIDENCE_MAX_ROWS = 300
@@ -47,8 +53,6 @@ class Household360:
 
 def _thresholds(village: str, years: set[int]) -> dict[int, Decimal]:
     """The monitoring range (R-THR-04) of each year, from the screening parameters (one query)."""
-    from shouwang.screening.models import Parameter
-    from shouwang.screening.params import ParamRow, params_resolve_rows
 
     rows = [
         ParamRow(**r)
@@ -65,8 +69,6 @@ def _thresholds(village: str, years: set[int]) -> dict[int, Decimal]:
 
 
 def household_360_get(*, household: Household) -> Household360:
-    from shouwang.cases.models import AssistancePlan, Case, CaseStep, Visit
-    from shouwang.screening.selectors import warning_household_history
 
     detail = household_get_detail(household=household)
     incomes = sorted(detail.incomes, key=lambda r: r.period)
@@ -169,9 +171,6 @@ def household_evidence_get(*, household: Household, months: int = EVIDENCE_MONTH
     Read with DuckDB straight from the lake's Parquet files, filtered by household number; only masked IDs
     are in the lake (decision 0003), and the member is named from the household's own register.
     """
-    import duckdb
-
-    from shouwang.exchange.lake import feed_files
 
     files = feed_files()
     if not files:

@@ -6,6 +6,7 @@ from typing import Any
 
 from shouwang.accounts.access import user_can_read_audit_log
 from shouwang.accounts.choices import HOUSEHOLD_READERS, PERSONAL_DATA_REVEALERS, RoleChoices
+from shouwang.cases.services import CLUE_ROLES
 
 # The region dashboard: county, prefecture and province (and the township for its own villages) plus
 # auditors; village cadres and grid workers work from their queue and the household list.
@@ -80,6 +81,5 @@ def can_export(user: Any) -> bool:
 
 
 def can_make_clues(user: Any) -> bool:
-    from shouwang.cases.services import CLUE_ROLES
 
     return _signed_in(user) and user.role in CLUE_ROLES

@@ -19,16 +19,34 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from shouwang.accounts.access import region_q, user_can_see_region, user_household_q
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
+from shouwang.cases import clock
+from shouwang.cases.choices import TERMINAL_STATES, CaseStateChoices
+from shouwang.cases.models import Clue
+from shouwang.cases.selectors import case_list
+from shouwang.channels.services import access_self_report_by_code
 from shouwang.console.choices import (
     CaseDueFilterChoices,
     HouseholdSortChoices,
     IncomeBandChoices,
     MonitoringFilterChoices,
 )
+from shouwang.console.models import RegionPeriodStat
+from shouwang.console.workqueue import unverified_q
+from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.models import ImportBatch
+from shouwang.exchange.selectors import user_may_read_feed
 from shouwang.regions.choices import LEVEL_BY_LENGTH
 from shouwang.regions.models import Region
 from shouwang.regions.selectors import region_ancestors
 from shouwang.registry.choices import RelationChoices
+from shouwang.registry.models import Person
+from shouwang.registry.selectors import household_queryset
+from shouwang.screening.choices import ParameterKeyChoices, RunSourceChoices, RunStatusChoices
+from shouwang.screening.models import Parameter, ScreeningRun, Warning
+from shouwang.screening.params import ParamRow, params_resolve_rows
+from shouwang.screening.selectors import parameter_effective, parameter_history
 
 MAX_LIMIT = 200
 
@@ -97,7 +115,6 @@ class Page:
 
 def income_threshold_for(*, region_code: str, year: int) -> Decimal | None:
     """The year's monitoring range (R-THR-04) for the region, from the screening parameters."""
-    from shouwang.screening.selectors import parameter_effective
 
     value = (
         parameter_effective(region_code=region_code, year=year).values.get(region_code, {}).get("threshold")
@@ -109,7 +126,6 @@ def household_filtered_queryset(
     *, user: Any, filters: HouseholdFilters, threshold: Decimal | None = None
 ) -> Any:
     """The households the user may see, narrowed by ``filters`` (not ordered)."""
-    from shouwang.registry.selectors import household_queryset
 
     qs = household_queryset(user=user, q=filters.q, region_code=filters.region or None)
     m = filters.monitoring
@@ -202,7 +218,6 @@ def household_browse(
 
 
 def _head_id_subquery() -> Any:
-    from shouwang.registry.models import Person
 
     return (
         Person.objects.filter(household=OuterRef("pk"), relation=RelationChoices.HEAD)
@@ -262,9 +277,6 @@ def _risk_contains(risk_type: str) -> Q:
 
 
 def warning_filtered_queryset(*, user: Any, filters: WarningFilters) -> Any:
-    from shouwang.console.workqueue import unverified_q
-    from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.models import Warning
 
     qs = Warning.objects.filter(
         user_household_q(user, prefix="household__"), source=RunSourceChoices.SCREENING
@@ -287,7 +299,6 @@ def warning_filtered_queryset(*, user: Any, filters: WarningFilters) -> Any:
 def warning_browse(*, user: Any, filters: WarningFilters, after: str = "", limit: int = 50) -> Page:
     """One page of one month's warnings (``filters.period`` is required by the page), by household number,
     each annotated with whether its household already has a clue since the month began (``verified``)."""
-    from shouwang.cases.models import Clue
 
     limit = _clamp(limit)
     qs = warning_filtered_queryset(user=user, filters=filters)
@@ -329,8 +340,6 @@ def warning_export_rows(*, user: Any, filters: WarningFilters) -> Any:
 
 
 def warning_periods(*, limit: int = 36) -> list[str]:
-    from shouwang.screening.choices import RunSourceChoices, RunStatusChoices
-    from shouwang.screening.models import ScreeningRun
 
     return list(
         ScreeningRun.objects.filter(source=RunSourceChoices.SCREENING, status=RunStatusChoices.SUCCEEDED)
@@ -358,8 +367,6 @@ DUE_SOON_DAYS = 3
 
 
 def case_filtered_queryset(*, user: Any, filters: CaseFilters, today: dt.date) -> Any:
-    from shouwang.cases.choices import TERMINAL_STATES, CaseStateChoices
-    from shouwang.cases.selectors import case_list
 
     qs = case_list(user=user, open_only=False)
     if filters.region:
@@ -446,7 +453,6 @@ def case_export_rows(*, user: Any, filters: CaseFilters, today: dt.date) -> Any:
 
 def region_households_count(*, region_code: str) -> int | None:
     """The region's household count from the pre-aggregated statistics (never a COUNT over households)."""
-    from shouwang.console.models import RegionPeriodStat
 
     row = (
         RegionPeriodStat.objects.filter(region_code=region_code, metric="households")
@@ -476,7 +482,6 @@ class Listing:
 def household_listing_get(
     *, user: Any, filters: HouseholdFilters, after: str = "", limit: int = 50
 ) -> Listing:
-    from shouwang.cases import clock
 
     picker = region_picker_get(user=user, region_code=filters.region)
     code = picker.current.code if picker else ""
@@ -504,7 +509,6 @@ def warning_listing_get(*, user: Any, filters: WarningFilters, after: str = "", 
 
 
 def case_listing_get(*, user: Any, filters: CaseFilters, after: str = "", limit: int = 50) -> Listing:
-    from shouwang.cases import clock
 
     picker = region_picker_get(user=user, region_code=filters.region)
     code = picker.current.code if picker else ""
@@ -530,9 +534,6 @@ def feed_batch_overview_get(
 ) -> dict[str, Any]:
     """Department deliveries the user may read (``exchange.selectors.user_may_read_feed``), newest first,
     with the match rate and the supersede chain in both directions."""
-    from shouwang.exchange.choices import FEED_KINDS
-    from shouwang.exchange.models import ImportBatch
-    from shouwang.exchange.selectors import user_may_read_feed
 
     qs = ImportBatch.objects.filter(kind__in=FEED_KINDS).select_related("created_by", "supersedes")
     if period:
@@ -571,11 +572,6 @@ def feed_batch_overview_get(
 def parameter_page_get(*, user: Any, region_code: str = "", year: int | None = None) -> dict[str, Any]:
     """Effective screening parameters of a region and year (which row each value comes from) and every
     version set for the region and its ancestors."""
-    from shouwang.cases import clock
-    from shouwang.screening.choices import ParameterKeyChoices
-    from shouwang.screening.models import Parameter
-    from shouwang.screening.params import ParamRow, params_resolve_rows
-    from shouwang.screening.selectors import parameter_history
 
     picker = region_picker_get(user=user, region_code=region_code)
     code = picker.current.code if picker else ""
@@ -623,9 +619,6 @@ def access_self_report_for_page(*, user: Any, tracking_code: str) -> Any:
     """A self-report for the answer page (``channels.services.access_self_report_by_code``: staff of its
     region only, refusals audited), with one ``view`` audit row: the page shows the applicant's name and
     description."""
-    from shouwang.audit.models import AuditActionChoices
-    from shouwang.audit.services import audit_record
-    from shouwang.channels.services import access_self_report_by_code
 
     report = access_self_report_by_code(user, tracking_code)
     audit_record(

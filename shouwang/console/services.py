@@ -14,10 +14,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from shouwang.accounts.access import Forbidden
+from shouwang.accounts.access import Forbidden, NotFound, user_household_q
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices, AuditEntry
 from shouwang.audit.services import audit_record
+from shouwang.cases.services import CLUE_ROLES, case_transition, clue_from_warning
+from shouwang.console import tasks
+from shouwang.console.stats import stats_refresh
+from shouwang.console.tasks import run_after_commit
+from shouwang.screening.models import ScreeningRun, Warning
+from shouwang.screening.services import screening_run_create, screening_run_execute
 
 
 def _client_ip(request: HttpRequest | None) -> str:
@@ -103,8 +109,6 @@ class _Pending:
 def _debounced_refresh(reason: str) -> None:
     """One refresh for a burst of changes: the first change waits STATS_DEBOUNCE_SECONDS, later ones
     within that time ride along. Inline (no wait) when background tasks run inline (tests)."""
-    from shouwang.console import tasks
-    from shouwang.console.stats import stats_refresh
 
     if not tasks.IN_THREAD:
         stats_refresh(reason=reason)
@@ -125,7 +129,6 @@ def stats_refresh_cli(*, reason: str, stdout: Any, stderr: Any) -> None:
     """After a command-line import or screening: refresh the dashboards' statistics at once so the console
     shows what the command did (decision 0450). A failure here does not undo the command's own work: it is
     reported with the command that repairs it, and the command still succeeds."""
-    from shouwang.console.stats import stats_refresh
 
     try:
         refresh = stats_refresh(actor="cli", reason=reason)
@@ -136,7 +139,6 @@ def stats_refresh_cli(*, reason: str, stdout: Any, stderr: Any) -> None:
 
 
 def stats_refresh_soon(*, reason: str) -> None:
-    from shouwang.console.tasks import run_after_commit
 
     run_after_commit(_debounced_refresh, reason)
 
@@ -145,7 +147,6 @@ def case_transition_submit(
     *, case: Any, action: str, actor: Any, data: dict[str, Any], expected_version: int
 ) -> Any:
     """``cases.services.case_transition`` from the console, then a (debounced) statistics refresh."""
-    from shouwang.cases.services import case_transition
 
     with transaction.atomic():
         result = case_transition(
@@ -158,9 +159,6 @@ def case_transition_submit(
 def warning_clue_create(*, user: Any, warning_id: int) -> Any:
     """Turn a warning of the user's region into a risk clue (R-WARN-02 → R-ID-01): it opens the household's
     identification case or joins the open one. Outside the region (or missing): ``NotFound``."""
-    from shouwang.accounts.access import NotFound, user_household_q
-    from shouwang.cases.services import CLUE_ROLES, clue_from_warning
-    from shouwang.screening.models import Warning
 
     if getattr(user, "role", None) not in CLUE_ROLES:
         raise Forbidden("您的角色无权登记风险线索")
@@ -188,8 +186,6 @@ def warning_clue_create(*, user: Any, warning_id: int) -> Any:
 def screening_run_start(*, user: Any, period: str, engine: str, reason: str = "") -> Any:
     """Queue a screening run (``screening.services.screening_run_create``: county or above, one active run
     per period) and execute it in the background; the statistics are refreshed when it has finished."""
-    from shouwang.console.tasks import run_after_commit
-    from shouwang.screening.services import screening_run_create
 
     with transaction.atomic():
         run = screening_run_create(user=user, period=period, engine=engine, reason=reason or "控制台发起")
@@ -198,9 +194,6 @@ def screening_run_start(*, user: Any, period: str, engine: str, reason: str = ""
 
 
 def _screening_execute(run_id: int) -> None:
-    from shouwang.console.stats import stats_refresh
-    from shouwang.screening.models import ScreeningRun
-    from shouwang.screening.services import screening_run_execute
 
     run = ScreeningRun.objects.filter(pk=run_id).first()
     if run is None:

@@ -34,14 +34,25 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shouwang.accounts.access import region_q
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.cases import clock
+from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
+from shouwang.cases.models import Case, Clue
+from shouwang.cases.parameters import params_by_village
+from shouwang.channels.models import SelfReport
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices, StatRefreshStatusChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.regions.choices import LEVEL_BY_LENGTH
+from shouwang.registry.choices import HouseholdStatusChoices, PovertyStatusChoices
+from shouwang.registry.models import Household
+from shouwang.screening.choices import RunSourceChoices, RunStatusChoices
+from shouwang.screening.models import ScaleAlert, ScreeningRun, Warning
 from shouwang.screening.periods import period_of, period_range, period_shift
 
 M = StatMetricChoices
@@ -304,13 +315,6 @@ def _risk_list(value: Any) -> list[str]:
 
 def stats_load(*, today: dt.date) -> StatInputs:
     """Read what the statistics need. The only query over the whole households table is one GROUP BY."""
-    from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
-    from shouwang.cases.models import Case, Clue
-    from shouwang.channels.models import SelfReport
-    from shouwang.registry.choices import HouseholdStatusChoices, PovertyStatusChoices
-    from shouwang.registry.models import Household
-    from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.models import ScaleAlert, Warning
 
     active = Household.objects.filter(status=HouseholdStatusChoices.ACTIVE)
     households = _frame(
@@ -435,11 +439,6 @@ def stats_load(*, today: dt.date) -> StatInputs:
 def _visits_overdue(today: dt.date) -> pl.DataFrame:
     """Monitored households whose visit is overdue today (last visit, or identification, + the tier's
     interval of the village's parameters, R-ID-06): the supervisors' figure (their work queue shows it)."""
-    from django.db.models import F, Max
-    from django.db.models.functions import Coalesce
-
-    from shouwang.cases.models import Case
-    from shouwang.console.workqueue import case_params_by_village
 
     rows = list(
         Case.objects.filter(kind="identification", state="monitoring", is_open=True)
@@ -447,7 +446,7 @@ def _visits_overdue(today: dt.date) -> pl.DataFrame:
         .order_by()
         .values_list("household__village_id", "risk_level", "since")
     )
-    params = case_params_by_village({v for v, _, _ in rows}, today.year)
+    params = params_by_village(villages={v for v, _, _ in rows}, year=today.year)
     late = [v for v, level, since in rows if since + dt.timedelta(days=params[v].visit_days(level)) < today]
     return pl.DataFrame({"village": late}, schema={"village": pl.Utf8})
 
@@ -502,9 +501,6 @@ def stats_refresh(
 ) -> StatRefresh:
     """Rebuild every region's statistics from the operational tables (one transaction for the table swap;
     readers see the old figures until it commits). Returns the ``StatRefresh`` row."""
-    from shouwang.cases import clock
-    from shouwang.screening.choices import RunSourceChoices, RunStatusChoices
-    from shouwang.screening.models import ScreeningRun
 
     today = today or clock.today()
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -565,9 +561,6 @@ def stats_check(*, region_code: str, today: dt.date) -> list[str]:
     """Differences between the statistics and a direct count over the households table for one region
     (households now; monitoring objects at the end of the current month). For ``refresh-stats --check``
     and the tests — never for a page."""
-    from shouwang.accounts.access import region_q
-    from shouwang.registry.choices import HouseholdStatusChoices
-    from shouwang.registry.models import Household
 
     current = period_of(today)
     stored = dict(

@@ -10,7 +10,7 @@ costs the same as a village's.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
@@ -24,8 +24,13 @@ from shouwang.accounts.choices import RoleChoices
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
-from shouwang.cases.parameters import Params
+from shouwang.cases.parameters import Params, params_by_village
 from shouwang.cases.transitions import pending_steps
+from shouwang.channels.choices import SelfReportStatusChoices
+from shouwang.channels.models import SelfReport
+from shouwang.console.models import RegionPeriodStat
+from shouwang.console.permissions import has_work_queue
+from shouwang.console.stats import stat_refresh_latest
 from shouwang.regions.models import Region
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, WarningStatusChoices
@@ -37,7 +42,6 @@ DUE_SOON_DAYS = 3
 VISIT_HORIZON_DAYS = 7
 RISK_LABELS = dict(RiskTypeChoices.choices)
 SUPERVISORS = frozenset({RoleChoices.PROVINCE, RoleChoices.PREFECTURE})
-_PARAM_FIELDS = [f.name for f in fields(Params) if f.name not in {"income_threshold", "source"}]
 
 
 @dataclass
@@ -111,7 +115,7 @@ def _notices(user: Any, today: dt.date) -> Section:
         .select_related("household", "household__village")
         .order_by("notice_started_on", "id")[: COUNT_CAP + 1]
     )
-    params = case_params_by_village({c.household.village_id for c in cases}, today.year)
+    params = params_by_village(villages={c.household.village_id for c in cases}, year=today.year)
     ended = []
     for case in cases:
         assert case.notice_started_on is not None
@@ -195,27 +199,6 @@ def _warnings(user: Any) -> Section:
     )
 
 
-def case_params_by_village(villages: set[str], year: int) -> dict[str, Params]:
-    """The workflow parameters in force for each village (notice days, visit intervals), with the
-    parameter table read once instead of once per case.
-
-    Same precedence as ``cases.parameters.params_get`` (most specific region, then the exact year, then
-    the highest version); the income threshold, which ``params_get`` looks up in the screening
-    parameters, is not needed here and is left empty.
-    """
-    rows = list(CaseParameter.objects.filter(Q(year=year) | Q(year__isnull=True)))
-    out: dict[str, Params] = {}
-    for village in villages:
-        prefixes = {"", *(village[:n] for n in (2, 4, 6, 9, 12) if n <= len(village))}
-        mine = [r for r in rows if r.region_code in prefixes]
-        if not mine:
-            out[village] = Params()
-            continue
-        best = max(mine, key=lambda r: (len(r.region_code), r.year is not None, r.version))
-        out[village] = Params(**{f: getattr(best, f) for f in _PARAM_FIELDS})
-    return out
-
-
 def visits_due(user: Any, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[dict[str, Any]]:
     """Monitored households whose next visit (last visit, or identification, + tier interval, R-ID-06) falls
     within VISIT_HORIZON_DAYS or is past, most overdue first — at most ``cap`` of them.
@@ -250,7 +233,7 @@ def visits_due(user: Any, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[d
                 "household__village__name",
             )[:cap]
         )
-    params = case_params_by_village({r["household__village_id"] for r in rows}, today.year)
+    params = params_by_village(villages={r["household__village_id"] for r in rows}, year=today.year)
     labels = dict(RiskLevelChoices.choices)
     out = []
     for r in rows:
@@ -307,8 +290,6 @@ def _visits_supervised(user: Any) -> Section:
     """The county and above follow visits as a figure by township (the pre-aggregated statistics: a
     county can have thousands of monitored households; the visits themselves are the townships' and
     villages' work)."""
-    from shouwang.console.models import RegionPeriodStat
-    from shouwang.console.stats import stat_refresh_latest
 
     refresh = stat_refresh_latest()
     if refresh is None:
@@ -352,8 +333,6 @@ def _visits_supervised(user: Any) -> Section:
 
 
 def _self_reports(user: Any) -> Section:
-    from shouwang.channels.choices import SelfReportStatusChoices
-    from shouwang.channels.models import SelfReport
 
     qs = SelfReport.objects.filter(
         village__code__startswith=user.region_id, status=SelfReportStatusChoices.SUBMITTED
@@ -385,7 +364,6 @@ def _self_reports(user: Any) -> Section:
 
 def work_queue_get(*, user: Any) -> list[Section]:
     """The sections for this user's role (empty for roles without a queue)."""
-    from shouwang.console.permissions import has_work_queue
 
     if not has_work_queue(user):
         return []

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 __all__ = [
     "CHROMIUM",
@@ -76,7 +77,6 @@ DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
 def playwright_session() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"未安装 Debian chromium（{CHROMIUM}），跳过浏览器测试：apt-get install chromium")
-    from playwright.sync_api import sync_playwright
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

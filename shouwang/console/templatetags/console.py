@@ -4,11 +4,17 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shouwang.accounts.choices import RoleChoices
+from shouwang.cases.choices import CaseStateChoices, ChannelChoices
+from shouwang.cases.transitions import MOVES
 from shouwang.console import permissions
+from shouwang.registry.choices import RiskTypeChoices
+from shouwang.screening.choices import WarningStatusChoices
 
 register = template.Library()
 
@@ -55,7 +61,6 @@ def category_badge(household: Any) -> SafeString:
 @register.filter
 def role_label(value: str) -> str:
     """Chinese label of a stored role code (audit rows keep the code)."""
-    from shouwang.accounts.choices import RoleChoices
 
     return str(RoleChoices(value).label) if value in RoleChoices.values else (value or "—")
 
@@ -162,7 +167,6 @@ def pct(value: Any) -> str:
 @register.simple_tag
 def query_with(params: Any, **updates: Any) -> str:
     """A query string from ``params`` (a dict) with ``updates`` applied (``None`` removes a key)."""
-    from django.utils.http import urlencode
 
     merged = {k: v for k, v in dict(params or {}).items() if v not in ("", None)}
     for k, v in updates.items():
@@ -175,7 +179,6 @@ def query_with(params: Any, **updates: Any) -> str:
 
 @register.filter
 def risk_label(code: str) -> str:
-    from shouwang.registry.choices import RiskTypeChoices
 
     return str(dict(RiskTypeChoices.choices).get(code, code))
 
@@ -187,21 +190,18 @@ def risk_labels(codes: Any) -> str:
 
 @register.filter
 def channel_label(code: str) -> str:
-    from shouwang.cases.choices import ChannelChoices
 
     return str(dict(ChannelChoices.choices).get(code, code))
 
 
 @register.filter
 def state_label(code: str) -> str:
-    from shouwang.cases.choices import CaseStateChoices
 
     return str(dict(CaseStateChoices.choices).get(code, code))
 
 
 @register.filter
 def action_label(code: str) -> str:
-    from shouwang.cases.transitions import MOVES
 
     for (_kind, action), move in MOVES.items():
         if action == code:
@@ -255,7 +255,6 @@ ELIMINATION_PATH = [
 @register.simple_tag
 def case_path(case: Any) -> list[dict[str, Any]]:
     """The procedure's steps for a stepper: done, current or to do (R-ID-02 / R-ELIM-04)."""
-    from shouwang.cases.choices import CaseStateChoices
 
     path = IDENTIFICATION_PATH if case.kind == "identification" else ELIMINATION_PATH
     labels = dict(CaseStateChoices.choices)
@@ -268,7 +267,6 @@ def case_path(case: Any) -> list[dict[str, Any]]:
 
 @register.filter
 def warning_status_label(code: str) -> str:
-    from shouwang.screening.choices import WarningStatusChoices
 
     return str(dict(WarningStatusChoices.choices).get(code, code))
 

@@ -1,5 +1,6 @@
 import pytest
 
+from shouwang.console import tasks
 from shouwang.testing.browser import *  # noqa: F403  (browser fixtures for test_browser.py)
 
 
@@ -13,6 +14,5 @@ def _fast_password_hasher(settings):
 @pytest.fixture(autouse=True)
 def _inline_background_tasks(monkeypatch):
     # Background work (exports, screening runs, statistics refreshes) runs inline at commit in tests.
-    from shouwang.console import tasks
 
     monkeypatch.setattr(tasks, "IN_THREAD", False)

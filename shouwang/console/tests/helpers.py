@@ -2,15 +2,18 @@
 cases moved through the real case services, and signed-in clients."""
 
 import datetime as dt
+import io
 import itertools
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 from django.test import Client
 from django.utils import timezone
 
 from shouwang.cases import clock
 from shouwang.cases.models import Case
+from shouwang.cases.services import case_document_upload, case_transition, clue_submit
 from shouwang.registry.models import Household
 from shouwang.screening.models import ScreeningRun, Warning
 
@@ -69,7 +72,6 @@ def set_today(monkeypatch: Any, day: dt.date = TODAY) -> None:
 
 def open_case(household: Household, actor: Any, *, reported_on: dt.date | None = None) -> Case:
     """An identification case opened by a cadre's clue (R-ID-01) through ``cases.services.clue_submit``."""
-    from shouwang.cases.services import clue_submit
 
     clue = clue_submit(
         actor=actor,
@@ -84,14 +86,12 @@ def open_case(household: Household, actor: Any, *, reported_on: dt.date | None =
 
 
 def step(case: Case, action: str, actor: Any, **data: Any) -> Case:
-    from shouwang.cases.services import case_transition
 
     case.refresh_from_db()
     return case_transition(case=case, action=action, actor=actor, data=data, expected_version=case.version)
 
 
 def home_check(case: Case, village_user: Any, on: dt.date) -> Case:
-    from shouwang.cases.services import case_document_upload
 
     doc = case_document_upload(
         case=case, actor=village_user, kind="authorisation", filename="授权书.jpg", content=JPEG
@@ -101,9 +101,6 @@ def home_check(case: Case, village_user: Any, on: dt.date) -> Case:
 
 def xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
     """The first sheet's rows of an XLSX download (a FileResponse)."""
-    import io
-
-    import openpyxl
 
     data = b"".join(response.streaming_content)
     return list(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))

@@ -19,7 +19,26 @@ from typing import Any
 from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.models import Case
+from shouwang.cases.services import (
+    IncomeInput,
+    MeasureInput,
+    case_document_upload,
+    case_transition,
+    clue_from_warning,
+    plan_measures_add,
+    visit_record,
+)
+from shouwang.channels.services import self_report_submit
+from shouwang.common.errors import InputRefused
+from shouwang.console.household import household_evidence_get
+from shouwang.console.stats import stats_refresh
+from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.services import feed_batch_ingest
+from shouwang.registry.imports import registry_import
 from shouwang.registry.models import Household
+from shouwang.screening.models import Warning
+from shouwang.screening.services import screening_run
+from shouwang.simulator.services import simulation_run, simulation_validate
 from shouwang.testing.builders import make_user
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
@@ -106,7 +125,6 @@ def _user(role: str, code: str, users: dict[str, User]) -> User:
 
 
 def _step(case: Case, action: str, actor: Any, **data: Any) -> Case:
-    from shouwang.cases.services import case_transition
 
     case.refresh_from_db()
     return case_transition(case=case, action=action, actor=actor, data=data, expected_version=case.version)
@@ -114,7 +132,6 @@ def _step(case: Case, action: str, actor: Any, **data: Any) -> Case:
 
 def _advance(case: Case, stage: str, day0: dt.date, users: dict[str, User], clk: _Clock) -> Case:
     """Take a case from ``clue`` up to and including ``stage``, each step on its own date."""
-    from shouwang.cases.services import case_document_upload
 
     hh = case.household
     village = _user("village", hh.village_id, users)
@@ -183,13 +200,6 @@ def _advance(case: Case, stage: str, day0: dt.date, users: dict[str, User], clk:
 
 def build_county(*, out: Path, households: int = 1000, months: int = 6, seed: int = 5) -> Scenario:
     """Simulate, import, screen every month, process cases, refresh the statistics."""
-    from shouwang.channels.services import self_report_submit
-    from shouwang.console.stats import stats_refresh
-    from shouwang.exchange.choices import FEED_KINDS
-    from shouwang.exchange.services import feed_batch_ingest
-    from shouwang.registry.imports import registry_import
-    from shouwang.screening.services import screening_run
-    from shouwang.simulator.services import simulation_run, simulation_validate
 
     today = clock.today()
     start = _month_shift(today, -months)
@@ -262,7 +272,6 @@ def build_county(*, out: Path, households: int = 1000, months: int = 6, seed: in
 
 def _pick(period: str, n: int, *, members: int = 1, exclude: set[int] | None = None) -> list[Any]:
     """The period's highest-scoring new or persisting warnings, households of at least ``members``."""
-    from shouwang.screening.models import Warning
 
     qs = (
         Warning.objects.filter(
@@ -279,7 +288,6 @@ def _pick(period: str, n: int, *, members: int = 1, exclude: set[int] | None = N
 
 
 def _open(warning: Any, day0: dt.date, users: dict[str, User], clk: _Clock) -> Case:
-    from shouwang.cases.services import clue_from_warning
 
     clk.set(day0)
     clue = clue_from_warning(warning=warning, actor=_user("village", warning.household.village_id, users))
@@ -289,8 +297,6 @@ def _open(warning: Any, day0: dt.date, users: dict[str, User], clk: _Clock) -> C
 
 def _assist(case: Case, day0: dt.date, today: dt.date, users: dict[str, User], clk: _Clock) -> None:
     """Measures (一户一策) once monitored, and two follow-up visits with the yearly income updated."""
-    from shouwang.cases.services import IncomeInput, MeasureInput, plan_measures_add, visit_record
-    from shouwang.common.errors import InputRefused
 
     hh = case.household
     township = _user("township", hh.township_code, users)
@@ -347,7 +353,6 @@ def _assist(case: Case, day0: dt.date, today: dt.date, users: dict[str, User], c
 
 def _richest(households: list[Household]) -> Household | None:
     """The monitored household with the most department evidence in the lake (the page has most to show)."""
-    from shouwang.console.household import household_evidence_get
 
     if not households:
         return None

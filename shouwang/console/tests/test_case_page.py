@@ -4,6 +4,7 @@ the "已被他人处理" conflict, and document upload."""
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from shouwang.audit.models import AuditEntry
@@ -139,7 +140,6 @@ def test_outside_the_region_a_transition_is_404(case):
 
 def test_a_bad_upload_is_refused_in_chinese(case):
     c = client_for(make_user("village", VILLAGE_A, username="cun2"))
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     bad = SimpleUploadedFile("a.txt", b"hello", content_type="text/plain")
     response = c.post(
@@ -149,6 +149,5 @@ def test_a_bad_upload_is_refused_in_chinese(case):
 
 
 def _jpeg():
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("授权书.jpg", JPEG, content_type="image/jpeg")

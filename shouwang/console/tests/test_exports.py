@@ -15,6 +15,7 @@ from shouwang.console import exports
 from shouwang.console.exports import safe_cell
 from shouwang.console.models import ExportJob
 from shouwang.console.tests.helpers import client_for, warning_for, xlsx_rows
+from shouwang.registry.models import Household
 from shouwang.testing.builders import COUNTY, VILLAGE_A, VILLAGE_B, make_household, make_user
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +138,6 @@ def test_only_the_creator_may_download(households):
 
 
 def test_warning_export(households):
-    from shouwang.registry.models import Household
 
     warning_for(Household.objects.get(household_no="H_EVIL"), "2025-02", risk_types=["illness", "water"])
     c = client_for(make_user("county", COUNTY))

@@ -11,6 +11,8 @@ from django.urls import reverse
 from shouwang.audit.models import AuditEntry
 from shouwang.common import idnumber
 from shouwang.console.tests.helpers import TODAY, client_for, home_check, open_case, set_today, warning_for
+from shouwang.exchange.services import feed_batch_ingest
+from shouwang.registry.models import IncomeRecord
 from shouwang.testing.builders import COUNTY, VILLAGE_A, VILLAGE_B, make_household, make_user
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +34,6 @@ def li(monkeypatch):
         },
         income_period="2024-06",
     )
-    from shouwang.registry.models import IncomeRecord
 
     IncomeRecord.objects.create(
         household=hh,
@@ -69,7 +70,6 @@ def test_page_shows_warnings_cases_and_income_chart(li):
 
 
 def test_evidence_timeline_from_the_lake(li, tmp_path: Path):
-    from shouwang.exchange.services import feed_batch_ingest
 
     csv = tmp_path / "medical.csv"
     csv.write_text(

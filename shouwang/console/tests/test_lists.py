@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from shouwang.cases.models import Case
+from shouwang.console.selectors import CaseFilters, HouseholdFilters, case_browse, household_browse
 from shouwang.console.tests.helpers import TODAY, client_for, open_case, set_today, warning_for
 from shouwang.screening.models import Parameter
 from shouwang.testing.builders import COUNTY, VILLAGE_A, VILLAGE_B, make_household, make_user
@@ -85,7 +86,6 @@ def test_income_sort_walks_every_household_once(mix):
         params = {"sort": "income", "after": listing.page.next_after}
     assert seen[:4] == ["H07", "H01", "H02", "H03"] and len(seen) == len(set(seen)) == 7
     # Page size 2 through the selector: the keyset crosses ties and the empty incomes at the end.
-    from shouwang.console.selectors import HouseholdFilters, household_browse
 
     user, walked, after = make_user("prefecture", "5303"), [], ""
     while True:
@@ -137,7 +137,6 @@ def test_case_filters_and_keyset(monkeypatch):
     assert ids(due="overdue") == [old.pk]
     assert ids(state="monitoring") == [new[2].pk]
     assert ids() == [old.pk, new[0].pk, new[1].pk, new[2].pk]  # by due date, then id
-    from shouwang.console.selectors import CaseFilters, case_browse
 
     walked, after, township = [], "", make_user("township", "530326001")
     while True:

@@ -12,6 +12,7 @@ from shouwang.audit.models import AuditEntry
 from shouwang.common import idnumber
 from shouwang.console.models import StatRefresh
 from shouwang.console.tests.helpers import client_for
+from shouwang.exchange.services import feed_batch_ingest
 from shouwang.screening.models import Parameter, ScreeningRun
 from shouwang.testing.builders import COUNTY, TOWNSHIP_A, VILLAGE_A, make_household, make_user
 
@@ -104,7 +105,6 @@ def test_parameter_editor_sets_a_new_version():
 
 
 def test_batches_page(tmp_path: Path):
-    from shouwang.exchange.services import feed_batch_ingest
 
     make_household("H_LI", VILLAGE_A)
     head = idnumber.make(COUNTY, dt.date(1975, 3, 8), 11)

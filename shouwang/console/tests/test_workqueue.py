@@ -7,7 +7,10 @@ import pytest
 from django.urls import reverse
 
 from shouwang.audit.models import AuditEntry
-from shouwang.cases.models import Clue
+from shouwang.cases.models import Case, Clue
+from shouwang.channels.models import SelfReport
+from shouwang.channels.services import self_report_submit
+from shouwang.console.stats import stats_refresh
 from shouwang.console.tests.helpers import (
     TODAY,
     client_for,
@@ -104,7 +107,6 @@ def test_notice_ended_is_queued_for_the_township(village, monkeypatch):
 
 
 def test_visits_due_by_tier(village, monkeypatch):
-    from shouwang.cases.models import Case
 
     li = make_household("H_LI", VILLAGE_A)
     case = open_case(li, village)
@@ -114,7 +116,6 @@ def test_visits_due_by_tier(village, monkeypatch):
     assert [v["household_no"] for v in s["visits"].items] == ["H_LI"]
     assert s["visits"].items[0]["days_over"] == 10
     # The county and above follow the figure by sub-region, from the statistics.
-    from shouwang.console.stats import stats_refresh
 
     stats_refresh(today=TODAY)
     county = sections(make_user("county", COUNTY))["visits"]
@@ -122,8 +123,6 @@ def test_visits_due_by_tier(village, monkeypatch):
 
 
 def test_self_reports_for_staff_and_escalated_ones_for_the_county(village):
-    from shouwang.channels.models import SelfReport
-    from shouwang.channels.services import self_report_submit
 
     report, _ = self_report_submit(
         village_code=VILLAGE_A, difficulty="medical_bills", subject_name="杨秀芬", contact_phone="13912345678"
