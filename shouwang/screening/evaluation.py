@@ -21,9 +21,9 @@ Definitions (also in docs/screening.md "Evaluation"):
 * **Precision** — share of stored warnings (household-months) whose household is truly at risk that
   month (any risk type); per risk type, share of warnings carrying that type whose household is at risk
   with that type that month.
-* Self-report clues: when the channels app has self-reports linked to a household (directly, through a
-  clue, or through the subject's blind index), the lag is also given counting the first self-report as a
-  detection (household level, any risk type).
+* Self-report clues: given the self-reports linked to a household (``self_reports``: household and month,
+  read by the caller from the channels app, e.g. ``channels.selectors.self_report_household_months``), the
+  lag is also given counting the first self-report as a detection (household level, any risk type).
 """
 
 import statistics
@@ -82,54 +82,6 @@ def _warnings_frame(first: str, last: str) -> pl.DataFrame:
     )
 
 
-def self_report_frame() -> pl.DataFrame | None:
-    """(household_no, period) of self-reports that name a household, if the channels app keeps them."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("channels", "SelfReport")
-    except LookupError:
-        return None
-    fields = {f.name: f for f in model._meta.get_fields()}
-    date_field = "submitted_on" if "submitted_on" in fields else "created_at"
-    out: list[tuple[str, str]] = []
-    hh_fk = next(
-        (
-            n
-            for n, f in fields.items()
-            if getattr(f, "related_model", None) is not None
-            and f.related_model._meta.label == "registry.Household"
-            and f.many_to_one
-        ),
-        None,
-    )
-    if hh_fk:
-        out += [
-            (h, str(d)[:7])
-            for h, d in model.objects.exclude(**{f"{hh_fk}__isnull": True}).values_list(
-                f"{hh_fk}__household_no", date_field
-            )
-        ]
-    if "clue" in fields:
-        out += [
-            (h, str(d)[:7])
-            for h, d in model.objects.exclude(clue__household__isnull=True).values_list(
-                "clue__household__household_no", date_field
-            )
-        ]
-    if "subject_id_index" in fields:
-        from shouwang.registry.models import Person
-
-        pairs = list(model.objects.exclude(subject_id_index="").values_list("subject_id_index", date_field))
-        idx = dict(
-            Person.objects.filter(id_index__in={p for p, _ in pairs}).values_list(
-                "id_index", "household__household_no"
-            )
-        )
-        out += [(idx[p], str(d)[:7]) for p, d in pairs if p in idx]
-    return pl.DataFrame(out, schema={"household_no": pl.String, "period": pl.String}, orient="row").unique()
-
-
 def _in_window(col: str) -> pl.Expr:
     """``col`` (a detection month) if it falls in [event month, event month + MAX_LAG], else null: a risk
     whose household was only warned before the event (or too late) stays in the count as a miss."""
@@ -181,9 +133,18 @@ def _misses_write(path: Path, scored: pl.DataFrame) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + missed.write_csv().encode())
 
 
-def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) -> dict[str, Any]:
+def evaluate(
+    *,
+    truth: Path,
+    first: str,
+    last: str,
+    misses: Path | None = None,
+    self_reports: pl.DataFrame | None = None,
+) -> dict[str, Any]:
     """The scores as one JSON-able object; ``misses``: also write every risk not found within one month
-    (CSV, UTF-8 with BOM: household, month, risk type, feed kinds, delivered in time, lag or blank)."""
+    (CSV, UTF-8 with BOM: household, month, risk type, feed kinds, delivered in time, lag or blank);
+    ``self_reports``: (household_no, period) of the self-reports tied to a household, for the lag counting
+    them (``None``: not available)."""
     if _month_index(first) > _month_index(last):
         raise InputRefused("期间范围错误", [RowError(None, "from", first, "起始期间晚于结束期间")])
     events, at_risk = truth_load(truth)
@@ -327,7 +288,7 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
         per_kind[kind] = _recall_block(reflected.filter(pl.col("kinds").str.contains(kind)))
     out["feed_reflected_by_kind"] = per_kind
 
-    reports = self_report_frame()
+    reports = self_reports
     if reports is None or reports.height == 0:
         out["self_reports"] = {"available": reports is not None, "reports_linked": 0}
     else:

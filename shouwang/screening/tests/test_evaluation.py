@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.utils import timezone
 
@@ -85,7 +86,6 @@ def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
 
 
 def test_evaluate_writes_the_misses(tmp_path: Path) -> None:
-    import polars as pl
 
     (tmp_path / "events.csv").write_text(EVENTS, encoding="utf-8")
     (tmp_path / "at_risk.csv").write_text(AT_RISK, encoding="utf-8")
@@ -106,3 +106,21 @@ def test_evaluate_writes_the_misses(tmp_path: Path) -> None:
     assert rows["H3"]["in_time"] == "false" and rows["H3"]["lag"] is None
     assert rows["H4"]["reflected"] == "false"
     assert rows["H10"]["reflected"] == "false" and rows["H10"]["kinds"] == "medical"
+
+
+def test_self_reports_handed_in_count_as_a_detection(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text(EVENTS, encoding="utf-8")
+    (tmp_path / "at_risk.csv").write_text(AT_RISK, encoding="utf-8")
+    reports = pl.DataFrame(
+        [("H4", "2024-03"), ("H10", "2024-07")],
+        schema={"household_no": pl.String, "period": pl.String},
+        orient="row",
+    )
+    without = evaluate(truth=tmp_path, first="2024-01", last="2024-06")
+    out = evaluate(truth=tmp_path, first="2024-01", last="2024-06", self_reports=reports)
+    assert without["self_reports"] == {"available": False, "reports_linked": 0}
+    assert out["self_reports"]["available"] is True and out["self_reports"]["reports_linked"] == 2
+    # H4's chronic illness (no department reports it) is found by its self-report in the same month;
+    # H10's report came two months after its event: still not within one month.
+    assert without["not_feed_reflected"]["recall_1m"] == 0
+    assert out["self_reports"]["not_feed_reflected"]["recall_1m"] == pytest.approx(1 / 2)

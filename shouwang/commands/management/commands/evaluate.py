@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from shouwang.channels.selectors import self_report_household_months
 from shouwang.common.errors import InputRefused
 from shouwang.screening.evaluation import evaluate
 from shouwang.screening.periods import period_parse
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 first=opts["first"],
                 last=opts["last"],
                 misses=Path(opts["misses"]) if opts["misses"] else None,
+                self_reports=self_report_household_months(),
             )
         except InputRefused as exc:
             self.stderr.write(exc.report())
