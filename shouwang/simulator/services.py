@@ -42,8 +42,9 @@ from shouwang.simulator.deliveries import Ledger
 from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
-from shouwang.simulator.population import Population, population_build, rehead, select_monitored
+from shouwang.simulator.population import Population, population_build
 from shouwang.simulator.rng import stream
+from shouwang.simulator.start import rehead, select_monitored
 
 MAX_HOUSEHOLDS = 5_000_000
 MAX_MONTHS = 120
