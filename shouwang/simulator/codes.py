@@ -111,6 +111,30 @@ class Risk(IntEnum):
 
 RISKS = tuple(r.name.lower() for r in Risk)
 NO_RISK = -1
+# Risks that an event brings on and that last RISK_WINDOW_MONTHS after it (the others are states).
+EVENT_RISKS = (
+    Risk.ILLNESS,
+    Risk.EDUCATION,
+    Risk.DISABILITY,
+    Risk.DISASTER,
+    Risk.ACCIDENT,
+    Risk.INDUSTRY_FAILURE,
+    Risk.UNSTABLE_EMPLOYMENT,
+)
+
+
+class Difficulty(IntEnum):
+    """What a self-report says the household struggles with (the position in DIFFICULTIES)."""
+
+    LIVING = 0
+    JOBS = 1
+    SCHOOLING = 2
+    MEDICAL = 3
+    HOUSING = 4
+    WATER = 5
+
+
+DIFFICULTIES = ("生活困难", "就业困难", "教育困难", "医疗困难", "住房困难", "饮水困难")
 
 
 class Feed(IntEnum):

@@ -42,8 +42,9 @@ from shouwang.simulator.deliveries import Ledger
 from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
-from shouwang.simulator.population import Population, population_build, rehead, select_monitored
+from shouwang.simulator.population import Population, population_build
 from shouwang.simulator.rng import stream
+from shouwang.simulator.start import rehead, select_monitored
 
 MAX_HOUSEHOLDS = 5_000_000
 MAX_MONTHS = 120
@@ -310,16 +311,17 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
         for t in range(first, 0):
             sim.run_month(t)
             bar.update(1)
+        world = sim.world
         rehead(ps, hh, fmt.first_day(start))
-        registered = _registered(sim.members, params.households, params.seed)
-        sim.registered = registered
+        registered = _registered(world.members, params.households, params.seed)
+        world.registered = registered
         ledger.excluded = ~registered
         select_monitored(
             hh,
-            low_risk=sim.low_risk,
-            sudden=sim.sudden,
-            pc=sim.pc_ref,
-            members=np.where(registered, sim.members, 0),
+            low_risk=world.low_risk,
+            sudden=world.sudden,
+            pc=world.pc_ref,
+            members=np.where(registered, world.members, 0),
             seed=params.seed,
             start_month=start,
         )
@@ -339,7 +341,7 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
         persons = fmt.CsvAppender(registry / "persons.csv", PERSON_COLUMNS)
         for lo in range(0, len(rows_all), PERSON_CHUNK):
             rows = rows_all[lo : lo + PERSON_CHUNK]
-            persons.write(_persons_frame(pop, household_no, rows, sim.registry_work_months))
+            persons.write(_persons_frame(pop, household_no, rows, world.registry_work_months))
         persons.close()
         fmt.write_csv(registry / "incomes.csv", sim.income_frame(start - 1).select(INCOME_COLUMNS))
         summary.files += 3

@@ -10,7 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from shouwang.simulator.codes import EVENT_RISKS, Risk
+
 NEVER = -32000  # a month index long before any window
+FOREVER = 32000  # a month index after any simulated month ("until further notice")
 
 # name -> (dtype, fill value for new rows)
 PERSON_FIELDS: dict[str, tuple[Any, Any]] = {
@@ -192,3 +195,12 @@ class Households:
         self.last_event = np.full((n, 12), NEVER, dtype=np.int16)
         self.low_income_margin = np.zeros(n, dtype=np.bool_)
         self.dibao_applied = np.full(n, NEVER, dtype=np.int16)
+
+    def mark_event(self, h: np.ndarray, risk: Risk, t: int) -> None:
+        """Households ``h`` had an event bringing ``risk`` in month ``t``."""
+        self.last_event[h, int(risk)] = t
+
+    def recent(self, t: int, months: int) -> np.ndarray:
+        """Households with any event-driven risk in the last ``months`` months."""
+        last = self.last_event[:, list(EVENT_RISKS)].max(axis=1)
+        return last > t - months
