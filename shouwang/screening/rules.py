@@ -18,8 +18,10 @@ The catalogue version is a hash of all of it; each run records the version it us
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.screening.choices import ParameterKeyChoices as K
 from shouwang.screening.choices import RuleKindChoices
 
@@ -63,27 +65,31 @@ SNAPSHOT_TABLES: dict[str, Columns] = {
 # One row per village with every parameter resolved for the screening year (params.py).
 PARAMS_TABLE: Columns = (("village_code", "text"), *((k.value, "dec") for k in K))
 
-_FEED_META = "period text, batch_id int, row_no int, id_index text, "
-# Department feeds (CONTRACT §2) as the lake stores them: ``id_number`` replaced by ``id_index``;
-# ``period`` is the delivery period of the batch.
+# What the lake's type of a feed column (shouwang.exchange.files) is in the catalogue.
+_FEED_COLUMN_TYPES = {
+    "text": "text",
+    "enum": "text",  # the choice's code
+    "period": "text",  # YYYY-MM
+    "date": "date",
+    "money": "money",
+    "flag": "bool",
+    "int": "int",
+}
+
+
+def _feed_columns(columns: Iterable[tuple[str, str]]) -> Columns:
+    """One department feed (CONTRACT §2) as screening reads it from the lake: the delivery ``period`` and
+    the ``batch_id`` (constants of the batch file, set by the engine), the file's ``row_no``, then the feed's
+    columns with ``id_number`` replaced by its blind index ``id_index``. The lake's other columns
+    (``id_masked``, and ``person_id`` / ``household_no`` as matched at import) are not read: rows are matched
+    to the snapshot's persons at run time."""
+    own = [("id_index", "text") if typ == "id" else (name, _FEED_COLUMN_TYPES[typ]) for name, typ in columns]
+    return (("period", "text"), ("batch_id", "int"), ("row_no", "int"), *own)
+
+
+# Department feeds, derived from their one declaration in the exchange (FEED_SPECS).
 FEED_TABLES: dict[str, Columns] = {
-    "medical": _cols(
-        _FEED_META + "settled_on date, total_cost money, fund_paid money, self_pay money, inpatient bool"
-    ),
-    "civil": _cols(_FEED_META + "event_on date, event text, amount money"),
-    "disability": _cols(_FEED_META + "certified_on date, disability_type text, grade int"),
-    "education": _cols(_FEED_META + "as_of date, stage text, status text"),
-    "housing": _cols(_FEED_META + "appraised_on date, grade text"),
-    "employment": _cols(_FEED_META + "month text, status text, monthly_wage money"),
-    "disaster": _cols(_FEED_META + "occurred_on date, hazard text, loss_amount money, house_damaged bool"),
-    "water": _cols(
-        "period text, batch_id int, row_no int, village_code text, group_name text, from_on date, "
-        "to_on date, issue text"
-    ),
-    "police": _cols(_FEED_META + "event_on date, event text"),
-    "credit": _cols(
-        _FEED_META + "loan_no text, principal money, due_on date, overdue_days int, balance money"
-    ),
+    kind: _feed_columns((c.name, c.type) for c in spec.columns) for kind, spec in FEED_SPECS.items()
 }
 
 # How many delivery months each feed's rules look at (the current month included).
@@ -277,16 +283,11 @@ WHERE w.period BETWEEN $p_m2 AND $period AND w.from_on <= $p_end
 
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
-    for kind in FEED_TABLES:
+    for kind, columns in FEED_TABLES.items():
         if kind == "water":
             # The lake stores one water row per (delivered row, household); one per delivered row here.
-            views.append(
-                (
-                    "water",
-                    "SELECT DISTINCT period, batch_id, row_no, village_code, group_name, from_on, "
-                    "to_on, issue FROM feed_water",
-                )
-            )
+            names = ", ".join(c for c, _ in columns)
+            views.append((kind, f"SELECT DISTINCT {names} FROM feed_{kind}"))
         else:
             views.append((kind, _matched_feed_sql(kind)))
     views.append(("rigid", RIGID))
