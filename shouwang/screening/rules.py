@@ -391,7 +391,7 @@ RULES: tuple[Rule, ...] = (
         kind=S,
         weight=0.5,
         params=(K.THRESHOLD,),
-        reads=("incomes",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev("income_per_capita money, per_capita_net money, threshold money, income_period text"),
         sql="""
 SELECT hf.household_no, hf.income_per_capita, hf.per_capita_net, hf.threshold, hf.income_period
@@ -408,7 +408,7 @@ WHERE hf.income_per_capita < hf.threshold
         kind=S,
         weight=0.4,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("incomes",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev(
             "income_now money, income_before money, drop_share share, income_period text, "
             "prev_income_period text"
@@ -433,7 +433,7 @@ WHERE hf.prev_per_capita_net > 0 AND hf.income_period > $p_m12
         kind=S,
         weight=0.5,
         params=(K.MEDICAL_SHARE_POOR, K.MEDICAL_SHARE_OTHER, K.RURAL_INCOME),
-        reads=("feed_medical",),
+        reads=("feed_medical", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, trigger_amount money, persons int, last_settled_on date"),
         shock=True,
         sql="""
@@ -467,7 +467,7 @@ GROUP BY household_no
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_ABSOLUTE,),
-        reads=("feed_medical",),
+        reads=("feed_medical", "households", "persons"),
         evidence=_ev("self_pay_12m money, trigger_amount money, settlements int"),
         shock=True,
         sql="""
@@ -489,7 +489,7 @@ HAVING SUM(m.self_pay) > MAX(pr.medical_absolute)
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, disaster_12m money, income_after_rigid amount, threshold money"),
         shock=True,
         sql="""
@@ -512,7 +512,7 @@ WHERE r.med_12m > 0 AND r.income_after_rigid < r.threshold * r.income_members
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_INCOME_SHARE,),
-        reads=("feed_medical", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, share_of_income share"),
         shock=True,
         sql="""
@@ -532,7 +532,7 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
             "income_after_rigid amount, wage_lost_est amount, threshold money"
@@ -573,7 +573,7 @@ WHERE (wage_lost_est IS NULL AND income_after_rigid < near_line_ratio * threshol
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "earners_ill int, first_stay date, months_lost int, care_months int, wage_lost_est amount, "
             "income_after_loss amount, threshold money"
@@ -611,7 +611,7 @@ WHERE income_after_rigid - wage_lost_est < CAST(threshold AS DOUBLE) * income_me
         kind=S,
         weight=0.5,
         params=(K.SEVERE_DISABILITY_GRADE,),
-        reads=("feed_disability",),
+        reads=("feed_disability", "households", "persons"),
         evidence=_ev("grade int, certified_on date, persons int"),
         shock=True,
         sql="""
@@ -631,8 +631,8 @@ GROUP BY d.household_no
         risk_type="education",
         kind=S,
         weight=0.4,
-        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.NEAR_LINE_RATIO),
-        reads=("feed_education", "incomes"),
+        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_education", "households", "persons", "incomes"),
         evidence=_ev("status text, children int, as_of date, age int"),
         sql="""
 SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_of) AS as_of,
@@ -662,7 +662,7 @@ GROUP BY e.household_no
         kind=S,
         weight=0.3,
         params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
-        reads=("persons", "feed_education"),
+        reads=("feed_education", "households", "persons"),
         evidence=_ev("children int, age int"),
         sql="""
 SELECT pf.household_no, COUNT(*) AS children, MIN(pf.age) AS age
@@ -687,7 +687,7 @@ GROUP BY pf.household_no
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_housing",),
+        reads=("feed_housing", "households", "persons"),
         evidence=_ev("grade text, appraised_on date"),
         sql="""
 SELECT hs.household_no, MAX(hs.grade) AS grade, MAX(hs.appraised_on) AS appraised_on
@@ -704,7 +704,7 @@ GROUP BY hs.household_no
         kind=S,
         weight=0.5,
         params=(K.DISASTER_LOSS, K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_disaster", "feed_medical", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date, "
             "income_after_rigid amount"
@@ -738,7 +738,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_disaster",),
+        reads=("feed_disaster", "households", "persons"),
         evidence=_ev("occurred_on date, hazard text"),
         sql="""
 SELECT d.household_no, MAX(d.occurred_on) AS occurred_on, MIN(d.hazard) AS hazard
@@ -760,7 +760,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.6,
         params=(K.LABOUR_AGE_MIN, K.LABOUR_AGE_MAX),
-        reads=("feed_police", "persons"),
+        reads=("feed_police", "households", "persons"),
         evidence=_ev("event text, persons int, event_on date, age int"),
         shock=True,
         sql="""
@@ -786,8 +786,8 @@ GROUP BY p.household_no
         risk_type="unstable_employment",
         kind=S,
         weight=0.4,
-        params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.NEAR_LINE_RATIO),
-        reads=("feed_employment", "incomes"),
+        params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_employment", "households", "persons", "incomes"),
         evidence=_ev(
             "status text, persons int, wage_share share, wage_lost_12m amount, income_per_capita money"
         ),
@@ -839,7 +839,7 @@ HAVING MAX(CASE WHEN j.wage >= pr.wage_share * j.gross_income THEN 1 ELSE 0 END)
         kind=S,
         weight=0.3,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("feed_employment",),
+        reads=("feed_employment", "households", "persons"),
         evidence=_ev("wage_now money, wage_before amount, drop_share share, months int"),
         shock=True,
         sql="""
@@ -872,7 +872,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.5,
         params=(),
-        reads=("feed_civil",),
+        reads=("feed_civil", "households", "persons"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_rejected", "low_income_margin"),
     ),
@@ -884,7 +884,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_civil",),
+        reads=("feed_civil", "households", "persons"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_enrolled", "tekun_enrolled", "temp_aid"),
         note="当年新纳入低保、特困的对象必须对照监测标准排查（R-OBJ-05）。",
@@ -916,7 +916,7 @@ GROUP BY o.household_no
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_water", "households", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "feed_water", "households", "persons", "incomes"),
         evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
         sql=f"""
 WITH hit AS (
@@ -954,7 +954,7 @@ WHERE income_after_rigid < near_line_ratio * threshold * income_members
         kind=S,
         weight=0.3,
         params=(K.OVERDUE_DAYS,),
-        reads=("feed_credit",),
+        reads=("feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, loans int, balance money"),
         sql="""
 SELECT c.household_no, MAX(c.overdue_days) AS overdue_days, COUNT(*) AS loans, SUM(c.balance) AS balance
@@ -976,7 +976,7 @@ GROUP BY c.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_credit", "feed_disaster"),
+        reads=("feed_disaster", "feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -999,7 +999,7 @@ GROUP BY household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_credit", "feed_medical"),
+        reads=("feed_medical", "feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -1021,7 +1021,7 @@ GROUP BY household_no
         kind=RuleKindChoices.SUPPORTING,
         weight=0.2,
         params=(K.LABOUR_SHARE_MAX, K.LABOUR_LARGE_SIZE, K.LABOUR_LARGE_SHARE),
-        reads=("persons",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev("members int, capable_members int"),
         sql="""
 SELECT hf.household_no, hf.members, hf.capable_members
@@ -1042,7 +1042,7 @@ WHERE hf.members > 0 AND (
         kind=RuleKindChoices.SUPPORTING,
         weight=0.1,
         params=(),
-        reads=("persons", "feed_medical"),
+        reads=("feed_medical", "households", "persons", "incomes"),
         evidence=_ev("ill_members int, inpatient_stays int"),
         sql="""
 SELECT hf.household_no, hf.ill_members, COALESCE(s.stays, 0) AS inpatient_stays
@@ -1063,7 +1063,7 @@ WHERE hf.ill_members > 0 OR s.stays > 0
         kind=RuleKindChoices.EXCLUSION,
         weight=0.0,
         params=(K.ASSET_LOAN_PRINCIPAL, K.ASSET_MONTHLY_WAGE, K.ASSET_DISCOUNT),
-        reads=("feed_credit", "feed_employment"),
+        reads=("feed_employment", "feed_credit", "households", "persons"),
         evidence=_ev("loan_principal money, monthly_wage money"),
         sql="""
 WITH x AS (
