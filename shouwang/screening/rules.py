@@ -25,6 +25,9 @@ from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.screening.choices import ParameterKeyChoices as K
 from shouwang.screening.choices import RuleKindChoices
 
+# The dialect the catalogue's SQL is written in; the engines transpile from it.
+SQL_DIALECT = "duckdb"
+
 # Column types of the input tables and evidence. "money" = DECIMAL(14,2); "dec" = DECIMAL(18,4).
 COLUMN_TYPES = ("text", "int", "money", "dec", "float", "date", "bool")
 
@@ -307,6 +310,9 @@ BASE_COLUMNS: Columns = _cols(
     "household_no text, household_id int, village_code text, township_code text, poverty_status text, "
     "monitored int, income_per_capita money, threshold money, asset_discount dec"
 )
+# Parameters the assembly applies to a rule's output, by rule kind, through the base query's columns
+# (shouwang.screening.assemble: an exclusion rule's evidence discounts the score by ``asset_discount``).
+ASSEMBLY_PARAMS: dict[str, tuple[str, ...]] = {RuleKindChoices.EXCLUSION: (K.ASSET_DISCOUNT,)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -314,6 +320,19 @@ BASE_COLUMNS: Columns = _cols(
 # ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rule:
+    """One rule: a stable code, the policy it implements, and one query returning ``household_no`` and the
+    ``evidence`` columns for every household it flags.
+
+    ``reads`` names every input table the query reads (``input_tables()`` apart from ``params``), directly
+    or through the derived views it names: a rule on ``household_facts`` reads ``households``, ``persons``
+    and ``incomes``; a rule on a matched feed view reads the feed plus the ``households`` and ``persons`` its
+    rows are matched through. Views are never named in ``reads``: they are how the catalogue computes, the
+    input tables are what a run loads. ``params`` names every parameter whose value decides the rule's rows
+    or evidence, whether the SQL reads it as ``pr.<key>`` or through a view's column computed from it
+    (``household_facts.threshold``), plus those the assembly applies to the rule's kind (``ASSEMBLY_PARAMS``).
+    Both are checked against the SQL by ``shouwang.screening.lineage`` (``tests/test_lineage.py``).
+    """
+
     code: str
     title: str
     policy: tuple[str, ...]
