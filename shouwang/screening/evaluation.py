@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.apps import apps
 
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.registry.models import Person
 from shouwang.screening.choices import RunSourceChoices
 from shouwang.screening.models import Warning
 from shouwang.screening.periods import period_parse
@@ -82,51 +84,26 @@ def _warnings_frame(first: str, last: str) -> pl.DataFrame:
     )
 
 
-def self_report_frame() -> pl.DataFrame | None:
-    """(household_no, period) of self-reports that name a household, if the channels app keeps them."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("channels", "SelfReport")
-    except LookupError:
-        return None
-    fields = {f.name: f for f in model._meta.get_fields()}
-    date_field = "submitted_on" if "submitted_on" in fields else "created_at"
-    out: list[tuple[str, str]] = []
-    hh_fk = next(
-        (
-            n
-            for n, f in fields.items()
-            if getattr(f, "related_model", None) is not None
-            and f.related_model._meta.label == "registry.Household"
-            and f.many_to_one
-        ),
-        None,
-    )
-    if hh_fk:
-        out += [
-            (h, str(d)[:7])
-            for h, d in model.objects.exclude(**{f"{hh_fk}__isnull": True}).values_list(
-                f"{hh_fk}__household_no", date_field
-            )
-        ]
-    if "clue" in fields:
-        out += [
-            (h, str(d)[:7])
-            for h, d in model.objects.exclude(clue__household__isnull=True).values_list(
-                "clue__household__household_no", date_field
-            )
-        ]
-    if "subject_id_index" in fields:
-        from shouwang.registry.models import Person
-
-        pairs = list(model.objects.exclude(subject_id_index="").values_list("subject_id_index", date_field))
-        idx = dict(
-            Person.objects.filter(id_index__in={p for p, _ in pairs}).values_list(
-                "id_index", "household__household_no"
-            )
+def self_report_frame() -> pl.DataFrame:
+    """(household_no, period) of the self-reports linked to a household: through the clue they were resolved
+    to, or by the subject's blind index to a registered person. The channels app sits above screening, so
+    its model is looked up by name instead of imported."""
+    self_report = apps.get_model("channels", "SelfReport")
+    out: list[tuple[str, str]] = [
+        (h, str(d)[:7])
+        for h, d in self_report.objects.exclude(clue__household__isnull=True).values_list(
+            "clue__household__household_no", "submitted_on"
         )
-        out += [(idx[p], str(d)[:7]) for p, d in pairs if p in idx]
+    ]
+    pairs = list(
+        self_report.objects.exclude(subject_id_index="").values_list("subject_id_index", "submitted_on")
+    )
+    idx = dict(
+        Person.objects.filter(id_index__in={p for p, _ in pairs}).values_list(
+            "id_index", "household__household_no"
+        )
+    )
+    out += [(idx[p], str(d)[:7]) for p, d in pairs if p in idx]
     return pl.DataFrame(out, schema={"household_no": pl.String, "period": pl.String}, orient="row").unique()
 
 
@@ -328,8 +305,8 @@ def evaluate(*, truth: Path, first: str, last: str, misses: Path | None = None) 
     out["feed_reflected_by_kind"] = per_kind
 
     reports = self_report_frame()
-    if reports is None or reports.height == 0:
-        out["self_reports"] = {"available": reports is not None, "reports_linked": 0}
+    if reports.height == 0:
+        out["self_reports"] = {"available": True, "reports_linked": 0}
     else:
         rep = reports.with_columns(_month("period")).select("household_no", pl.col("period_m").alias("r_m"))
         with_rep = (
