@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from shouwang.screening.assemble import scale_judge, warnings_assemble, warnings_classify
@@ -317,8 +318,6 @@ def test_assembly_category_score_and_supporting_rules(out) -> None:  # type: ign
 
 
 def test_status_new_persisting_monitored(out) -> None:  # type: ignore[no-untyped-def]
-    import polars as pl
-
     frame = warnings_assemble(out)
     prev = pl.DataFrame(
         {"household_no": ["HOUSE-C", "MED-MONITORED"], "risk_types": [["housing"], ["low_income"]]}
