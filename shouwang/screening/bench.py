@@ -40,12 +40,27 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 
 from shouwang.common.crypto import blind_index_many
+from shouwang.common.errors import InputRefused
+from shouwang.exchange.services import feed_batch_ingest
+from shouwang.registry.imports import income_figures, registry_import
+from shouwang.registry.models import Household
+from shouwang.screening.bench_child import bench_child_run
+from shouwang.screening.choices import RunSourceChoices
 from shouwang.screening.engines.base import InputFile
+from shouwang.screening.engines.spark import spark_session
+from shouwang.screening.models import ScreeningRun, Warning
+from shouwang.screening.params import parameters_resolve, params_table_rows
 from shouwang.screening.periods import period_shift
 from shouwang.screening.rules import FEED_LOOKBACK, FEED_TABLES, SNAPSHOT_TABLES
+from shouwang.screening.services import screening_run_create, screening_run_execute
 from shouwang.screening.snapshot import params_write, table_write
+from shouwang.simulator.fmt import month_number
+from shouwang.simulator.services import simulation_run, simulation_validate
 
 DONE = "bench-inputs.json"
 
@@ -83,9 +98,6 @@ class _Index:
 
 def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[InputFile]]:
     """Snapshot and lake Parquet for screening ``period`` from a simulator output directory."""
-    from shouwang.registry.imports import income_figures
-    from shouwang.screening.params import parameters_resolve, params_table_rows
-
     idx = _Index()
     hh = _read_csv(sim / "registry" / "households.csv")
     households = hh.select(
@@ -196,8 +208,6 @@ def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[I
 
 
 def _params_refresh(snap: Path, period: str) -> None:
-    from shouwang.screening.params import parameters_resolve, params_table_rows
-
     villages = pl.read_parquet(snap / "households.parquet", columns=["village_code"]).get_column(
         "village_code"
     )
@@ -224,9 +234,6 @@ def bench_prepare(
     *, households: int, months: int, seed: int, fresh: bool = False
 ) -> tuple[str, dict[str, Any]]:
     """Simulate (or reuse) and build the inputs; returns the screened period and the inputs manifest."""
-    from shouwang.simulator.fmt import month_number
-    from shouwang.simulator.services import simulation_run, simulation_validate
-
     root = bench_root(households=households, months=months, seed=seed)
     marker = root / DONE
     if marker.exists() and not fresh:
@@ -284,17 +291,12 @@ def _tree_rss_kb(pid: int) -> int:
 
 def _bench_rows_delete() -> None:
     """The bench's own runs and warnings (source ``bench``); a demo or county database keeps the rest."""
-    from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.models import ScreeningRun, Warning
-
     Warning.objects.filter(source=RunSourceChoices.BENCH).delete()  # in bulk, before the runs' cascade
     ScreeningRun.objects.filter(source=RunSourceChoices.BENCH).delete()
 
 
 def _digest(run: Any) -> str:
     """Fingerprint of a run's warnings (household, signals with evidence, score)."""
-    from shouwang.screening.models import Warning
-
     qs = Warning.objects.filter(run=run).order_by("household_no")
     digest = hashlib.sha256()
     for h, signals, score in qs.values_list("household_no", "signals", "score").iterator(chunk_size=20000):
@@ -302,21 +304,12 @@ def _digest(run: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None, queue: Any) -> None:
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.services import screening_run_create, screening_run_execute
-
+def engine_worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None, queue: Any) -> None:
+    """One engine's timed run, in a child process of its own (``bench_engine``)."""
     result: dict[str, Any] = {}
     try:
         startup = 0.0
         if engine == "spark":
-            from shouwang.screening.engines.spark import spark_session
-
             t = time.perf_counter()
             spark_session().sql("SELECT 1").collect()
             startup = time.perf_counter() - t
@@ -347,12 +340,13 @@ def _worker(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None
     queue.put(result)
 
 
-def _spawn(target: Any, args: tuple[Any, ...], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``target(*args, queue)`` in a fresh process (its own Django set-up, with ``env`` added to the
-    environment) and return its result with the peak resident memory after its "start" message."""
+def _spawn(worker: str, args: tuple[Any, ...], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``<this module>.<worker>(*args, queue)`` in a fresh process (its own Django set-up, with ``env``
+    added to the environment) and return its result with the peak resident memory after its "start"
+    message."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
+    proc = ctx.Process(target=bench_child_run, args=(f"{__name__}.{worker}", *args, queue))
     saved = {k: os.environ.get(k) for k in env or {}}
     os.environ.update(env or {})
     try:
@@ -394,7 +388,7 @@ def _spawn(target: Any, args: tuple[Any, ...], env: dict[str, str] | None = None
 
 
 def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str | None) -> dict[str, Any]:
-    return _spawn(_worker, (engine, period, inputs, pg_url))
+    return _spawn("engine_worker", (engine, period, inputs, pg_url))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -402,11 +396,6 @@ def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str |
 # ---------------------------------------------------------------------------------------------------
 def _e2e_load(sim: Path, marker: Path) -> dict[str, Any]:
     """``import registry`` and every month's ``import feed`` (and income updates), as a county would."""
-    from shouwang.common.errors import InputRefused
-    from shouwang.exchange.services import feed_batch_ingest
-    from shouwang.registry.imports import registry_import
-    from shouwang.registry.models import Household
-
     if Household.objects.exists():
         raise RuntimeError("端到端测试库已有农户数据但不是本测试导入的：请指定一个空的数据库")
     t = time.perf_counter()
@@ -434,16 +423,8 @@ def _e2e_load(sim: Path, marker: Path) -> dict[str, Any]:
     return loaded
 
 
-def _e2e_worker(sim: str, period: str, marker: str, queue: Any) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from shouwang.screening.choices import RunSourceChoices
-    from shouwang.screening.services import screening_run_create, screening_run_execute
-
+def end_to_end_worker(sim: str, period: str, marker: str, queue: Any) -> None:
+    """The end-to-end run, in a child process of its own (``bench_end_to_end``)."""
     result: dict[str, Any] = {}
     try:
         call_command("migrate", verbosity=0)
@@ -486,7 +467,7 @@ def bench_end_to_end(*, root: Path, period: str, e2e_url: str | None) -> dict[st
         env["SHOUWANG_DATABASE_URL"] = f"sqlite:///{e2e / 'var' / 'shouwang.sqlite3'}"
         tag = "sqlite"
     (e2e / "var").mkdir(exist_ok=True)
-    return _spawn(_e2e_worker, (str(root / "sim"), period, str(e2e / f"loaded-{tag}.json")), env)
+    return _spawn("end_to_end_worker", (str(root / "sim"), period, str(e2e / f"loaded-{tag}.json")), env)
 
 
 def bench_screening(
@@ -555,8 +536,6 @@ def _table(result: dict[str, Any]) -> str:
 
 def bench_screening_cli(options: dict[str, Any]) -> None:
     """Entry point of ``shouwang bench screening`` (called by the exchange app's ``bench`` command)."""
-    from django.core.management.base import CommandError
-
     households = int(options["households"])
     if households < 1:
         raise CommandError("--households 必须大于0")

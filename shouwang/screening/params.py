@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Max
+
 from shouwang.regions.selectors import region_ancestors
 from shouwang.screening.choices import PREVIOUS_YEAR_KEYS
 from shouwang.screening.choices import ParameterKeyChoices as K
+from shouwang.screening.models import Parameter
 
 PROVINCE = "53"
 BASE_YEAR = 2021  # first year of the transition period; static defaults are set for it
@@ -254,8 +257,6 @@ def parameters_resolve(
     *, region_codes: Iterable[str], year: int, max_id: int | None = None
 ) -> ResolvedParams:
     """Resolve from the database (rows with ``id ≤ max_id`` when given)."""
-    from shouwang.screening.models import Parameter
-
     qs = Parameter.objects.all()
     if max_id is not None:
         qs = qs.filter(id__lte=max_id)
@@ -264,10 +265,6 @@ def parameters_resolve(
 
 
 def parameters_max_id() -> int:
-    from django.db.models import Max
-
-    from shouwang.screening.models import Parameter
-
     return int(Parameter.objects.aggregate(m=Max("id"))["m"] or 0)
 
 

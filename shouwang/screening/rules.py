@@ -18,10 +18,15 @@ The catalogue version is a hash of all of it; each run records the version it us
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.screening.choices import ParameterKeyChoices as K
 from shouwang.screening.choices import RuleKindChoices
+
+# The dialect the catalogue's SQL is written in; the engines transpile from it.
+SQL_DIALECT = "duckdb"
 
 # Column types of the input tables and evidence. "money" = DECIMAL(14,2); "dec" = DECIMAL(18,4).
 COLUMN_TYPES = ("text", "int", "money", "dec", "float", "date", "bool")
@@ -63,27 +68,31 @@ SNAPSHOT_TABLES: dict[str, Columns] = {
 # One row per village with every parameter resolved for the screening year (params.py).
 PARAMS_TABLE: Columns = (("village_code", "text"), *((k.value, "dec") for k in K))
 
-_FEED_META = "period text, batch_id int, row_no int, id_index text, "
-# Department feeds (CONTRACT §2) as the lake stores them: ``id_number`` replaced by ``id_index``;
-# ``period`` is the delivery period of the batch.
+# What the lake's type of a feed column (shouwang.exchange.files) is in the catalogue.
+_FEED_COLUMN_TYPES = {
+    "text": "text",
+    "enum": "text",  # the choice's code
+    "period": "text",  # YYYY-MM
+    "date": "date",
+    "money": "money",
+    "flag": "bool",
+    "int": "int",
+}
+
+
+def _feed_columns(columns: Iterable[tuple[str, str]]) -> Columns:
+    """One department feed (CONTRACT §2) as screening reads it from the lake: the delivery ``period`` and
+    the ``batch_id`` (constants of the batch file, set by the engine), the file's ``row_no``, then the feed's
+    columns with ``id_number`` replaced by its blind index ``id_index``. The lake's other columns
+    (``id_masked``, and ``person_id`` / ``household_no`` as matched at import) are not read: rows are matched
+    to the snapshot's persons at run time."""
+    own = [("id_index", "text") if typ == "id" else (name, _FEED_COLUMN_TYPES[typ]) for name, typ in columns]
+    return (("period", "text"), ("batch_id", "int"), ("row_no", "int"), *own)
+
+
+# Department feeds, derived from their one declaration in the exchange (FEED_SPECS).
 FEED_TABLES: dict[str, Columns] = {
-    "medical": _cols(
-        _FEED_META + "settled_on date, total_cost money, fund_paid money, self_pay money, inpatient bool"
-    ),
-    "civil": _cols(_FEED_META + "event_on date, event text, amount money"),
-    "disability": _cols(_FEED_META + "certified_on date, disability_type text, grade int"),
-    "education": _cols(_FEED_META + "as_of date, stage text, status text"),
-    "housing": _cols(_FEED_META + "appraised_on date, grade text"),
-    "employment": _cols(_FEED_META + "month text, status text, monthly_wage money"),
-    "disaster": _cols(_FEED_META + "occurred_on date, hazard text, loss_amount money, house_damaged bool"),
-    "water": _cols(
-        "period text, batch_id int, row_no int, village_code text, group_name text, from_on date, "
-        "to_on date, issue text"
-    ),
-    "police": _cols(_FEED_META + "event_on date, event text"),
-    "credit": _cols(
-        _FEED_META + "loan_no text, principal money, due_on date, overdue_days int, balance money"
-    ),
+    kind: _feed_columns((c.name, c.type) for c in spec.columns) for kind, spec in FEED_SPECS.items()
 }
 
 # How many delivery months each feed's rules look at (the current month included).
@@ -277,16 +286,11 @@ WHERE w.period BETWEEN $p_m2 AND $period AND w.from_on <= $p_end
 
 def derived_views() -> list[tuple[str, str]]:
     views = [("person_facts", PERSON_FACTS), ("household_facts", HOUSEHOLD_FACTS)]
-    for kind in FEED_TABLES:
+    for kind, columns in FEED_TABLES.items():
         if kind == "water":
             # The lake stores one water row per (delivered row, household); one per delivered row here.
-            views.append(
-                (
-                    "water",
-                    "SELECT DISTINCT period, batch_id, row_no, village_code, group_name, from_on, "
-                    "to_on, issue FROM feed_water",
-                )
-            )
+            names = ", ".join(c for c, _ in columns)
+            views.append((kind, f"SELECT DISTINCT {names} FROM feed_{kind}"))
         else:
             views.append((kind, _matched_feed_sql(kind)))
     views.append(("rigid", RIGID))
@@ -306,6 +310,9 @@ BASE_COLUMNS: Columns = _cols(
     "household_no text, household_id int, village_code text, township_code text, poverty_status text, "
     "monitored int, income_per_capita money, threshold money, asset_discount dec"
 )
+# Parameters the assembly applies to a rule's output, by rule kind, through the base query's columns
+# (shouwang.screening.assemble: an exclusion rule's evidence discounts the score by ``asset_discount``).
+ASSEMBLY_PARAMS: dict[str, tuple[str, ...]] = {RuleKindChoices.EXCLUSION: (K.ASSET_DISCOUNT,)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -313,6 +320,19 @@ BASE_COLUMNS: Columns = _cols(
 # ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rule:
+    """One rule: a stable code, the policy it implements, and one query returning ``household_no`` and the
+    ``evidence`` columns for every household it flags.
+
+    ``reads`` names every input table the query reads (``input_tables()`` apart from ``params``), directly
+    or through the derived views it names: a rule on ``household_facts`` reads ``households``, ``persons``
+    and ``incomes``; a rule on a matched feed view reads the feed plus the ``households`` and ``persons`` its
+    rows are matched through. Views are never named in ``reads``: they are how the catalogue computes, the
+    input tables are what a run loads. ``params`` names every parameter whose value decides the rule's rows
+    or evidence, whether the SQL reads it as ``pr.<key>`` or through a view's column computed from it
+    (``household_facts.threshold``), plus those the assembly applies to the rule's kind (``ASSEMBLY_PARAMS``).
+    Both are checked against the SQL by ``shouwang.screening.lineage`` (``tests/test_lineage.py``).
+    """
+
     code: str
     title: str
     policy: tuple[str, ...]
@@ -390,7 +410,7 @@ RULES: tuple[Rule, ...] = (
         kind=S,
         weight=0.5,
         params=(K.THRESHOLD,),
-        reads=("incomes",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev("income_per_capita money, per_capita_net money, threshold money, income_period text"),
         sql="""
 SELECT hf.household_no, hf.income_per_capita, hf.per_capita_net, hf.threshold, hf.income_period
@@ -407,7 +427,7 @@ WHERE hf.income_per_capita < hf.threshold
         kind=S,
         weight=0.4,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("incomes",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev(
             "income_now money, income_before money, drop_share share, income_period text, "
             "prev_income_period text"
@@ -432,7 +452,7 @@ WHERE hf.prev_per_capita_net > 0 AND hf.income_period > $p_m12
         kind=S,
         weight=0.5,
         params=(K.MEDICAL_SHARE_POOR, K.MEDICAL_SHARE_OTHER, K.RURAL_INCOME),
-        reads=("feed_medical",),
+        reads=("feed_medical", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, trigger_amount money, persons int, last_settled_on date"),
         shock=True,
         sql="""
@@ -466,7 +486,7 @@ GROUP BY household_no
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_ABSOLUTE,),
-        reads=("feed_medical",),
+        reads=("feed_medical", "households", "persons"),
         evidence=_ev("self_pay_12m money, trigger_amount money, settlements int"),
         shock=True,
         sql="""
@@ -488,7 +508,7 @@ HAVING SUM(m.self_pay) > MAX(pr.medical_absolute)
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, disaster_12m money, income_after_rigid amount, threshold money"),
         shock=True,
         sql="""
@@ -511,7 +531,7 @@ WHERE r.med_12m > 0 AND r.income_after_rigid < r.threshold * r.income_members
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_INCOME_SHARE,),
-        reads=("feed_medical", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev("self_pay_12m money, share_of_income share"),
         shock=True,
         sql="""
@@ -531,7 +551,7 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
             "income_after_rigid amount, wage_lost_est amount, threshold money"
@@ -572,7 +592,7 @@ WHERE (wage_lost_est IS NULL AND income_after_rigid < near_line_ratio * threshol
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("persons", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "earners_ill int, first_stay date, months_lost int, care_months int, wage_lost_est amount, "
             "income_after_loss amount, threshold money"
@@ -610,7 +630,7 @@ WHERE income_after_rigid - wage_lost_est < CAST(threshold AS DOUBLE) * income_me
         kind=S,
         weight=0.5,
         params=(K.SEVERE_DISABILITY_GRADE,),
-        reads=("feed_disability",),
+        reads=("feed_disability", "households", "persons"),
         evidence=_ev("grade int, certified_on date, persons int"),
         shock=True,
         sql="""
@@ -630,8 +650,8 @@ GROUP BY d.household_no
         risk_type="education",
         kind=S,
         weight=0.4,
-        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.NEAR_LINE_RATIO),
-        reads=("feed_education", "incomes"),
+        params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_education", "households", "persons", "incomes"),
         evidence=_ev("status text, children int, as_of date, age int"),
         sql="""
 SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_of) AS as_of,
@@ -661,7 +681,7 @@ GROUP BY e.household_no
         kind=S,
         weight=0.3,
         params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
-        reads=("persons", "feed_education"),
+        reads=("feed_education", "households", "persons"),
         evidence=_ev("children int, age int"),
         sql="""
 SELECT pf.household_no, COUNT(*) AS children, MIN(pf.age) AS age
@@ -686,7 +706,7 @@ GROUP BY pf.household_no
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_housing",),
+        reads=("feed_housing", "households", "persons"),
         evidence=_ev("grade text, appraised_on date"),
         sql="""
 SELECT hs.household_no, MAX(hs.grade) AS grade, MAX(hs.appraised_on) AS appraised_on
@@ -703,7 +723,7 @@ GROUP BY hs.household_no
         kind=S,
         weight=0.5,
         params=(K.DISASTER_LOSS, K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_disaster", "feed_medical", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
         evidence=_ev(
             "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date, "
             "income_after_rigid amount"
@@ -737,7 +757,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_disaster",),
+        reads=("feed_disaster", "households", "persons"),
         evidence=_ev("occurred_on date, hazard text"),
         sql="""
 SELECT d.household_no, MAX(d.occurred_on) AS occurred_on, MIN(d.hazard) AS hazard
@@ -759,7 +779,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.6,
         params=(K.LABOUR_AGE_MIN, K.LABOUR_AGE_MAX),
-        reads=("feed_police", "persons"),
+        reads=("feed_police", "households", "persons"),
         evidence=_ev("event text, persons int, event_on date, age int"),
         shock=True,
         sql="""
@@ -785,8 +805,8 @@ GROUP BY p.household_no
         risk_type="unstable_employment",
         kind=S,
         weight=0.4,
-        params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.NEAR_LINE_RATIO),
-        reads=("feed_employment", "incomes"),
+        params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=("feed_employment", "households", "persons", "incomes"),
         evidence=_ev(
             "status text, persons int, wage_share share, wage_lost_12m amount, income_per_capita money"
         ),
@@ -838,7 +858,7 @@ HAVING MAX(CASE WHEN j.wage >= pr.wage_share * j.gross_income THEN 1 ELSE 0 END)
         kind=S,
         weight=0.3,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("feed_employment",),
+        reads=("feed_employment", "households", "persons"),
         evidence=_ev("wage_now money, wage_before amount, drop_share share, months int"),
         shock=True,
         sql="""
@@ -871,7 +891,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.5,
         params=(),
-        reads=("feed_civil",),
+        reads=("feed_civil", "households", "persons"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_rejected", "low_income_margin"),
     ),
@@ -883,7 +903,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_civil",),
+        reads=("feed_civil", "households", "persons"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_enrolled", "tekun_enrolled", "temp_aid"),
         note="当年新纳入低保、特困的对象必须对照监测标准排查（R-OBJ-05）。",
@@ -915,7 +935,7 @@ GROUP BY o.household_no
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_water", "households", "feed_medical", "feed_disaster", "incomes"),
+        reads=("feed_medical", "feed_disaster", "feed_water", "households", "persons", "incomes"),
         evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
         sql=f"""
 WITH hit AS (
@@ -953,7 +973,7 @@ WHERE income_after_rigid < near_line_ratio * threshold * income_members
         kind=S,
         weight=0.3,
         params=(K.OVERDUE_DAYS,),
-        reads=("feed_credit",),
+        reads=("feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, loans int, balance money"),
         sql="""
 SELECT c.household_no, MAX(c.overdue_days) AS overdue_days, COUNT(*) AS loans, SUM(c.balance) AS balance
@@ -975,7 +995,7 @@ GROUP BY c.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_credit", "feed_disaster"),
+        reads=("feed_disaster", "feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -998,7 +1018,7 @@ GROUP BY household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_credit", "feed_medical"),
+        reads=("feed_medical", "feed_credit", "households", "persons"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -1020,7 +1040,7 @@ GROUP BY household_no
         kind=RuleKindChoices.SUPPORTING,
         weight=0.2,
         params=(K.LABOUR_SHARE_MAX, K.LABOUR_LARGE_SIZE, K.LABOUR_LARGE_SHARE),
-        reads=("persons",),
+        reads=("households", "persons", "incomes"),
         evidence=_ev("members int, capable_members int"),
         sql="""
 SELECT hf.household_no, hf.members, hf.capable_members
@@ -1041,7 +1061,7 @@ WHERE hf.members > 0 AND (
         kind=RuleKindChoices.SUPPORTING,
         weight=0.1,
         params=(),
-        reads=("persons", "feed_medical"),
+        reads=("feed_medical", "households", "persons", "incomes"),
         evidence=_ev("ill_members int, inpatient_stays int"),
         sql="""
 SELECT hf.household_no, hf.ill_members, COALESCE(s.stays, 0) AS inpatient_stays
@@ -1062,7 +1082,7 @@ WHERE hf.ill_members > 0 OR s.stays > 0
         kind=RuleKindChoices.EXCLUSION,
         weight=0.0,
         params=(K.ASSET_LOAN_PRINCIPAL, K.ASSET_MONTHLY_WAGE, K.ASSET_DISCOUNT),
-        reads=("feed_credit", "feed_employment"),
+        reads=("feed_employment", "feed_credit", "households", "persons"),
         evidence=_ev("loan_principal money, monthly_wage money"),
         sql="""
 WITH x AS (

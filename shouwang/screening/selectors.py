@@ -9,6 +9,7 @@ from shouwang.accounts.access import NotFound, region_q, user_household_q
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import LEVEL_BY_LENGTH
+from shouwang.regions.selectors import region_ancestors
 from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, ScaleLevelChoices
 from shouwang.screening.models import Parameter, ScaleAlert, ScreeningRun, Warning
 from shouwang.screening.params import ResolvedParams, parameters_resolve
@@ -109,8 +110,6 @@ def scale_alert_list(
 
 def parameter_history(*, region_code: str, key: str | None = None) -> QuerySet[Parameter]:
     """Every version set for the region and its ancestors (what resolution chooses from)."""
-    from shouwang.regions.selectors import region_ancestors
-
     qs = Parameter.objects.filter(region_code__in=region_ancestors(region_code))
     if key:
         qs = qs.filter(key=key)

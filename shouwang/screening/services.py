@@ -17,12 +17,15 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from shouwang.accounts.access import Forbidden
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
+from shouwang.exchange.models import ImportBatch
 from shouwang.regions.models import Region
 from shouwang.screening.assemble import risk_tallies, scale_judge, warnings_assemble, warnings_classify
 from shouwang.screening.choices import (
@@ -504,8 +507,6 @@ def _store(
         # Resolution of last month's warnings: recomputed on every run of this period.
         prev_q = Warning.objects.filter(source=run.source, period=prev_period)
         prev_q.filter(resolved_period=run.period).update(resolved_period="")
-        from django.db.models import Exists, OuterRef
-
         still = Warning.objects.filter(
             source=run.source, period=run.period, household_no=OuterRef("household_no")
         )
@@ -659,9 +660,6 @@ def screening_periods_affected(*, kind: str, period: str) -> list[str]:
 
 def screening_rescreen_queue(*, user: Any, since: Any = None) -> list[ScreeningRun]:
     """Queue re-runs for screened periods that a feed batch imported after their last run affects."""
-    from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
-    from shouwang.exchange.models import ImportBatch
-
     latest: dict[str, Any] = {}
     for period, finished in ScreeningRun.objects.filter(
         source=RunSourceChoices.SCREENING, status=RunStatusChoices.SUCCEEDED

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection
 
+from shouwang.exchange.lake import feed_files
+from shouwang.registry.models import Household, IncomeRecord, Person
 from shouwang.screening.engines.base import ARROW_TYPES, InputFile, arrow_cast, arrow_schema
 from shouwang.screening.periods import period_shift
 from shouwang.screening.rules import FEED_LOOKBACK, FEED_TABLES, PARAMS_TABLE, SNAPSHOT_TABLES, Columns
@@ -88,8 +90,6 @@ def params_write(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
 # Registry snapshot from the database
 # ---------------------------------------------------------------------------------------------------
 def _registry_queries(period: str) -> dict[str, str]:
-    from shouwang.registry.models import Household, IncomeRecord, Person
-
     h, p, i = Household._meta.db_table, Person._meta.db_table, IncomeRecord._meta.db_table
     return {
         "households": (
@@ -174,57 +174,11 @@ def registry_snapshot_write(*, period: str, directory: Path) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------------
 # Feed files (the data lake)
 # ---------------------------------------------------------------------------------------------------
-def _as_feed_entry(item: Any, kind: str) -> tuple[str, str, int | None]:
-    """Accept what shouwang.exchange.lake.feed_files yields: an object, a dict or a tuple."""
-    if isinstance(item, Mapping):
-        get = item.get
-    elif isinstance(item, tuple | list):
-        if len(item) == 4:  # (kind, period, batch_id, path)
-            _kind, period, batch_id, path = item
-            return str(path), str(period), (int(batch_id) if batch_id is not None else None)
-        path, period, *rest = item
-        return str(path), str(period), (int(rest[0]) if rest and rest[0] is not None else None)
-    else:
-
-        def get(name: str, default: Any = None) -> Any:
-            return getattr(item, name, default)
-
-    path = get("path") or get("lake_path")
-    period = get("period")
-    batch_id = get("batch_id") or get("id")
-    if period is None:
-        # …/feeds/<kind>/<period>/batch-<id>.parquet
-        period = Path(str(path)).parent.name
-    return str(path), str(period), (int(batch_id) if batch_id is not None else None)
-
-
-def feed_listing(kind: str, period_from: str, period_to: str) -> list[tuple[str, str, int | None]]:
-    """Effective (not superseded) lake batches of one feed kind delivered in [period_from, period_to]."""
-    try:
-        from shouwang.exchange import lake
-    except ImportError:
-        lake = None  # type: ignore[assignment]
-    if lake is not None and hasattr(lake, "feed_files"):
-        items = lake.feed_files(kind=kind, period_from=period_from, period_to=period_to)
-        out = [_as_feed_entry(item, kind) for item in items]
-    else:
-        from shouwang.exchange.choices import BatchStatusChoices
-        from shouwang.exchange.models import ImportBatch
-
-        rows = ImportBatch.objects.filter(
-            kind=kind,
-            period__gte=period_from,
-            period__lte=period_to,
-            status=BatchStatusChoices.SUCCEEDED,
-        ).exclude(lake_path="")
-        out = [(b.lake_path, b.period, b.pk) for b in rows]
-    resolved = []
-    for path, period, batch_id in out:
-        p = Path(path)
-        if not p.is_absolute():
-            p = Path(settings.DATA_DIR) / p
-        resolved.append((str(p), period, batch_id))
-    return sorted(resolved, key=lambda x: (x[1], x[2] or 0, x[0]))
+def feed_listing(kind: str, period_from: str, period_to: str) -> list[tuple[str, str, int]]:
+    """``(path, delivery period, batch id)`` of the effective (not superseded) lake batches of one feed kind
+    delivered in [period_from, period_to], by period and batch."""
+    items = feed_files(kind=kind, period_from=period_from, period_to=period_to)
+    return [(str(path), period, batch_id) for _, period, batch_id, path in items]
 
 
 def feed_inputs(period: str) -> tuple[dict[str, list[InputFile]], list[dict[str, Any]]]:
@@ -235,10 +189,8 @@ def feed_inputs(period: str) -> tuple[dict[str, list[InputFile]], list[dict[str,
         first = period_shift(period, -(FEED_LOOKBACK.get(kind, 1) - 1))
         files = []
         for path, delivered, batch_id in feed_listing(kind, first, period):
-            consts: list[tuple[str, str]] = [("period", delivered)]
-            if batch_id is not None:
-                consts.append(("batch_id", str(batch_id)))
-            files.append(InputFile(path=path, consts=tuple(consts)))
+            consts = (("period", delivered), ("batch_id", str(batch_id)))
+            files.append(InputFile(path=path, consts=consts))
             manifest.append({"kind": kind, "period": delivered, "batch_id": batch_id, "path": path})
         inputs[f"feed_{kind}"] = files
     return inputs, manifest

@@ -18,6 +18,7 @@ from shouwang.screening.rules import (
     BASE_COLUMNS,
     BASE_SQL,
     RULES,
+    SQL_DIALECT,
     Columns,
     Rule,
     derived_views,
@@ -84,9 +85,9 @@ class RuleOutput:
 
 @lru_cache(maxsize=512)
 def transpile(sql: str, dialect: str) -> str:
-    if dialect == "duckdb":
+    if dialect == SQL_DIALECT:
         return sql
-    return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+    return sqlglot.transpile(sql, read=SQL_DIALECT, write=dialect)[0]
 
 
 def arrow_cast(arr: pa.Array | pa.ChunkedArray, typ: str) -> pa.Array | pa.ChunkedArray:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from django.db import connection
 
 from shouwang.screening.engines.base import ARROW_TYPES, Engine, InputFile, arrow_cast, conform
 from shouwang.screening.rules import Columns
@@ -30,8 +31,6 @@ BATCH_ROWS = 200_000
 
 def django_pg_conninfo() -> str | None:
     """The Django database as a libpq conninfo when it is PostgreSQL, else None."""
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return None
     s = connection.settings_dict

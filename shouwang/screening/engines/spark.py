@@ -7,7 +7,9 @@ partitions, default 4), SHOUWANG_SPARK_DRIVER_MEMORY (default ``4g``; only befor
 SHOUWANG_SPARK_CONF (``key=value;key=value`` added to the session builder), SHOUWANG_SPARK_CACHE=0.
 """
 
+import importlib.util
 import os
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,12 +33,8 @@ _session: Any = None
 
 
 def spark_available() -> bool:
-    """Spark needs pyspark and a Java runtime."""
-    import shutil
-
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
+    """Spark needs pyspark (the ``spark`` extra) and a Java runtime."""
+    if importlib.util.find_spec("pyspark") is None:
         return False
     return bool(os.environ.get("JAVA_HOME") or shutil.which("java"))
 
@@ -45,6 +43,7 @@ def spark_session() -> Any:
     global _session  # noqa: PLW0603 - one JVM per process, created lazily
     with _lock:
         if _session is None:
+            # pyspark is optional (the ``spark`` extra) and slow to import: loaded with the first session.
             from pyspark.sql import SparkSession
 
             builder = (

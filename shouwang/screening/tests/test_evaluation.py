@@ -86,7 +86,6 @@ def test_evaluate_counts_hits_misses_lag_and_precision(tmp_path: Path) -> None:
 
 
 def test_evaluate_writes_the_misses(tmp_path: Path) -> None:
-
     (tmp_path / "events.csv").write_text(EVENTS, encoding="utf-8")
     (tmp_path / "at_risk.csv").write_text(AT_RISK, encoding="utf-8")
     run = ScreeningRun.objects.create(period="2024-04", engine="duckdb", status="succeeded")

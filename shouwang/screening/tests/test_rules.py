@@ -6,11 +6,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from shouwang.screening.assemble import scale_judge, warnings_assemble, warnings_classify
 from shouwang.screening.engines.duck import DuckDBEngine
-from shouwang.screening.rules import RULES, RULES_BY_CODE, catalogue_version
+from shouwang.screening.rules import FEED_TABLES, RULES, RULES_BY_CODE, catalogue_version
 from shouwang.screening.tests.dataset import PERIOD, dataset_inputs
 from shouwang.screening.tests.tables import fired, run_rules
 
@@ -32,6 +33,31 @@ def test_catalogue_is_complete_and_versioned() -> None:
         assert r.policy and all(p.startswith("R-") for p in r.policy), r.code
         assert r.evidence, r.code
     assert len(catalogue_version()) == 16
+
+
+# The feed tables as they were declared by hand before being derived from the exchange's FEED_SPECS
+# (issue 12): the derivation must give exactly these columns, types and order.
+_FEED_META = "period text, batch_id int, row_no int, id_index text, "
+_FEED_TABLES_LITERAL = {
+    "medical": _FEED_META
+    + "settled_on date, total_cost money, fund_paid money, self_pay money, inpatient bool",
+    "civil": _FEED_META + "event_on date, event text, amount money",
+    "disability": _FEED_META + "certified_on date, disability_type text, grade int",
+    "education": _FEED_META + "as_of date, stage text, status text",
+    "housing": _FEED_META + "appraised_on date, grade text",
+    "employment": _FEED_META + "month text, status text, monthly_wage money",
+    "disaster": _FEED_META + "occurred_on date, hazard text, loss_amount money, house_damaged bool",
+    "water": "period text, batch_id int, row_no int, village_code text, group_name text, from_on date, "
+    "to_on date, issue text",
+    "police": _FEED_META + "event_on date, event text",
+    "credit": _FEED_META + "loan_no text, principal money, due_on date, overdue_days int, balance money",
+}
+
+
+def test_feed_tables_derived_from_the_feed_specs_are_the_old_declaration() -> None:
+    derived = {kind: ", ".join(f"{n} {t}" for n, t in cols) for kind, cols in FEED_TABLES.items()}
+    assert list(derived) == list(_FEED_TABLES_LITERAL)
+    assert derived == _FEED_TABLES_LITERAL
 
 
 def test_income_below_threshold_is_strict(out) -> None:  # type: ignore[no-untyped-def]
@@ -292,8 +318,6 @@ def test_assembly_category_score_and_supporting_rules(out) -> None:  # type: ign
 
 
 def test_status_new_persisting_monitored(out) -> None:  # type: ignore[no-untyped-def]
-    import polars as pl
-
     frame = warnings_assemble(out)
     prev = pl.DataFrame(
         {"household_no": ["HOUSE-C", "MED-MONITORED"], "risk_types": [["housing"], ["low_income"]]}

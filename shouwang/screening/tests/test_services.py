@@ -2,11 +2,14 @@
 concurrency refusal, parameter versioning, status across periods and scale alerts."""
 
 import datetime as dt
+import importlib
 import json
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from shouwang.accounts.access import Forbidden
@@ -16,7 +19,8 @@ from shouwang.registry.models import Household
 from shouwang.screening import services
 from shouwang.screening.choices import RunStatusChoices
 from shouwang.screening.exports import JSONL_FIELDS
-from shouwang.screening.models import ScaleAlert, ScreeningRun, Warning
+from shouwang.screening.models import Parameter, ScaleAlert, ScreeningRun, Warning
+from shouwang.screening.params import parameters_resolve
 from shouwang.screening.services import (
     ScreeningBusy,
     parameter_set,
@@ -80,8 +84,6 @@ def test_screen_stores_warnings_with_evidence(county) -> None:  # type: ignore[n
     snap = Path(run.snapshot_path)
     assert (snap / "persons.parquet").exists() and (snap / "manifest.json").exists()
     # No clear identifiers in the snapshot.
-    import pyarrow.parquet as pq
-
     assert "id_number" not in pq.read_schema(snap / "persons.parquet").names
     assert AuditEntry.objects.filter(object_type="screening_warnings", object_id=str(run.pk)).count() == 1
 
@@ -321,13 +323,6 @@ def test_screen_cli_refreshes_the_dashboard_unless_told_not_to(county, capsys) -
 
 def test_upgrade_moves_an_untouched_near_line_ratio_to_one_and_a_half() -> None:
     """Migration 0005 (decision 0310): the seeded 1.3 gains a version 1.5; a user's own setting is kept."""
-    import importlib
-
-    from django.apps import apps
-
-    from shouwang.screening.models import Parameter
-    from shouwang.screening.params import parameters_resolve
-
     forward = importlib.import_module(
         "shouwang.screening.migrations.0005_near_line_ratio_one_and_a_half"
     ).forward
