@@ -66,8 +66,8 @@ from shouwang.registry.choices import (
     PovertyStatusChoices,
     RiskTypeChoices,
 )
-from shouwang.registry.income import income_compute
 from shouwang.registry.models import Household, IncomeRecord, Person
+from shouwang.registry.services import household_update, income_record_write
 
 CLUE_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.GRID, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
 PLAN_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
@@ -227,26 +227,6 @@ def risk_types_validate(
     if len(out) > MAX_RISK_TYPES:
         errors.append(_err(column, len(out), f"风险类型最多{MAX_RISK_TYPES}项（R-SYS-02）"))
     return out
-
-
-def _household_update(*, household: Household, changes: dict[str, Any], actor: Any, reason: str) -> None:
-    """Audited update of the household's monitoring fields (the registry has no such service yet)."""
-    old = {k: _json(getattr(household, k)) for k in changes}
-    diff = field_changes(old, {k: _json(v) for k, v in changes.items()})
-    if not diff:
-        return
-    for k, v in changes.items():
-        setattr(household, k, v)
-    household.save(update_fields=[*changes, "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditActionChoices.UPDATE,
-        object_type="household",
-        object_id=household.household_no,
-        region_code=household.village_id,
-        changes=diff,
-        reason=reason,
-    )
 
 
 def _counted_members(household: Household) -> list[Person]:
@@ -995,7 +975,7 @@ def case_transition(
     for fn in ctx.after:
         fn()
     if ctx.household_changes:
-        _household_update(
+        household_update(
             household=locked.household,
             changes=ctx.household_changes,
             actor=actor,
@@ -1401,7 +1381,7 @@ def plan_measures_add(
     types = {m.measure_type for m in existing + new_rows if m.status == MeasureStatusChoices.ACTIVE}
     if not household_has_labour(household) and MeasureTypeChoices.SOCIAL_SECURITY in types:
         # R-AID-02: whole household without labour, on the safety net.
-        _household_update(
+        household_update(
             household=household,
             changes={"no_labour_safety_net": True},
             actor=actor,
@@ -1493,7 +1473,19 @@ def visit_record(
         locked.version += 1
         locked.save(update_fields=["risk_level", "version", "updated_at"])
     if income is not None:
-        _income_write(household=hh, income=income, actor=actor, reason=f"走访#{visit.pk}更新收入")
+        income_record_write(
+            household=hh,
+            period=income.period,
+            wage=income.wage,
+            business=income.business,
+            property=income.property,
+            transfer=income.transfer,
+            business_cost=income.business_cost,
+            compliant_self_pay=income.compliant_self_pay,
+            insurance_claims=income.insurance_claims,
+            actor=actor,
+            reason=f"走访#{visit.pk}更新收入",
+        )
     audit_record(
         actor=actor,
         action=AuditActionChoices.CREATE,
@@ -1508,53 +1500,6 @@ def visit_record(
         reason="走访",
     )
     return visit
-
-
-def _income_write(*, household: Household, income: IncomeInput, actor: Any, reason: str) -> IncomeRecord:
-    """Upsert one 12-month income record with the registry's own formula (R-INC-02), audited."""
-    members = len(_counted_members(household))
-    amounts = {
-        k: getattr(income, k)
-        for k in (
-            "wage",
-            "business",
-            "property",
-            "transfer",
-            "business_cost",
-            "compliant_self_pay",
-            "insurance_claims",
-        )
-    }
-    fig = income_compute(**amounts, members=members)
-    values = {
-        **amounts,
-        "net_income": fig.net_income,
-        "members_counted": fig.members_counted,
-        "per_capita_net": fig.per_capita_net,
-        "per_capita_reference": fig.per_capita_reference,
-    }
-    existing = IncomeRecord.objects.filter(household=household, period=income.period).first()
-    old = {k: _json(getattr(existing, k)) for k in values} if existing else {}
-    record, _ = IncomeRecord.objects.update_or_create(
-        household=household, period=income.period, defaults=values
-    )
-    audit_record(
-        actor=actor,
-        action=AuditActionChoices.UPDATE if existing else AuditActionChoices.CREATE,
-        object_type="income_record",
-        object_id=f"{household.household_no}:{income.period}",
-        region_code=household.village_id,
-        changes=field_changes(old, {k: _json(v) for k, v in values.items()}),
-        reason=reason,
-    )
-    if not household.income_period or income.period >= household.income_period:
-        _household_update(
-            household=household,
-            changes={"income_period": income.period, "income_per_capita": fig.per_capita_net},
-            actor=actor,
-            reason=reason,
-        )
-    return record
 
 
 # ---------------------------------------------------------------------------------------------- escalation
