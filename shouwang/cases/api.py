@@ -28,6 +28,7 @@ from shouwang.cases.notices import (
 )
 from shouwang.cases.presenters import case_detail, household_detail
 from shouwang.cases.selectors import access_case_by_id, access_clue_by_id, visit_overdue_list
+from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 
@@ -242,9 +243,9 @@ def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
     if household is None and payload.village_code and not user_can_see_region(user, payload.village_code):
         raise NotFound(payload.village_code)
     if payload.channel == "self_report":
-        raise services.InputRefused(
+        raise InputRefused(
             "群众自主申报请通过 /api/v1/self-reports 提交",
-            [services.RowError(None, "channel", payload.channel, "自主申报有独立入口")],
+            [RowError(None, "channel", payload.channel, "自主申报有独立入口")],
         )
     clue = services.clue_submit(
         actor=user,
@@ -405,13 +406,13 @@ def notice_get(
         raise NotFound(village_code)
     errors = []
     if kind not in CaseKindChoices.values:
-        errors.append(services.RowError(None, "kind", kind, "可选：identification、elimination"))
+        errors.append(RowError(None, "kind", kind, "可选：identification、elimination"))
     if stage not in NoticeStageChoices.values:
-        errors.append(services.RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
+        errors.append(RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
     if format not in ("html", "pdf"):
-        errors.append(services.RowError(None, "format", format, "可选：html、pdf"))
+        errors.append(RowError(None, "format", format, "可选：html、pdf"))
     if errors:
-        raise services.InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
+        raise InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
     notice = notice_build(village=village, kind=kind, stage=stage)
     audit_record(
         actor=user,

@@ -6,7 +6,7 @@ from shouwang.cases import clock
 from shouwang.cases.choices import MEASURE_COLOURS, CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case
 from shouwang.cases.selectors import case_next_visit_due
-from shouwang.cases.services import age_on
+from shouwang.cases.services._common import age_on
 from shouwang.cases.transitions import moves_from
 from shouwang.registry.models import Household
 
