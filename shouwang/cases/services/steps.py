@@ -40,7 +40,7 @@ from shouwang.cases.services._common import (
 )
 from shouwang.cases.services.comparison import comparison_gather
 from shouwang.cases.services.elimination import elimination_refusals
-from shouwang.cases.transitions import LEVEL_RANK, MOVES, Move, move_get, responsible_role
+from shouwang.cases.transitions import LEVEL_RANK, MOVES, Move, move_get, move_step, responsible_role, step_of
 from shouwang.common.errors import RowError
 from shouwang.common.jsonable import jsonable
 from shouwang.registry.choices import (
@@ -140,6 +140,7 @@ class StepContext:
     after: list[Callable[[], None]] = field(default_factory=list)
 
 
+@step_of("home_check")
 def _step_home_check(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     ctx.updates["home_checked_on"] = d.date("checked_on", after=[(c.opened_on, "首条线索日期")])
@@ -165,6 +166,7 @@ def _step_home_check(ctx: StepContext) -> None:
             )
 
 
+@step_of("compare")
 def _step_compare(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     ctx.updates["compared_on"] = d.date("compared_on", after=[(c.home_checked_on, "入户核实日期")])
@@ -180,6 +182,7 @@ def _step_compare(ctx: StepContext) -> None:
     ctx.updates["comparison"] = result
 
 
+@step_of("village_review")
 def _step_village_review(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     prev = (
@@ -211,12 +214,14 @@ def _step_village_review(ctx: StepContext) -> None:
         ctx.updates["rejection_reason"] = "民主评议未通过"
 
 
+@step_of("notice_start")
 def _step_notice_start(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     ctx.updates["notice_started_on"] = d.date("started_on", after=[(c.reviewed_on, "民主评议日期")])
     d.text("place", max_length=255)
 
 
+@step_of("objection_record")
 def _step_objection_record(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     received = d.date("received_on", after=[(c.notice_started_on, "公示开始日期")])
@@ -229,6 +234,7 @@ def _step_objection_record(ctx: StepContext) -> None:
         ctx.after.append(create)
 
 
+@step_of("objection_resolve")
 def _step_objection_resolve(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     oid = d.integer("objection_id", minimum=1)
@@ -247,6 +253,7 @@ def _step_objection_resolve(ctx: StepContext) -> None:
         ctx.after.append(lambda: objection.save(update_fields=["resolution", "resolved_on", "upheld"]))
 
 
+@step_of("township_review")
 def _step_township_review(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     ended = d.date("notice_ended_on", after=[(c.notice_started_on, "公示开始日期")])
@@ -270,6 +277,7 @@ def _step_township_review(ctx: StepContext) -> None:
         d.errors.append(row_error("objections", "", "有成立的公示异议，应作“不予通过”处理"))
 
 
+@step_of("county_approve")
 def _step_county_approve(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     approved = d.date("approved_on", after=[(c.township_reviewed_on, "乡镇审核日期")])
@@ -298,6 +306,50 @@ def _step_county_approve(ctx: StepContext) -> None:
             d.errors.append(e)
 
 
+def _elimination_apply(ctx: StepContext) -> None:
+    """R-ELIM-05: mark the household eliminated; end monitoring-only measures, keep time-bound ones."""
+    c = ctx.case
+    day = c.approved_on or ctx.today
+    ctx.updates["decided_on"] = day
+    ctx.household_changes.update(risk_eliminated_on=day, elimination_mode=c.elimination_mode)
+    parent = c.parent
+
+    def close_parent_and_measures() -> None:
+        if parent is not None:
+            Case.objects.filter(pk=parent.pk).update(
+                state=CaseStateChoices.ELIMINATED, is_open=False, version=parent.version + 1
+            )
+            audit_record(
+                actor=ctx.actor,
+                action=AuditActionChoices.TRANSITION,
+                object_type="case",
+                object_id=str(parent.pk),
+                region_code=c.household.village_id,
+                changes={"state": [parent.state, CaseStateChoices.ELIMINATED]},
+                reason="风险消除，结束本轮监测（R-ELIM-05）",
+            )
+        stopped = []
+        for m in Measure.objects.filter(plan__household=c.household, status=MeasureStatusChoices.ACTIVE):
+            if m.measure_type in CONTINUING_TYPES or m.item in CONTINUING_ITEMS:
+                continue  # continues until its agreement / school stage ends
+            m.status, m.end_on = MeasureStatusChoices.ENDED, min(m.end_on or day, day)
+            m.save(update_fields=["status", "end_on"])
+            stopped.append(m.pk)
+        if stopped:
+            audit_record(
+                actor=ctx.actor,
+                action=AuditActionChoices.UPDATE,
+                object_type="measure",
+                object_id=",".join(map(str, stopped))[:64],
+                region_code=c.household.village_id,
+                changes={"ended": stopped},
+                reason="风险消除后不再享受仅针对监测对象的措施（R-ELIM-05）",
+            )
+
+    ctx.after.append(close_parent_and_measures)
+
+
+@step_of("announce")
 def _step_announce(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     announced = d.date("announced_on", after=[(c.approved_on, "县级审定日期")])
@@ -306,6 +358,7 @@ def _step_announce(ctx: StepContext) -> None:
         _elimination_apply(ctx)
 
 
+@step_of("enter_monitoring")
 def _step_enter_monitoring(ctx: StepContext) -> None:
     c = ctx.case
     ctx.updates["decided_on"] = c.approved_on
@@ -317,10 +370,12 @@ def _step_enter_monitoring(ctx: StepContext) -> None:
     )
 
 
+@step_of("set_risk_level")
 def _step_set_risk_level(ctx: StepContext) -> None:
     ctx.updates["risk_level"] = ctx.data.choice("risk_level", RiskLevelChoices)
 
 
+@step_of("reject")
 def _step_reject(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     reason = d.text("reason", required=True, max_length=255, label="不予通过的原因（将告知申请人）")
@@ -331,6 +386,7 @@ def _step_reject(ctx: StepContext) -> None:
         raise Forbidden("当前环节不由您这一级办理，无权作出不予通过的决定")
 
 
+@step_of("propose_elimination")
 def _step_propose_elimination(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     mode = d.choice("mode", EliminationModeChoices, default=EliminationModeChoices.ASSISTED)
@@ -367,6 +423,7 @@ def _step_propose_elimination(ctx: StepContext) -> None:
         ctx.after.append(create)
 
 
+@step_of("rollback")
 def _step_rollback(ctx: StepContext) -> None:
     c, d = ctx.case, ctx.data
     d.text("reason", required=True, max_length=255, label="回退原因（风险反弹情况）")
@@ -397,24 +454,6 @@ def _step_rollback(ctx: StepContext) -> None:
         )
 
     ctx.after.append(reopen)
-
-
-STEPS: dict[str, Callable[[StepContext], None]] = {
-    "home_check": _step_home_check,
-    "compare": _step_compare,
-    "village_review": _step_village_review,
-    "notice_start": _step_notice_start,
-    "objection_record": _step_objection_record,
-    "objection_resolve": _step_objection_resolve,
-    "township_review": _step_township_review,
-    "county_approve": _step_county_approve,
-    "announce": _step_announce,
-    "enter_monitoring": _step_enter_monitoring,
-    "set_risk_level": _step_set_risk_level,
-    "propose_elimination": _step_propose_elimination,
-    "reject": _step_reject,
-    "rollback": _step_rollback,
-}
 
 
 @transaction.atomic
@@ -461,7 +500,7 @@ def case_transition(
         params=params_get(region_code=locked.household.village_id, year=today.year),
         today=today,
     )
-    STEPS[action](ctx)
+    move_step(move)(ctx)
     refuse(move.label, ctx.data.errors)
 
     old_state = locked.state
@@ -509,46 +548,3 @@ def case_transition(
         reason=f"{move.label}（{move.policy}）",
     )
     return locked
-
-
-def _elimination_apply(ctx: StepContext) -> None:
-    """R-ELIM-05: mark the household eliminated; end monitoring-only measures, keep time-bound ones."""
-    c = ctx.case
-    day = c.approved_on or ctx.today
-    ctx.updates["decided_on"] = day
-    ctx.household_changes.update(risk_eliminated_on=day, elimination_mode=c.elimination_mode)
-    parent = c.parent
-
-    def close_parent_and_measures() -> None:
-        if parent is not None:
-            Case.objects.filter(pk=parent.pk).update(
-                state=CaseStateChoices.ELIMINATED, is_open=False, version=parent.version + 1
-            )
-            audit_record(
-                actor=ctx.actor,
-                action=AuditActionChoices.TRANSITION,
-                object_type="case",
-                object_id=str(parent.pk),
-                region_code=c.household.village_id,
-                changes={"state": [parent.state, CaseStateChoices.ELIMINATED]},
-                reason="风险消除，结束本轮监测（R-ELIM-05）",
-            )
-        stopped = []
-        for m in Measure.objects.filter(plan__household=c.household, status=MeasureStatusChoices.ACTIVE):
-            if m.measure_type in CONTINUING_TYPES or m.item in CONTINUING_ITEMS:
-                continue  # continues until its agreement / school stage ends
-            m.status, m.end_on = MeasureStatusChoices.ENDED, min(m.end_on or day, day)
-            m.save(update_fields=["status", "end_on"])
-            stopped.append(m.pk)
-        if stopped:
-            audit_record(
-                actor=ctx.actor,
-                action=AuditActionChoices.UPDATE,
-                object_type="measure",
-                object_id=",".join(map(str, stopped))[:64],
-                region_code=c.household.village_id,
-                changes={"ended": stopped},
-                reason="风险消除后不再享受仅针对监测对象的措施（R-ELIM-05）",
-            )
-
-    ctx.after.append(close_parent_and_measures)
