@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from shouwang.accounts.actors import Viewer
+from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import MEASURE_COLOURS, CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case
@@ -58,8 +60,8 @@ def household_detail(household: Household) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, *, user: Any = None) -> dict[str, Any]:
-    role = getattr(user, "role", None)
+def case_detail(case: Case, *, user: Viewer | None = None) -> dict[str, Any]:
+    role = user.role if isinstance(user, User) else None
     plan = AssistancePlan.objects.filter(household=case.household).first()
     child = (
         Case.objects.filter(parent=case, kind=CaseKindChoices.ELIMINATION, is_open=True).first()

@@ -8,7 +8,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
+from shouwang.accounts.actors import Actor, actor_user
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -31,6 +33,7 @@ from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household, Person
+from shouwang.screening.models import Warning as ScreeningWarning
 
 CLUE_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.GRID, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
 
@@ -41,9 +44,9 @@ def _village(code: str | None) -> Region | None:
     return Region.objects.filter(code=code, level=RegionLevelChoices.VILLAGE).first()
 
 
-def _outside(actor: Any, region_code: str) -> bool:
+def _outside(actor: Actor, region_code: str) -> bool:
     """For officials (not the public channel): is ``region_code`` outside their region?"""
-    return bool(getattr(actor, "is_authenticated", False)) and not user_can_see_region(actor, region_code)
+    return isinstance(actor, User) and not user_can_see_region(actor, region_code)
 
 
 def household_by_id_number(id_number: str) -> Household | None:
@@ -55,7 +58,7 @@ def household_by_id_number(id_number: str) -> Household | None:
 @transaction.atomic
 def clue_submit(
     *,
-    actor: Any,
+    actor: Actor,
     channel: str,
     risk_types: list[str],
     household: Household | None = None,
@@ -123,7 +126,7 @@ def clue_submit(
         evidence=jsonable(evidence or {}),
         reported_on=reported_on,
         green_channel=green,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     audit_record(
         actor=actor,
@@ -139,7 +142,7 @@ def clue_submit(
     return clue
 
 
-def _case_open_or_attach(*, clue: Clue, actor: Any) -> Case:
+def _case_open_or_attach(*, clue: Clue, actor: Actor) -> Case:
     """One open identification case per household per episode (R-ID-01); later clues attach to it."""
     assert clue.household is not None
     household = Household.objects.select_for_update().get(pk=clue.household.pk)
@@ -162,7 +165,7 @@ def _case_open_or_attach(*, clue: Clue, actor: Any) -> Case:
                     risk_types=recordable[:MAX_RISK_TYPES],
                     green_channel=clue.green_channel,
                     risk_level=RiskLevelChoices.RED if clue.green_channel else RiskLevelChoices.YELLOW,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    created_by=actor_user(actor),
                 )
         except IntegrityError:
             # Another clue for the same household opened the case a moment ago: attach to it.
@@ -196,14 +199,15 @@ def _case_open_or_attach(*, clue: Clue, actor: Any) -> Case:
         changes["green_channel"] = [False, True]
     case.version += 1
     case.save(update_fields=["risk_types", "green_channel", "version", "updated_at"])
+    official = actor_user(actor)
     CaseStep.objects.create(
         case=case,
         action="clue_attach",
         from_state=case.state,
         to_state=case.state,
         data=jsonable({"clue": clue.pk, "channel": clue.channel, "new_risks": new}),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_role=getattr(actor, "role", ""),
+        actor=official,
+        actor_role=official.role if official else "",
     )
     audit_record(
         actor=actor,
@@ -218,9 +222,9 @@ def _case_open_or_attach(*, clue: Clue, actor: Any) -> Case:
 
 
 @transaction.atomic
-def clue_household_resolve(*, clue: Clue, household: Household, actor: Any) -> Case:
+def clue_household_resolve(*, clue: Clue, household: Household, actor: User) -> Case:
     """Staff found the household of an unmatched clue (self-report by name and village)."""
-    if getattr(actor, "role", None) not in CLUE_ROLES:
+    if actor.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权处理线索")
     if clue.household_id is not None:
         refuse("确认线索所属农户", [row_error("clue", clue.pk, "该线索已确认农户")])
@@ -240,11 +244,11 @@ def clue_household_resolve(*, clue: Clue, household: Household, actor: Any) -> C
     return _case_open_or_attach(clue=clue, actor=actor)
 
 
-def clue_from_warning(*, warning: Any, actor: Any) -> Clue:
+def clue_from_warning(*, warning: ScreeningWarning, actor: Actor) -> Clue:
     """Turn a screening warning (period, household, signals) into a clue with its evidence (R-WARN-02)."""
-    signals = list(getattr(warning, "signals", None) or [])
+    signals = list(warning.signals or [])
     risks = [str(s["risk_type"]) for s in signals if isinstance(s, dict) and s.get("risk_type")]
-    risks += list(getattr(warning, "risk_types", None) or [])
+    risks += list(warning.risk_types or [])
     risks = list(dict.fromkeys(r for r in risks if r in RiskTypeChoices.values))
     return clue_submit(
         actor=actor,
@@ -253,9 +257,9 @@ def clue_from_warning(*, warning: Any, actor: Any) -> Clue:
         risk_types=risks,
         description="部门筛查预警",
         evidence={
-            "period": getattr(warning, "period", ""),
+            "period": warning.period,
             "signals": signals,
-            "suggested_category": getattr(warning, "suggested_category", None),
+            "suggested_category": warning.suggested_category,
         },
         # (period, household) names the warning for good: re-screening a period replaces its rows (new ids).
         source_ref=f"warning:{warning.period}:{warning.household_no}",

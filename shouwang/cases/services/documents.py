@@ -2,12 +2,12 @@
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from shouwang.accounts.access import Forbidden
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases.choices import DocumentKindChoices
@@ -29,9 +29,11 @@ UPLOAD_TYPES = {
 
 
 @transaction.atomic
-def case_document_upload(*, case: Case, actor: Any, kind: str, filename: str, content: bytes) -> CaseDocument:
+def case_document_upload(
+    *, case: Case, actor: User, kind: str, filename: str, content: bytes
+) -> CaseDocument:
     """Store an uploaded file under DATA_DIR/uploads/cases/<case>/ (R-ID-02 step 1: signed authorisation)."""
-    if getattr(actor, "role", None) not in CLUE_ROLES:
+    if actor.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权上传案件材料")
     errors: list[RowError] = []
     if kind not in DocumentKindChoices.values:

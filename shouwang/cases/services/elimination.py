@@ -3,10 +3,12 @@
 import datetime as dt
 from typing import Any
 
+from shouwang.accounts.actors import Viewer
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case
 from shouwang.cases.parameters import params_get
+from shouwang.cases.selectors import case_list
 from shouwang.cases.services._common import household_has_labour, row_error
 from shouwang.common.errors import RowError
 from shouwang.registry.choices import EliminationModeChoices
@@ -102,10 +104,8 @@ def elimination_refusals(*, case: Case, mode: str, on: dt.date) -> list[RowError
     return errors
 
 
-def elimination_candidate_list(*, user: Any, on: dt.date | None = None) -> list[dict[str, Any]]:
+def elimination_candidate_list(*, user: Viewer, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Monitored households that meet every elimination condition today (proposed by the system)."""
-    from shouwang.cases.selectors import case_list
-
     on = on or clock.today()
     out = []
     for case in case_list(user=user).filter(

@@ -1,11 +1,11 @@
 """Overdue cases and escalation (督办, R-ID-03)."""
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record, field_changes
@@ -17,7 +17,7 @@ from shouwang.cases.transitions import LEVEL_RANK, NEXT_LEVEL, responsible_role
 
 
 @transaction.atomic
-def case_escalate_overdue(*, today: dt.date | None = None, actor: Any = "system") -> list[Case]:
+def case_escalate_overdue(*, today: dt.date | None = None, actor: Actor = "system") -> list[Case]:
     """Mark cases past their due date (R-ID-03, 15 days from the first clue) and escalate (督办) to the
     level above the one whose step is late; still late ``escalation_step_days`` later → one level up."""
     today = today or clock.today()

@@ -3,12 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -196,14 +196,14 @@ def plan_validate(
 def plan_measures_add(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     measures: list[MeasureInput],
     helpers: list[HelperInput] | None = None,
     expected_version: int | None = None,
 ) -> AssistancePlan:
     """Add measures (and helpers) to the household's one plan (一户一策, R-AID-03), validating the whole
     plan as it will be. Allowed once the household is monitored, or earlier on the green channel (R-ID-05)."""
-    if getattr(actor, "role", None) not in PLAN_ROLES:
+    if actor.role not in PLAN_ROLES:
         raise Forbidden("您的角色无权制定帮扶计划")
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:

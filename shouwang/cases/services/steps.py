@@ -15,6 +15,7 @@ from django.db import transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record, field_changes
 from shouwang.cases import clock
@@ -130,7 +131,7 @@ class StepData:
 @dataclass
 class StepContext:
     case: Case
-    actor: Any
+    actor: User
     data: StepData
     params: Params
     today: dt.date
@@ -458,7 +459,7 @@ def _step_rollback(ctx: StepContext) -> None:
 
 @transaction.atomic
 def case_transition(
-    *, case: Case, action: str, actor: Any, data: dict[str, Any] | None, expected_version: int
+    *, case: Case, action: str, actor: User, data: dict[str, Any] | None, expected_version: int
 ) -> Case:
     """The one way a case moves (STYLE 7): table lookup, role, region, version, preconditions, effects.
 
@@ -487,7 +488,7 @@ def case_transition(
                 )
             ],
         )
-    if getattr(actor, "role", None) not in move.roles:
+    if actor.role not in move.roles:
         labels = "、".join(str(dict(RoleChoices.choices)[r]) for r in sorted(move.roles))
         raise Forbidden(f"“{move.label}”须由{labels}办理")
     if not user_can_see_region(actor, household_region(locked.household)):

@@ -3,12 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -37,14 +37,14 @@ class IncomeInput:
 def visit_record(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     visited_on: dt.date,
     notes: str = "",
     risk_level: str = "",
     income: IncomeInput | None = None,
 ) -> Visit:
     """A follow-up visit (R-ID-06), optionally updating the 12-month income (R-INC-01/02)."""
-    if getattr(actor, "role", None) not in VISIT_ROLES:
+    if actor.role not in VISIT_ROLES:
         raise Forbidden("您的角色无权登记走访")
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if not user_can_see_region(actor, household_region(locked.household)):
