@@ -12,9 +12,10 @@ from typing import Any
 from django.db import transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, access_household_by_id
+from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import PERSONAL_DATA_REVEALERS
 from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import AuditActor, audit_record, field_changes
+from shouwang.audit.services import audit_record, field_changes
 from shouwang.common import crypto
 from shouwang.common.jsonable import jsonable
 from shouwang.registry.income import income_compute, members_counted
@@ -86,7 +87,7 @@ def household_reveal_phone(*, user: Any, household_no: str, reason: str = "") ->
 # Atomic on their own; inside a caller's transaction they add no savepoint (no extra queries).
 @transaction.atomic(savepoint=False)
 def household_update(
-    *, household: Household, changes: dict[str, Any], actor: AuditActor, reason: str
+    *, household: Household, changes: dict[str, Any], actor: Actor, reason: str
 ) -> Household:
     """Set some of a household's fields (monitoring category, elimination, income summary, safety-net
     flag), saving and auditing only those that change; nothing changes, nothing is written."""
@@ -121,7 +122,7 @@ def income_record_write(
     business_cost: Decimal,
     compliant_self_pay: Decimal,
     insurance_claims: Decimal,
-    actor: AuditActor,
+    actor: Actor,
     reason: str,
 ) -> IncomeRecord:
     """Create or replace the household's 12-month income for ``period`` with the registry's own formula
