@@ -2,21 +2,36 @@
 inside its own transaction, so the audit row commits or rolls back with the change."""
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 from shouwang.audit.models import AuditEntry
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+class AuditUser(Protocol):
+    """What the log reads from a user. ``accounts.User`` is one; Django's ``AnonymousUser`` (never signed
+    in) is one too and is recorded as "system". Declared here because audit sits below accounts."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def get_username(self) -> str: ...
+
+
+# A user, or the label of work nobody signed in for ("system", "cli", "citizen", "bench"); None = "system".
+AuditActor: TypeAlias = AuditUser | str | None
+
+
+def _actor_fields(actor: AuditActor) -> dict[str, Any]:
+    if actor is None or isinstance(actor, str) or not actor.is_authenticated:
         label = actor if isinstance(actor, str) else "system"
         return {"actor": None, "actor_label": label, "actor_role": ""}
+    # Only accounts.User signs in; audit may not import it, hence the one read of ``role`` by name.
     return {"actor": actor, "actor_label": actor.get_username(), "actor_role": getattr(actor, "role", "")}
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: AuditActor,
     action: str,
     object_type: str,
     object_id: str = "",
@@ -35,7 +50,9 @@ def audit_record(
     )
 
 
-def audit_record_many(*, actor: Any, entries: Iterable[Mapping[str, Any]], batch_size: int = 5000) -> int:
+def audit_record_many(
+    *, actor: AuditActor, entries: Iterable[Mapping[str, Any]], batch_size: int = 5000
+) -> int:
     """Bulk form for imports: each entry has action, object_type, object_id, region_code, changes, reason."""
     base = _actor_fields(actor)
     rows = [

@@ -13,10 +13,10 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
+from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
-from shouwang.cases import services
 from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.cases.choices import CaseKindChoices
 from shouwang.cases.notices import (
@@ -27,7 +27,20 @@ from shouwang.cases.notices import (
     notice_render_pdf,
 )
 from shouwang.cases.presenters import case_detail, household_detail
-from shouwang.cases.selectors import access_case_by_id, access_clue_by_id, visit_overdue_list
+from shouwang.cases.selectors import (
+    access_case_by_id,
+    access_clue_by_id,
+    case_next_visit_due,
+    visit_overdue_list,
+)
+from shouwang.cases.services import steps
+from shouwang.cases.services._common import CaseConflict
+from shouwang.cases.services.clues import CLUE_ROLES, clue_household_resolve, clue_submit
+from shouwang.cases.services.documents import case_document_upload
+from shouwang.cases.services.elimination import elimination_candidate_list
+from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add
+from shouwang.cases.services.visits import IncomeInput, visit_record
+from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.selectors import access_household_by_id
@@ -220,7 +233,7 @@ class CandidateOut(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _conflict(exc: services.CaseConflict) -> Status[dict[str, Any]]:
+def _conflict(exc: CaseConflict) -> Status[dict[str, Any]]:
     return Status(
         409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
     )
@@ -234,8 +247,8 @@ def household_get(request: HttpRequest, household_no: str) -> Any:
 
 @router.post("/clues", response={201: ClueOut, **ERRORS})
 def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
-    user = request.user
-    if getattr(user, "role", None) not in services.CLUE_ROLES:
+    user = request_user(request)
+    if user.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权登记风险线索")
     household = (
         access_household_by_id(user, payload.household_no, purpose="clue") if payload.household_no else None
@@ -243,11 +256,11 @@ def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
     if household is None and payload.village_code and not user_can_see_region(user, payload.village_code):
         raise NotFound(payload.village_code)
     if payload.channel == "self_report":
-        raise services.InputRefused(
+        raise InputRefused(
             "群众自主申报请通过 /api/v1/self-reports 提交",
-            [services.RowError(None, "channel", payload.channel, "自主申报有独立入口")],
+            [RowError(None, "channel", payload.channel, "自主申报有独立入口")],
         )
-    clue = services.clue_submit(
+    clue = clue_submit(
         actor=user,
         channel=payload.channel,
         household=household,
@@ -276,7 +289,7 @@ def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
 def clue_resolve(request: HttpRequest, clue_id: int, payload: ClueResolveIn) -> Any:
     clue = access_clue_by_id(request.user, clue_id)
     household = access_household_by_id(request.user, payload.household_no, purpose="clue_resolve")
-    case = services.clue_household_resolve(clue=clue, household=household, actor=request.user)
+    case = clue_household_resolve(clue=clue, household=household, actor=request_user(request))
     return {
         "clue_id": clue.pk,
         "case_id": case.pk,
@@ -295,14 +308,14 @@ def case_get(request: HttpRequest, case_id: int) -> Any:
 def case_transition(request: HttpRequest, case_id: int, payload: TransitionIn) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="transition")
     try:
-        case = services.case_transition(
+        case = steps.case_transition(
             case=case,
             action=payload.action,
-            actor=request.user,
+            actor=request_user(request),
             data=payload.data,
             expected_version=payload.expected_version,
         )
-    except services.CaseConflict as exc:
+    except CaseConflict as exc:
         return _conflict(exc)
     return case_detail(case, user=request.user)
 
@@ -315,8 +328,8 @@ def case_document(
     file: UploadedFile = File(...),  # noqa: B008
 ) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="upload")
-    doc = services.case_document_upload(
-        case=case, actor=request.user, kind=kind, filename=file.name or "", content=file.read()
+    doc = case_document_upload(
+        case=case, actor=request_user(request), kind=kind, filename=file.name or "", content=file.read()
     )
     return Status(201, doc)
 
@@ -325,14 +338,14 @@ def case_document(
 def case_measures(request: HttpRequest, case_id: int, payload: MeasuresIn) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="measures")
     try:
-        services.plan_measures_add(
+        plan_measures_add(
             case=case,
-            actor=request.user,
-            measures=[services.MeasureInput(**m.dict()) for m in payload.measures],
-            helpers=[services.HelperInput(**h.dict()) for h in payload.helpers],
+            actor=request_user(request),
+            measures=[MeasureInput(**m.dict()) for m in payload.measures],
+            helpers=[HelperInput(**h.dict()) for h in payload.helpers],
             expected_version=payload.expected_version,
         )
-    except services.CaseConflict as exc:
+    except CaseConflict as exc:
         return _conflict(exc)
     case.refresh_from_db()
     return case_detail(case, user=request.user)
@@ -340,16 +353,14 @@ def case_measures(request: HttpRequest, case_id: int, payload: MeasuresIn) -> An
 
 @router.post("/cases/{case_id}/visits", response={201: VisitOut, **ERRORS})
 def case_visit(request: HttpRequest, case_id: int, payload: VisitIn) -> Any:
-    from shouwang.cases.selectors import case_next_visit_due
-
     case = access_case_by_id(request.user, case_id, purpose="visit")
-    visit = services.visit_record(
+    visit = visit_record(
         case=case,
-        actor=request.user,
+        actor=request_user(request),
         visited_on=payload.visited_on,
         notes=payload.notes,
         risk_level=payload.risk_level,
-        income=services.IncomeInput(**payload.income.dict()) if payload.income else None,
+        income=IncomeInput(**payload.income.dict()) if payload.income else None,
     )
     case.refresh_from_db()
     return Status(
@@ -372,7 +383,7 @@ def visits_overdue(request: HttpRequest) -> Any:
 
 @router.get("/elimination-candidates", response={200: list[CandidateOut]})
 def elimination_candidates(request: HttpRequest) -> Any:
-    return services.elimination_candidate_list(user=request.user)
+    return elimination_candidate_list(user=request.user)
 
 
 @router.get(
@@ -394,25 +405,21 @@ def notice_get(
     stage: str = "notice",
     format: str = "html",
 ) -> Any:
-    user = request.user
+    user = request_user(request)
     for name, value in (("village_code", village_code), ("kind", kind), ("stage", stage), ("format", format)):
         clean_path(name, value)
     village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
-    if (
-        village is None
-        or getattr(user, "role", None) not in HOUSEHOLD_READERS
-        or not user_can_see_region(user, village_code)
-    ):
+    if village is None or user.role not in HOUSEHOLD_READERS or not user_can_see_region(user, village_code):
         raise NotFound(village_code)
     errors = []
     if kind not in CaseKindChoices.values:
-        errors.append(services.RowError(None, "kind", kind, "可选：identification、elimination"))
+        errors.append(RowError(None, "kind", kind, "可选：identification、elimination"))
     if stage not in NoticeStageChoices.values:
-        errors.append(services.RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
+        errors.append(RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
     if format not in ("html", "pdf"):
-        errors.append(services.RowError(None, "format", format, "可选：html、pdf"))
+        errors.append(RowError(None, "format", format, "可选：html、pdf"))
     if errors:
-        raise services.InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
+        raise InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
     notice = notice_build(village=village, kind=kind, stage=stage)
     audit_record(
         actor=user,

@@ -1,7 +1,7 @@
 """Workflow parameters by region and year (R-ID-03, R-ID-06, R-ID-07, R-ELIM-02, R-THR-04).
 
 Defaults come from POLICY; a ``CaseParameter`` row overrides them for a region and/or year. The income
-threshold is read from the screening engine's parameter table when that exists, else from here.
+threshold is read from the screening parameter table when it has one for the region and year, else from here.
 """
 
 import datetime as dt
@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from shouwang.cases.models import CaseParameter
+from shouwang.screening.params import parameters_resolve
 
 
 @dataclass(frozen=True)
@@ -87,22 +88,8 @@ def _params_from_rows(rows: list[CaseParameter]) -> Params:
     return Params(**values, source=source)  # type: ignore[arg-type]
 
 
-def table_exists(model: type) -> bool:
-    """Whether another app's table is migrated yet (apps are built in parallel; never assume)."""
-    from django.db import connection
-
-    return model._meta.db_table in connection.introspection.table_names()  # type: ignore[attr-defined]
-
-
 def _screening_threshold(*, region_code: str, year: int) -> Decimal | None:
     """The year's monitoring range (R-THR-04) from the screening parameter table, if it has one."""
-    try:
-        from shouwang.screening.models import Parameter  # type: ignore[attr-defined]
-        from shouwang.screening.params import parameters_resolve  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    if not table_exists(Parameter):
-        return None
     resolved = parameters_resolve(region_codes=[region_code], year=year)
     value = resolved.values.get(region_code, {}).get("threshold")
     return Decimal(str(value)) if value is not None else None

@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from shouwang.accounts.actors import Viewer
+from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import MEASURE_COLOURS, CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case
 from shouwang.cases.selectors import case_next_visit_due
-from shouwang.cases.services import age_on
+from shouwang.cases.services._common import age_on
 from shouwang.cases.transitions import moves_from
 from shouwang.registry.models import Household
 
@@ -58,8 +60,8 @@ def household_detail(household: Household) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, *, user: Any = None) -> dict[str, Any]:
-    role = getattr(user, "role", None)
+def case_detail(case: Case, *, user: Viewer | None = None) -> dict[str, Any]:
+    role = user.role if isinstance(user, User) else None
     plan = AssistancePlan.objects.filter(household=case.household).first()
     child = (
         Case.objects.filter(parent=case, kind=CaseKindChoices.ELIMINATION, is_open=True).first()

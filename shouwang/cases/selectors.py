@@ -5,7 +5,10 @@ from typing import Any
 
 from django.db.models import Max, QuerySet
 
-from shouwang.accounts.access import NotFound, user_household_q
+from shouwang.accounts.access import NotFound, user_can_see_region, user_household_q
+from shouwang.accounts.actors import Viewer
+from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -14,7 +17,7 @@ from shouwang.cases.models import Case, Clue
 from shouwang.cases.parameters import params_get
 
 
-def access_case_by_id(user: Any, case_id: int, *, purpose: str = "view") -> Case:
+def access_case_by_id(user: Viewer, case_id: int, *, purpose: str = "view") -> Case:
     """The case if ``user`` may see its household; otherwise ``NotFound``, the same as a missing case.
 
     Refusals are audited here (``access_denied`` / ``not_found``); a plain look is audited as ``view``;
@@ -49,15 +52,13 @@ def access_case_by_id(user: Any, case_id: int, *, purpose: str = "view") -> Case
     return case
 
 
-def access_clue_by_id(user: Any, clue_id: int) -> Clue:
+def access_clue_by_id(user: Viewer, clue_id: int) -> Clue:
     """Clues without a household are scoped by their village."""
-    from shouwang.accounts.access import user_can_see_region
-    from shouwang.accounts.choices import HOUSEHOLD_READERS
-
     clue = Clue.objects.select_related("household").filter(pk=clue_id).first()
     if (
         clue is None
-        or getattr(user, "role", None) not in HOUSEHOLD_READERS
+        or not isinstance(user, User)
+        or user.role not in HOUSEHOLD_READERS
         or not user_can_see_region(user, clue.village_id)
     ):
         audit_record(
@@ -70,21 +71,19 @@ def access_clue_by_id(user: Any, clue_id: int) -> Clue:
     return clue
 
 
-def case_list(*, user: Any, open_only: bool = True) -> QuerySet[Case]:
+def case_list(*, user: Viewer, open_only: bool = True) -> QuerySet[Case]:
     qs = Case.objects.filter(user_household_q(user, prefix="household__")).select_related("household")
     return qs.filter(is_open=True) if open_only else qs
 
 
-def clue_unresolved_list(*, user: Any) -> QuerySet[Clue]:
+def clue_unresolved_list(*, user: Viewer) -> QuerySet[Clue]:
     """Clues whose household staff still have to find (self-reports without a matching ID)."""
-    from shouwang.accounts.choices import HOUSEHOLD_READERS
-
-    if getattr(user, "role", None) not in HOUSEHOLD_READERS or not user.region_id:
+    if not isinstance(user, User) or user.role not in HOUSEHOLD_READERS or not user.region_id:
         return Clue.objects.none()
     return Clue.objects.filter(household__isnull=True, village_id__startswith=user.region_id)
 
 
-def visit_overdue_list(*, user: Any, today: dt.date | None = None) -> list[dict[str, Any]]:
+def visit_overdue_list(*, user: Viewer, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Monitored households whose next visit (R-ID-06 tier interval) is past due."""
     today = today or clock.today()
     cases = (

@@ -1,15 +1,22 @@
 """The workflow as data (STYLE 7): which action moves a case from which states to which state, and who
-may do it. Preconditions and effects of each action live in one place, shouwang.cases.services.
+may do it. The preconditions and effects of each action are its step function in
+shouwang.cases.services.steps, bound to the action here by ``@step_of`` (the table is the only list of
+actions; binding an action that is not in it, or binding one twice, fails at import).
 
 Identification follows R-ID-02 (入户核实 → 信息比对 → 民主评议 → 村内公示 → 乡镇审核 → 县级审定 → 公告 →
 录入系统); elimination follows R-ELIM-04 (the same chain without the data comparison).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases.choices import CaseKindChoices as K
 from shouwang.cases.choices import CaseStateChoices as S
+
+if TYPE_CHECKING:
+    from shouwang.cases.services.steps import StepContext
 
 VILLAGE = frozenset({RoleChoices.VILLAGE})
 TOWNSHIP = frozenset({RoleChoices.TOWNSHIP})
@@ -151,6 +158,36 @@ ELIMINATION_MOVES = _moves(
 )
 
 MOVES: dict[tuple[str, str], Move] = {**IDENTIFICATION_MOVES, **ELIMINATION_MOVES}
+
+
+# Checks the action's preconditions (every problem into ``ctx.data.errors``) and collects its effects.
+StepFunction: TypeAlias = "Callable[[StepContext], None]"
+# Filled by ``step_of`` only; an action names one function for both kinds.
+_STEP_FUNCTIONS: dict[str, StepFunction] = {}
+
+
+def step_of(action: str) -> Callable[[StepFunction], StepFunction]:
+    """Decorator: bind the function as the step of ``action``, a move of the table above."""
+    if not any(a == action for (_, a) in MOVES):
+        raise LookupError(f"no move {action!r} in the transition table")
+
+    def bind(fn: StepFunction) -> StepFunction:
+        if action in _STEP_FUNCTIONS:
+            raise ValueError(f"{action!r} is already bound to {_STEP_FUNCTIONS[action].__qualname__}")
+        _STEP_FUNCTIONS[action] = fn
+        return fn
+
+    return bind
+
+
+def move_step(move: Move) -> StepFunction:
+    """The step function of ``move`` (bound once shouwang.cases.services.steps is imported)."""
+    return _STEP_FUNCTIONS[move.action]
+
+
+def step_bindings() -> dict[str, StepFunction]:
+    """Action → step function, for the test that every move has exactly one."""
+    return dict(_STEP_FUNCTIONS)
 
 
 def move_get(kind: str, action: str) -> Move | None:

@@ -177,6 +177,7 @@ def warning_clue_create(*, user: Any, warning_id: int) -> Any:
             reason="clue",
         )
         raise NotFound(str(warning_id))
+    assert warning is not None
     with transaction.atomic():
         clue = clue_from_warning(warning=warning, actor=user)
         stats_refresh_soon(reason="预警转为线索后刷新")

@@ -4,11 +4,13 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.db.models import Max
 from django.test import Client
 
 from shouwang.cases import clock, services
 from shouwang.cases.choices import CaseStateChoices, DocumentKindChoices
-from shouwang.cases.models import Case, CaseParameter
+from shouwang.cases.models import Case
+from shouwang.screening.models import Parameter
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
 D0 = dt.date(2025, 3, 3)  # a Monday; every test runs on a fixed calendar
@@ -18,31 +20,18 @@ def set_today(monkeypatch: Any, day: dt.date) -> None:
     monkeypatch.setattr(clock, "today", lambda: day)
 
 
-def threshold(amount: str = "8700", region: str = "53", year: int = 2025) -> Any:
+def threshold(amount: str = "8700", region: str = "53", year: int = 2025) -> Parameter:
     """Set the monitoring range (R-THR-04; Yunnan 2025 = 8,700, 云农办通〔2025〕1号) where the system reads
-    it: the screening parameter table when that app has migrated it, else the case parameter."""
-    from django.apps import apps
-    from django.db.models import Max
-
-    from shouwang.cases.parameters import table_exists
-
-    try:
-        Parameter: Any = apps.get_model("screening", "Parameter")
-    except LookupError:
-        Parameter = None
-    if Parameter is not None and table_exists(Parameter):
-        top = Parameter.objects.filter(region_code=region, year=year, key="threshold").aggregate(
-            m=Max("version")
-        )
-        return Parameter.objects.create(
-            region_code=region,
-            year=year,
-            key="threshold",
-            value=amount,
-            version=(top["m"] or 0) + 1,
-            note="测试",
-        )
-    return CaseParameter.objects.create(region_code=region, year=year, income_threshold=amount, note="测试")
+    it: a new version of the screening parameter ``threshold``."""
+    top = Parameter.objects.filter(region_code=region, year=year, key="threshold").aggregate(m=Max("version"))
+    return Parameter.objects.create(
+        region_code=region,
+        year=year,
+        key="threshold",
+        value=amount,
+        version=(top["m"] or 0) + 1,
+        note="测试",
+    )
 
 
 class Api:

@@ -15,6 +15,7 @@ from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.tests.helpers import D0, JPEG, drive, set_today, step
 from shouwang.common.errors import InputRefused
 from shouwang.registry.models import Household
+from shouwang.screening.models import Warning as ScreeningWarning
 from shouwang.testing.builders import TOWNSHIP_B, VILLAGE_A, VILLAGE_B, make_household, make_user
 
 pytestmark = pytest.mark.django_db
@@ -351,12 +352,9 @@ def test_unmatched_clue_waits_for_staff(users, monkeypatch):
 
 
 def test_clue_from_warning_carries_signals_as_evidence(users, li):
-    """Any object with a Warning's fields (period, household, household_no, signals, risk_types,
-    suggested_category) works: the function reads only those."""
-    from types import SimpleNamespace
-
-    warning = SimpleNamespace(
-        pk=7,
+    """The clue reads the warning's period, household, signals, risk types and suggested category (an
+    unsaved row is enough)."""
+    warning = ScreeningWarning(
         period="2025-02",
         household=li,
         household_no=li.household_no,

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services import CaseConflict, case_document_upload
 from shouwang.common.errors import InputRefused
@@ -151,7 +152,7 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         doc = case_document_upload(
             case=case,
-            actor=request.user,
+            actor=request_user(request),
             kind=form.cleaned_data["kind"],
             filename=upload.name or "upload",
             content=upload.read(),

@@ -1,0 +1,301 @@
+"""Assistance plans (一户一策, R-AID-01…08): measures and helpers, validated as the whole resulting plan."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
+from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
+from shouwang.cases import clock
+from shouwang.cases.choices import (
+    DEVELOPMENT_TYPES,
+    NOT_DEVELOPMENT_ITEMS,
+    RISK_MEASURE_MATCH,
+    CaseKindChoices,
+    CaseStateChoices,
+    MeasureItemChoices,
+    MeasureStatusChoices,
+    MeasureTypeChoices,
+)
+from shouwang.cases.models import AssistancePlan, Case, Helper, Measure
+from shouwang.cases.services._common import (
+    RISK_LABELS,
+    CaseConflict,
+    age_on,
+    counted_members,
+    household_has_labour,
+    household_region,
+    refuse,
+    row_error,
+    state_label,
+)
+from shouwang.common import crypto
+from shouwang.common.errors import RowError
+from shouwang.registry.models import Household, Person
+from shouwang.registry.services import household_update
+
+PLAN_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
+
+
+@dataclass
+class MeasureInput:
+    measure_type: str
+    start_on: dt.date
+    item: str = ""
+    description: str = ""
+    person_id: int | None = None
+    end_on: dt.date | None = None
+    amount: Decimal | None = None
+    loan_term_months: int | None = None
+    subsidised: bool = False
+
+
+@dataclass
+class HelperInput:
+    name: str
+    unit: str
+    start_on: dt.date
+    phone: str = ""
+    end_on: dt.date | None = None
+
+
+ITEM_TYPES: dict[str, frozenset[str]] = {
+    MeasureItemChoices.SKILL_TRAINING: frozenset({MeasureTypeChoices.EMPLOYMENT}),
+    MeasureItemChoices.LABOUR_EXPORT: frozenset({MeasureTypeChoices.EMPLOYMENT}),
+    MeasureItemChoices.MIGRANT_SUBSIDY: frozenset({MeasureTypeChoices.EMPLOYMENT}),
+    MeasureItemChoices.MICROCREDIT: frozenset({MeasureTypeChoices.FINANCE}),
+    MeasureItemChoices.ASSET_INCOME: frozenset({MeasureTypeChoices.INDUSTRY}),
+    MeasureItemChoices.RAINBOW_PLAN: frozenset({MeasureTypeChoices.OTHER_EDUCATION}),
+    MeasureItemChoices.MEDICAL_PREMIUM_SUBSIDY: frozenset({MeasureTypeChoices.HEALTH}),
+    MeasureItemChoices.DIBAO: frozenset({MeasureTypeChoices.SOCIAL_SECURITY}),
+    MeasureItemChoices.TEKUN: frozenset({MeasureTypeChoices.SOCIAL_SECURITY}),
+    MeasureItemChoices.DISABILITY_ALLOWANCE: frozenset({MeasureTypeChoices.SOCIAL_SECURITY}),
+}
+MICROCREDIT_SUBSIDISED_MAX = Decimal("50000")  # R-AID-06
+MICROCREDIT_MAX = Decimal("100000")
+MICROCREDIT_MAX_MONTHS = 36
+
+
+def _measure_errors(i: int, m: MeasureInput, members: dict[int, Person], today: dt.date) -> list[RowError]:
+    col = f"measures[{i}]"
+    errors = []
+    if m.measure_type not in MeasureTypeChoices.values:
+        errors.append(
+            row_error(f"{col}.measure_type", m.measure_type, "措施类型无效（须为100A39…100A55之一）")
+        )
+    if m.item and m.item not in MeasureItemChoices.values:
+        errors.append(row_error(f"{col}.item", m.item, "具体项目无效"))
+    elif m.item in ITEM_TYPES and m.measure_type not in ITEM_TYPES[m.item]:
+        errors.append(row_error(f"{col}.item", m.item, "具体项目与措施类型不符"))
+    if m.end_on and m.end_on < m.start_on:
+        errors.append(row_error(f"{col}.end_on", m.end_on, "结束日期早于开始日期"))
+    if m.amount is not None and m.amount < 0:
+        errors.append(row_error(f"{col}.amount", m.amount, "金额不能为负"))
+    person = members.get(m.person_id) if m.person_id else None
+    if m.person_id and person is None:
+        errors.append(row_error(f"{col}.person_id", m.person_id, "不是该户成员"))
+    if m.measure_type == MeasureTypeChoices.PUBLIC_WELFARE_JOB:
+        if person is None:
+            errors.append(row_error(f"{col}.person_id", "", "公益岗位须指定上岗的家庭成员"))
+        else:
+            age = age_on(person.birth_date, m.start_on)
+            if not 16 <= age < 70:
+                errors.append(
+                    row_error(
+                        f"{col}.person_id",
+                        f"{person.name}（{age}岁）",
+                        f"{person.name}（{age}岁）不能安排公益性岗位：只安排16至69岁人员（R-AID-08）",
+                    )
+                )
+    if m.item == MeasureItemChoices.MICROCREDIT:
+        if person is None:
+            errors.append(row_error(f"{col}.person_id", "", "小额信贷须指定借款人"))
+        else:
+            age = age_on(person.birth_date, m.start_on)
+            if not 18 <= age <= 65:
+                errors.append(
+                    row_error(
+                        f"{col}.person_id",
+                        f"{person.name}（{age}岁）",
+                        f"{person.name}（{age}岁）不能作为借款人：小额信贷借款人须为18至65周岁（R-AID-06）",
+                    )
+                )
+        if m.amount is None or m.amount <= 0:
+            errors.append(row_error(f"{col}.amount", m.amount, "须填写贷款金额"))
+        elif m.amount > MICROCREDIT_MAX:
+            errors.append(row_error(f"{col}.amount", m.amount, "小额信贷每户不超过10万元（R-AID-06）"))
+        elif m.subsidised and m.amount > MICROCREDIT_SUBSIDISED_MAX:
+            errors.append(
+                row_error(
+                    f"{col}.amount",
+                    m.amount,
+                    "贴息额度每户不超过5万元，超出部分须单独登记为不贴息贷款（R-AID-06）",
+                )
+            )
+        if m.loan_term_months is None or not 1 <= m.loan_term_months <= MICROCREDIT_MAX_MONTHS:
+            errors.append(
+                row_error(f"{col}.loan_term_months", m.loan_term_months, "贷款期限须为1至36个月（R-AID-06）")
+            )
+    return errors
+
+
+def plan_validate(
+    *, household: Household, case: Case, measures: list[Measure]
+) -> tuple[list[RowError], list[str]]:
+    """Whole-plan rules (R-AID-01, R-AID-02, R-AID-05, R-AID-08): errors, and warnings to show."""
+    errors: list[RowError] = []
+    warnings: list[str] = []
+    active = [m for m in measures if m.status == MeasureStatusChoices.ACTIVE]
+    if household_has_labour(household) and not any(
+        m.measure_type in DEVELOPMENT_TYPES and m.item not in NOT_DEVELOPMENT_ITEMS for m in active
+    ):
+        errors.append(
+            row_error(
+                "measures",
+                "",
+                "该户有劳动能力，帮扶计划须至少包含一项开发式帮扶措施（产业、就业、金融或公益岗位；"
+                "仅“技能培训”或“其他”不算）（R-AID-01）",
+            )
+        )
+    types = {m.measure_type for m in active}
+    for risk in case.risk_types:
+        need = RISK_MEASURE_MATCH.get(risk)
+        if need and not types & need:
+            labels = "、".join(str(MeasureTypeChoices(t).label) for t in sorted(need))
+            errors.append(
+                row_error(
+                    "measures",
+                    RISK_LABELS.get(risk, risk),
+                    f"风险“{RISK_LABELS.get(risk, risk)}”须有匹配措施：{labels}（R-AID-05）",
+                )
+            )
+    jobs: dict[int, int] = {}
+    for m in active:
+        if m.measure_type == MeasureTypeChoices.PUBLIC_WELFARE_JOB and m.person_id:
+            jobs[m.person_id] = jobs.get(m.person_id, 0) + 1
+    for pid, n in jobs.items():
+        if n >= 3:
+            errors.append(row_error("measures", pid, f"同一人登记了{n}个公益岗位（R-AID-08）"))
+    if not household_has_labour(household):
+        if MeasureTypeChoices.SOCIAL_SECURITY not in types:
+            warnings.append("整户无劳动能力，应落实综合保障（兜底）措施（R-AID-02）")
+        if not any(p.dibao for p in counted_members(household)):
+            warnings.append("整户无劳动能力，须至少有一名成员纳入低保（R-AID-02，[DQ] 5_19_007）")
+    for m in active:
+        if m.item == MeasureItemChoices.MICROCREDIT and m.amount and m.amount > MICROCREDIT_SUBSIDISED_MAX:
+            warnings.append("小额信贷超过5万元的部分不享受贴息和风险补偿（R-AID-06）")
+    return errors, warnings
+
+
+@transaction.atomic
+def plan_measures_add(
+    *,
+    case: Case,
+    actor: User,
+    measures: list[MeasureInput],
+    helpers: list[HelperInput] | None = None,
+    expected_version: int | None = None,
+) -> AssistancePlan:
+    """Add measures (and helpers) to the household's one plan (一户一策, R-AID-03), validating the whole
+    plan as it will be. Allowed once the household is monitored, or earlier on the green channel (R-ID-05)."""
+    if actor.role not in PLAN_ROLES:
+        raise Forbidden("您的角色无权制定帮扶计划")
+    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
+    if not user_can_see_region(actor, household_region(locked.household)):
+        raise NotFound(str(locked.pk))
+    today = clock.today()
+    errors: list[RowError] = []
+    allowed_state = locked.kind == CaseKindChoices.IDENTIFICATION and (
+        locked.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING)
+        or (locked.green_channel and locked.is_open)
+    )
+    if not allowed_state:
+        errors.append(
+            row_error(
+                "case",
+                state_label(locked.state),
+                "该户尚未纳入监测：帮扶措施须在公告纳入后制定；突发灾害、意外事故可走绿色通道先行帮扶（R-ID-05）",
+            )
+        )
+    if not measures and not helpers:
+        errors.append(row_error("measures", "", "至少填写一项帮扶措施或帮扶责任人"))
+    household = locked.household
+    members = {p.pk: p for p in household.members.all()}
+    for i, m in enumerate(measures):
+        errors.extend(_measure_errors(i, m, members, today))
+    for i, h in enumerate(helpers or []):
+        if not h.name.strip() or not h.unit.strip():
+            errors.append(row_error(f"helpers[{i}]", h.name, "帮扶责任人须填写姓名和帮扶单位"))
+        if h.phone and not (h.phone.isdigit() and len(h.phone) == 11 and h.phone.startswith("1")):
+            errors.append(
+                row_error(f"helpers[{i}].phone", crypto.mask_phone(h.phone), "手机号码应为11位数字")
+            )
+        if h.end_on and h.end_on < h.start_on:
+            errors.append(row_error(f"helpers[{i}].end_on", h.end_on, "结束日期早于开始日期"))
+    refuse("制定帮扶计划", errors)
+
+    plan, _ = AssistancePlan.objects.get_or_create(household=household)
+    existing = list(plan.measures.all())
+    new_rows = [
+        Measure(
+            plan=plan,
+            case=locked,
+            measure_type=m.measure_type,
+            item=m.item,
+            description=m.description[:255],
+            person_id=m.person_id,
+            start_on=m.start_on,
+            end_on=m.end_on,
+            amount=m.amount,
+            loan_term_months=m.loan_term_months,
+            subsidised=m.subsidised,
+        )
+        for m in measures
+    ]
+    plan_errors, warnings = plan_validate(household=household, case=locked, measures=existing + new_rows)
+    refuse("制定帮扶计划", plan_errors)
+    Measure.objects.bulk_create(new_rows)
+    for h in helpers or []:
+        Helper.objects.create(
+            plan=plan,
+            name=h.name.strip()[:64],
+            unit=h.unit.strip()[:128],
+            phone_sealed=crypto.seal(h.phone) if h.phone else "",
+            phone_index=crypto.blind_index(h.phone) if h.phone else "",
+            phone_masked=crypto.mask_phone(h.phone) if h.phone else "",
+            start_on=h.start_on,
+            end_on=h.end_on,
+        )
+    plan.warnings = warnings
+    plan.save(update_fields=["warnings", "updated_at"])
+    types = {m.measure_type for m in existing + new_rows if m.status == MeasureStatusChoices.ACTIVE}
+    if not household_has_labour(household) and MeasureTypeChoices.SOCIAL_SECURITY in types:
+        # R-AID-02: whole household without labour, on the safety net.
+        household_update(
+            household=household,
+            changes={"no_labour_safety_net": True},
+            actor=actor,
+            reason="整户无劳动能力兜底保障户（R-AID-02）",
+        )
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.CREATE,
+        object_type="measure",
+        object_id=str(locked.pk),
+        region_code=household.village_id,
+        changes={
+            "measures": [f"{m.measure_type}{'/' + m.item if m.item else ''}" for m in new_rows],
+            "helpers": [h.name for h in helpers or []],
+        },
+        reason="制定帮扶计划（一户一策）",
+    )
+    return plan
