@@ -9,14 +9,11 @@ Identification follows R-ID-02 (入户核实 → 信息比对 → 民主评议 �
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TypeAlias
 
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases.choices import CaseKindChoices as K
 from shouwang.cases.choices import CaseStateChoices as S
-
-if TYPE_CHECKING:
-    from shouwang.cases.services.steps import StepContext
 
 VILLAGE = frozenset({RoleChoices.VILLAGE})
 TOWNSHIP = frozenset({RoleChoices.TOWNSHIP})
@@ -160,8 +157,9 @@ ELIMINATION_MOVES = _moves(
 MOVES: dict[tuple[str, str], Move] = {**IDENTIFICATION_MOVES, **ELIMINATION_MOVES}
 
 
-# Checks the action's preconditions (every problem into ``ctx.data.errors``) and collects its effects.
-StepFunction: TypeAlias = "Callable[[StepContext], None]"
+# Checks the action's preconditions (every problem into ``ctx.data.errors``) and collects its effects; it
+# takes a ``cases.services.steps.StepContext`` (not named here: the table sits below the services).
+StepFunction: TypeAlias = Callable[..., None]
 # Filled by ``step_of`` only; an action names one function for both kinds.
 _STEP_FUNCTIONS: dict[str, StepFunction] = {}
 
