@@ -21,7 +21,6 @@ from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.cases.choices import CaseKindChoices
 from shouwang.cases.notices import (
     NoticeStageChoices,
-    PdfUnavailable,
     notice_build,
     notice_render_html,
     notice_render_pdf,
@@ -388,7 +387,7 @@ def elimination_candidates(request: HttpRequest) -> Any:
 
 @router.get(
     "/notices/{village_code}",
-    response={200: None, 404: ErrorOut, 406: ErrorOut, 422: ErrorOut},
+    response={200: None, 404: ErrorOut, 422: ErrorOut},
     openapi_extra={
         "responses": {
             "200": {
@@ -431,11 +430,7 @@ def notice_get(
         reason=notice.title,
     )
     if format == "pdf":
-        try:
-            pdf = notice_render_pdf(notice)
-        except PdfUnavailable as exc:
-            return Status(406, {"detail": str(exc), "errors": []})
-        response = HttpResponse(pdf, content_type="application/pdf")
+        response = HttpResponse(notice_render_pdf(notice), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="notice-{village_code}-{stage}.pdf"'
         return response
     return HttpResponse(notice_render_html(notice), content_type="text/html; charset=utf-8")

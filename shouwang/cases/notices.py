@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
@@ -18,10 +25,6 @@ from shouwang.cases.models import Case
 from shouwang.cases.parameters import params_get
 from shouwang.regions.models import Region
 from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices, RiskTypeChoices
-
-
-class PdfUnavailable(RuntimeError):
-    """reportlab is not installed on this server."""
 
 
 class NoticeStageChoices:
@@ -139,16 +142,6 @@ def notice_render_html(notice: Notice) -> str:
 
 def notice_render_pdf(notice: Notice) -> bytes:
     """A4 PDF with reportlab's built-in CID font STSong-Light (no font files, no network)."""
-    try:
-        from reportlab.lib import colors
-        from reportlab.lib.pagesizes import A4
-        from reportlab.lib.styles import ParagraphStyle
-        from reportlab.lib.units import mm
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-        from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    except ImportError as exc:
-        raise PdfUnavailable("服务器未安装PDF组件（reportlab），请使用HTML版本打印") from exc
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))

@@ -43,6 +43,7 @@ from shouwang.console.choices import (
     IncomeBandChoices,
     MonitoringFilterChoices,
 )
+from shouwang.console.dashboard import dashboard_get, dashboard_rows_for_export
 from shouwang.console.models import ExportJob
 from shouwang.console.permissions import can_export, can_view_dashboard
 from shouwang.console.selectors import WarningFilters, income_threshold_for
@@ -348,8 +349,6 @@ def _source(
         rows = s.case_export_rows(user=user, filters=cf, today=today)
         return "案件清单", CASE_COLUMNS, (_case_row(r) for r in rows), None
     if job.kind == ExportKindChoices.DASHBOARD:
-        from shouwang.console.dashboard import dashboard_get, dashboard_rows_for_export
-
         board = dashboard_get(user=user, region_code=f.get("region", ""), period=f.get("period", ""))
         if board is None:
             raise Forbidden("您的账号未设置所属区划")

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.test import Client
 
@@ -58,7 +59,6 @@ class Api:
         )
 
     def upload(self, path: str, content: bytes, name: str = "授权书.jpg", kind: str = "authorisation") -> Any:
-        from django.core.files.uploadedfile import SimpleUploadedFile
 
         f = SimpleUploadedFile(name, content, content_type="image/jpeg")
         return self.client.post(path, {"file": f, "kind": kind}, headers=self.headers)

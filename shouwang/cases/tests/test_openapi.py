@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 import schemathesis
 from django.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
 from shouwang.accounts.services import api_token_create
+from shouwang.regions.services import regions_load
 from shouwang.testing.builders import make_household, make_user
+from shouwang.wsgi import application
 
 
 @pytest.mark.django_db
 def test_openapi_document_is_valid_openapi():
     # The OpenAPI 3.1 meta-schema as shipped with schemathesis (no network).
-    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
     document = Client().get("/api/v1/openapi.json").json()
     assert document["openapi"].startswith("3.1")
@@ -46,10 +48,6 @@ def test_no_server_errors_on_any_endpoint():
     Transactional, so each request commits on its own as in production: one failing request cannot
     poison the others through an aborted test transaction.
     """
-    from hypothesis import given
-
-    from shouwang.regions.services import regions_load
-    from shouwang.wsgi import application
 
     regions_load()  # an earlier transactional test may have flushed the migrated region tree
 

@@ -2,6 +2,7 @@
 one case per household per episode, overdue escalation, rejection."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -175,7 +176,6 @@ def test_upload_is_stored_under_data_dir(users, li, settings):
     doc = services.case_document_upload(
         case=case, actor=users["village"], kind="authorisation", filename="授权书.jpg", content=JPEG
     )
-    from pathlib import Path
 
     path = Path(doc.stored_path)
     assert path.is_relative_to(Path(settings.DATA_DIR) / "uploads")

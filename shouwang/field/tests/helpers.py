@@ -8,6 +8,8 @@ import itertools
 import uuid
 from typing import Any
 
+from PIL import Image
+
 from shouwang.cases import clock
 from shouwang.cases import services as cases
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
@@ -83,7 +85,6 @@ def make_clue_case(household: Household, actor: Any, *, risks: Any = None) -> Ca
 
 
 def jpeg_bytes(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (40, 120, 200)) -> bytes:
-    from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, format="JPEG", quality=80)

@@ -7,9 +7,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import schemathesis
 from django.db import connection, connections
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
 
+from shouwang.accounts.services import api_token_create
 from shouwang.cases import clock
 from shouwang.cases.models import Visit
 from shouwang.field.models import FieldSubmission
@@ -17,15 +20,11 @@ from shouwang.field.services import SyncEntry, field_entry_apply
 from shouwang.field.tests.helpers import entry, make_field_household, make_group, make_monitored_case
 from shouwang.regions.services import regions_load
 from shouwang.testing.builders import VILLAGE_A, make_user
+from shouwang.wsgi import application
 
 
 @pytest.mark.django_db(transaction=True)
 def test_no_server_errors_on_field_endpoints():
-    import schemathesis
-    from hypothesis import HealthCheck, given, settings
-
-    from shouwang.accounts.services import api_token_create
-    from shouwang.wsgi import application
 
     regions_load()  # an earlier transactional test may have flushed the migrated region tree
     group = make_group(VILLAGE_A, "一组")

@@ -44,7 +44,7 @@ def spark_session() -> Any:
     with _lock:
         if _session is None:
             # pyspark is optional (the ``spark`` extra) and slow to import: loaded with the first session.
-            from pyspark.sql import SparkSession
+            from pyspark.sql import SparkSession  # noqa: PLC0415
 
             builder = (
                 SparkSession.builder.master(os.environ.get("SHOUWANG_SPARK_MASTER", "local[2]"))

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from shouwang.accounts.access import Forbidden
 from shouwang.audit.models import AuditEntry
 from shouwang.common.errors import InputRefused
+from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.registry.models import Household
 from shouwang.screening import services
 from shouwang.screening.choices import RunStatusChoices
@@ -310,7 +311,6 @@ def test_schedule_executes_queued_runs_and_rescreens_late_batches(county) -> Non
 
 
 def test_screen_cli_refreshes_the_dashboard_unless_told_not_to(county, capsys) -> None:  # type: ignore[no-untyped-def]
-    from shouwang.console.models import RegionPeriodStat, StatRefresh
 
     call_command("screen", period=P, quiet=True, no_stats=True)
     assert not StatRefresh.objects.exists()
