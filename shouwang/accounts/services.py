@@ -3,14 +3,15 @@
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import ROLE_REGION_LEVELS, DepartmentChoices, RoleChoices
 from shouwang.accounts.models import ApiToken, User
 from shouwang.audit.models import AuditActionChoices
@@ -51,7 +52,7 @@ def api_token_create(
     return token
 
 
-def api_token_login(*, username: str, password: str, request: Any = None) -> str | None:
+def api_token_login(*, username: str, password: str, request: HttpRequest | None = None) -> str | None:
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         audit_record(
@@ -121,7 +122,7 @@ def user_validate(
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     role: str,
     region_code: str,
