@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import QueryDict
+
+from shouwang.accounts.access import signed_in
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases import clock
 from shouwang.cases.models import Case
@@ -74,7 +78,7 @@ class CasePage:
     responsible: str = ""
 
 
-def _field_views(action: str, kind: str, case: Case, posted: Any) -> list[FieldView]:
+def _field_views(action: str, kind: str, case: Case, posted: QueryDict | None) -> list[FieldView]:
     """Inputs of one action: what was posted after a refusal; otherwise today's date in date fields (steps
     are mostly recorded on the day) and the case's risk types."""
     views = []
@@ -91,11 +95,14 @@ def _field_views(action: str, kind: str, case: Case, posted: Any) -> list[FieldV
     return views
 
 
-def case_page_get(*, case: Case, user: Any, posted: Any = None, failed_action: str = "") -> CasePage:
+def case_page_get(
+    *, case: Case, user: Viewer, posted: QueryDict | None = None, failed_action: str = ""
+) -> CasePage:
     """Everything the case page shows, for a case obtained through ``access_case_by_id``. After a refused
     action, ``posted`` (the request's POST) refills that action's form."""
 
-    role = getattr(user, "role", "")
+    official = signed_in(user)
+    role = official.role if official is not None else ""
     today = clock.today()
     moves = moves_from(case.kind, case.state)
     actions = [

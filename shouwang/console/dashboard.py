@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shouwang.accounts.actors import Viewer
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.console.selectors import RegionPicker, region_picker_get
@@ -140,7 +141,7 @@ def _households_link(code: str) -> str:
     return f"{reverse('console:household_list')}?region={code}"
 
 
-def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dashboard | None:
+def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> Dashboard | None:
     """The dashboard of ``region_code`` (inside the user's region; anything else falls back to the user's
     own region, as the region picker does) for ``period`` (default: the latest screened month)."""
     picker = region_picker_get(user=user, region_code=region_code)
@@ -299,7 +300,7 @@ def dashboard_get(*, user: Any, region_code: str = "", period: str = "") -> Dash
     )
 
 
-def _alerts(*, user: Any, code: str, period: str) -> list[dict[str, Any]]:
+def _alerts(*, user: Viewer, code: str, period: str) -> list[dict[str, Any]]:
     """The month's 规模性返贫风险 alerts inside the region, with region names (two small queries)."""
 
     if not period:

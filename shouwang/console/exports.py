@@ -29,7 +29,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.access import Forbidden, NotFound, signed_in
+from shouwang.accounts.actors import Viewer
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -391,7 +393,7 @@ def _threshold(region_code: str, today: dt.date) -> Decimal | None:
     return income_threshold_for(region_code=region_code, year=today.year)
 
 
-def export_rows_bounded(*, user: Any, kind: str, filters: dict[str, Any], cap: int, today: dt.date) -> int:
+def export_rows_bounded(*, user: User, kind: str, filters: dict[str, Any], cap: int, today: dt.date) -> int:
     """How many rows the export would have, counting at most ``cap`` (a bounded COUNT)."""
 
     if kind == ExportKindChoices.DASHBOARD:
@@ -471,6 +473,7 @@ def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None
     try:
         title, columns, rows, total = _source(job, today)
         if total is None:
+            assert job.created_by is not None  # ``_source`` refuses a job nobody created
             total = export_rows_bounded(
                 user=job.created_by, kind=job.kind, filters=job.filters, cap=10**9, today=today
             )
@@ -529,7 +532,7 @@ def export_job_run_by_id(job_id: int) -> None:
 
 def export_create(
     *,
-    user: Any,
+    user: User,
     kind: str,
     filters: dict[str, Any],
     inline: bool = False,
@@ -546,7 +549,7 @@ def export_create(
         raise Forbidden("您的角色无权导出该内容")
     clean = {k: v for k, v in filters.items() if v not in ("", None, False) and k != "q"}
     today = clock.today()
-    job = ExportJob.objects.create(kind=kind, filters=clean, region_code=user.region_id, created_by=user)
+    job = ExportJob.objects.create(kind=kind, filters=clean, region_code=user.region_code, created_by=user)
     if inline:
         return export_job_run(job=job, progress=progress)
     size = export_rows_bounded(user=user, kind=kind, filters=clean, cap=LARGE_EXPORT_ROWS + 1, today=today)
@@ -556,10 +559,11 @@ def export_create(
     return job
 
 
-def access_export_job_by_id(user: Any, job_id: int) -> ExportJob:
+def access_export_job_by_id(user: Viewer, job_id: int) -> ExportJob:
     """An export is its creator's alone: anyone else gets ``NotFound`` (as for a missing job)."""
     job = ExportJob.objects.filter(pk=job_id).first()
-    if job is None or job.created_by_id != getattr(user, "pk", None):
+    official = signed_in(user)
+    if job is None or job.created_by_id != (official.pk if official is not None else None):
         audit_record(
             actor=user,
             action=AuditActionChoices.NOT_FOUND if job is None else AuditActionChoices.ACCESS_DENIED,
@@ -570,5 +574,8 @@ def access_export_job_by_id(user: Any, job_id: int) -> ExportJob:
     return job
 
 
-def export_job_list(*, user: Any, limit: int = 30) -> list[ExportJob]:
-    return list(ExportJob.objects.filter(created_by=user).order_by("-id")[:limit])
+def export_job_list(*, user: Viewer, limit: int = 30) -> list[ExportJob]:
+    official = signed_in(user)
+    if official is None:
+        return []
+    return list(ExportJob.objects.filter(created_by=official).order_by("-id")[:limit])

@@ -2,9 +2,8 @@
 403 to a role that has no business there); the selectors and services enforce the same rules again
 (accounts/access.py, the registry's selectors and services, cases/services.py, screening/services.py)."""
 
-from typing import Any
-
-from shouwang.accounts.access import user_can_read_audit_log
+from shouwang.accounts.access import signed_in_with_region, user_can_read_audit_log
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS, PERSONAL_DATA_REVEALERS, RoleChoices
 from shouwang.cases.services import CLUE_ROLES
 
@@ -39,47 +38,48 @@ BATCH_READERS = frozenset(
 )
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "region_id", None))
+def _role_in(user: Viewer, roles: frozenset[str]) -> bool:
+    official = signed_in_with_region(user)
+    return official is not None and official.role in roles
 
 
-def can_read_households(user: Any) -> bool:
-    return _signed_in(user) and user.role in HOUSEHOLD_READERS
+def can_read_households(user: Viewer) -> bool:
+    return _role_in(user, HOUSEHOLD_READERS)
 
 
-def can_reveal(user: Any) -> bool:
-    return can_read_households(user) and user.role in PERSONAL_DATA_REVEALERS
+def can_reveal(user: Viewer) -> bool:
+    """Household readers who may also reveal a full ID number or phone."""
+    return _role_in(user, HOUSEHOLD_READERS & PERSONAL_DATA_REVEALERS)
 
 
-def can_read_audit(user: Any) -> bool:
+def can_read_audit(user: Viewer) -> bool:
     return user_can_read_audit_log(user)
 
 
-def can_view_dashboard(user: Any) -> bool:
-    return _signed_in(user) and user.role in DASHBOARD_ROLES
+def can_view_dashboard(user: Viewer) -> bool:
+    return _role_in(user, DASHBOARD_ROLES)
 
 
-def has_work_queue(user: Any) -> bool:
-    return _signed_in(user) and user.role in WORK_ROLES
+def has_work_queue(user: Viewer) -> bool:
+    return _role_in(user, WORK_ROLES)
 
 
-def can_start_screening(user: Any) -> bool:
-    return _signed_in(user) and user.role in SCREENING_STARTERS
+def can_start_screening(user: Viewer) -> bool:
+    return _role_in(user, SCREENING_STARTERS)
 
 
-def can_set_parameters(user: Any) -> bool:
-    return _signed_in(user) and user.role in PARAMETER_SETTERS
+def can_set_parameters(user: Viewer) -> bool:
+    return _role_in(user, PARAMETER_SETTERS)
 
 
-def can_read_batches(user: Any) -> bool:
-    return _signed_in(user) and user.role in BATCH_READERS
+def can_read_batches(user: Viewer) -> bool:
+    return _role_in(user, BATCH_READERS)
 
 
-def can_export(user: Any) -> bool:
+def can_export(user: Viewer) -> bool:
     """Lists are exported by whoever may read them; the export itself is region-scoped and audited."""
     return can_read_households(user)
 
 
-def can_make_clues(user: Any) -> bool:
-
-    return _signed_in(user) and user.role in CLUE_ROLES
+def can_make_clues(user: Viewer) -> bool:
+    return _role_in(user, CLUE_ROLES)

@@ -18,13 +18,15 @@ from typing import Any
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
-from shouwang.accounts.access import region_q, user_can_see_region, user_household_q
+from shouwang.accounts.access import region_q, signed_in, user_can_see_region, user_household_q
+from shouwang.accounts.actors import Viewer
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseStateChoices
 from shouwang.cases.models import Clue
 from shouwang.cases.selectors import case_list
+from shouwang.channels.models import SelfReport
 from shouwang.channels.services import access_self_report_by_code
 from shouwang.console.choices import (
     CaseDueFilterChoices,
@@ -61,10 +63,11 @@ class RegionPicker:
     children: list[Region]
 
 
-def region_picker_get(*, user: Any, region_code: str = "") -> RegionPicker | None:
+def region_picker_get(*, user: Viewer, region_code: str = "") -> RegionPicker | None:
     """The picker for ``region_code`` inside the user's subtree; a code outside it (or none) falls back
     to the user's own region — region codes are public NBS data, so this reveals nothing."""
-    home = user.region_id or ""
+    official = signed_in(user)
+    home = official.region_code if official is not None else ""
     if not home:
         return None
     code = region_code if region_code and region_code.startswith(home) else home
@@ -82,7 +85,7 @@ def _clamp(limit: int) -> int:
     return max(1, min(int(limit), MAX_LIMIT))
 
 
-def _region_ok(user: Any, code: str) -> bool:
+def _region_ok(user: Viewer, code: str) -> bool:
     return bool(code) and len(code) in LEVEL_BY_LENGTH and code.isdigit() and user_can_see_region(user, code)
 
 
@@ -123,7 +126,7 @@ def income_threshold_for(*, region_code: str, year: int) -> Decimal | None:
 
 
 def household_filtered_queryset(
-    *, user: Any, filters: HouseholdFilters, threshold: Decimal | None = None
+    *, user: Viewer, filters: HouseholdFilters, threshold: Decimal | None = None
 ) -> Any:
     """The households the user may see, narrowed by ``filters`` (not ordered)."""
 
@@ -174,7 +177,7 @@ def _income_cursor(after: str) -> tuple[Decimal | None, str] | None:
 
 def household_browse(
     *,
-    user: Any,
+    user: Viewer,
     filters: HouseholdFilters,
     after: str = "",
     limit: int = 50,
@@ -226,7 +229,9 @@ def _head_id_subquery() -> Any:
     )
 
 
-def household_export_rows(*, user: Any, filters: HouseholdFilters, threshold: Decimal | None = None) -> Any:
+def household_export_rows(
+    *, user: Viewer, filters: HouseholdFilters, threshold: Decimal | None = None
+) -> Any:
     """Rows for the household export, in household-number order, streamed from the database."""
     qs = household_filtered_queryset(user=user, filters=filters, threshold=threshold)
     return (
@@ -276,7 +281,7 @@ def _risk_contains(risk_type: str) -> Q:
     return Q(risk_types__icontains=f'"{risk_type}"')
 
 
-def warning_filtered_queryset(*, user: Any, filters: WarningFilters) -> Any:
+def warning_filtered_queryset(*, user: Viewer, filters: WarningFilters) -> Any:
 
     qs = Warning.objects.filter(
         user_household_q(user, prefix="household__"), source=RunSourceChoices.SCREENING
@@ -296,7 +301,7 @@ def warning_filtered_queryset(*, user: Any, filters: WarningFilters) -> Any:
     return qs
 
 
-def warning_browse(*, user: Any, filters: WarningFilters, after: str = "", limit: int = 50) -> Page:
+def warning_browse(*, user: Viewer, filters: WarningFilters, after: str = "", limit: int = 50) -> Page:
     """One page of one month's warnings (``filters.period`` is required by the page), by household number,
     each annotated with whether its household already has a clue since the month began (``verified``)."""
 
@@ -315,7 +320,7 @@ def warning_browse(*, user: Any, filters: WarningFilters, after: str = "", limit
     return Page(rows=rows, next_after=rows[-1].household_no if more and rows else None)
 
 
-def warning_export_rows(*, user: Any, filters: WarningFilters) -> Any:
+def warning_export_rows(*, user: Viewer, filters: WarningFilters) -> Any:
     return (
         warning_filtered_queryset(user=user, filters=filters)
         .annotate(head_name=F("household__head_name"), village_name=F("household__village__name"))
@@ -366,7 +371,7 @@ class CaseFilters:
 DUE_SOON_DAYS = 3
 
 
-def case_filtered_queryset(*, user: Any, filters: CaseFilters, today: dt.date) -> Any:
+def case_filtered_queryset(*, user: Viewer, filters: CaseFilters, today: dt.date) -> Any:
 
     qs = case_list(user=user, open_only=False)
     if filters.region:
@@ -399,7 +404,9 @@ def _case_cursor(after: str) -> tuple[dt.date | None, int] | None:
         return None
 
 
-def case_browse(*, user: Any, filters: CaseFilters, today: dt.date, after: str = "", limit: int = 50) -> Page:
+def case_browse(
+    *, user: Viewer, filters: CaseFilters, today: dt.date, after: str = "", limit: int = 50
+) -> Page:
     """One page of cases by due date (none last), then id."""
     limit = _clamp(limit)
     qs = case_filtered_queryset(user=user, filters=filters, today=today)
@@ -423,7 +430,7 @@ def case_browse(*, user: Any, filters: CaseFilters, today: dt.date, after: str =
     return Page(rows=rows, next_after=f"{last.due_on.isoformat() if last.due_on else ''}~{last.pk}")
 
 
-def case_export_rows(*, user: Any, filters: CaseFilters, today: dt.date) -> Any:
+def case_export_rows(*, user: Viewer, filters: CaseFilters, today: dt.date) -> Any:
     return (
         case_filtered_queryset(user=user, filters=filters, today=today)
         .annotate(
@@ -480,7 +487,7 @@ class Listing:
 
 
 def household_listing_get(
-    *, user: Any, filters: HouseholdFilters, after: str = "", limit: int = 50
+    *, user: Viewer, filters: HouseholdFilters, after: str = "", limit: int = 50
 ) -> Listing:
 
     picker = region_picker_get(user=user, region_code=filters.region)
@@ -496,7 +503,9 @@ def household_listing_get(
     return Listing(picker=picker, filters=filters, page=page, threshold=threshold, region_households=count)
 
 
-def warning_listing_get(*, user: Any, filters: WarningFilters, after: str = "", limit: int = 50) -> Listing:
+def warning_listing_get(
+    *, user: Viewer, filters: WarningFilters, after: str = "", limit: int = 50
+) -> Listing:
     picker = region_picker_get(user=user, region_code=filters.region)
     code = picker.current.code if picker else ""
     periods = tuple(warning_periods())
@@ -508,7 +517,7 @@ def warning_listing_get(*, user: Any, filters: WarningFilters, after: str = "", 
     return Listing(picker=picker, filters=filters, page=page, periods=periods)
 
 
-def case_listing_get(*, user: Any, filters: CaseFilters, after: str = "", limit: int = 50) -> Listing:
+def case_listing_get(*, user: Viewer, filters: CaseFilters, after: str = "", limit: int = 50) -> Listing:
 
     picker = region_picker_get(user=user, region_code=filters.region)
     code = picker.current.code if picker else ""
@@ -530,7 +539,7 @@ class BatchRow:
 
 
 def feed_batch_overview_get(
-    *, user: Any, period: str = "", kind: str = "", limit: int = 200
+    *, user: Viewer, period: str = "", kind: str = "", limit: int = 200
 ) -> dict[str, Any]:
     """Department deliveries the user may read (``exchange.selectors.user_may_read_feed``), newest first,
     with the match rate and the supersede chain in both directions."""
@@ -569,7 +578,7 @@ def feed_batch_overview_get(
 # ---------------------------------------------------------------------------------------------- screening
 
 
-def parameter_page_get(*, user: Any, region_code: str = "", year: int | None = None) -> dict[str, Any]:
+def parameter_page_get(*, user: Viewer, region_code: str = "", year: int | None = None) -> dict[str, Any]:
     """Effective screening parameters of a region and year (which row each value comes from) and every
     version set for the region and its ancestors."""
 
@@ -615,7 +624,7 @@ def parameter_page_get(*, user: Any, region_code: str = "", year: int | None = N
     }
 
 
-def access_self_report_for_page(*, user: Any, tracking_code: str) -> Any:
+def access_self_report_for_page(*, user: Viewer, tracking_code: str) -> SelfReport:
     """A self-report for the answer page (``channels.services.access_self_report_by_code``: staff of its
     region only, refusals audited), with one ``view`` audit row: the page shows the applicant's name and
     description."""

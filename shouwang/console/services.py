@@ -18,6 +18,7 @@ from shouwang.accounts.access import Forbidden, NotFound, user_household_q
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices, AuditEntry
 from shouwang.audit.services import audit_record
+from shouwang.cases.models import Case, Clue
 from shouwang.cases.services import CLUE_ROLES, case_transition, clue_from_warning
 from shouwang.console import tasks
 from shouwang.console.stats import stats_refresh
@@ -144,8 +145,8 @@ def stats_refresh_soon(*, reason: str) -> None:
 
 
 def case_transition_submit(
-    *, case: Any, action: str, actor: Any, data: dict[str, Any], expected_version: int
-) -> Any:
+    *, case: Case, action: str, actor: User, data: dict[str, Any], expected_version: int
+) -> Case:
     """``cases.services.case_transition`` from the console, then a (debounced) statistics refresh."""
 
     with transaction.atomic():
@@ -156,11 +157,11 @@ def case_transition_submit(
     return result
 
 
-def warning_clue_create(*, user: Any, warning_id: int) -> Any:
+def warning_clue_create(*, user: User, warning_id: int) -> Clue:
     """Turn a warning of the user's region into a risk clue (R-WARN-02 → R-ID-01): it opens the household's
     identification case or joins the open one. Outside the region (or missing): ``NotFound``."""
 
-    if getattr(user, "role", None) not in CLUE_ROLES:
+    if user.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权登记风险线索")
     warning = Warning.objects.filter(pk=warning_id).select_related("household").first()
     allowed = (
@@ -184,7 +185,7 @@ def warning_clue_create(*, user: Any, warning_id: int) -> Any:
     return clue
 
 
-def screening_run_start(*, user: Any, period: str, engine: str, reason: str = "") -> Any:
+def screening_run_start(*, user: User, period: str, engine: str, reason: str = "") -> ScreeningRun:
     """Queue a screening run (``screening.services.screening_run_create``: county or above, one active run
     per period) and execute it in the background; the statistics are refreshed when it has finished."""
 

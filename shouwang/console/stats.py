@@ -39,6 +39,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shouwang.accounts.access import region_q
+from shouwang.accounts.actors import Actor, actor_user
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -494,7 +495,7 @@ def _lock() -> None:
 
 def stats_refresh(
     *,
-    actor: Any = "system",
+    actor: Actor = "system",
     reason: str = "",
     today: dt.date | None = None,
     progress: Callable[[str, int], None] | None = None,
@@ -503,8 +504,7 @@ def stats_refresh(
     readers see the old figures until it commits). Returns the ``StatRefresh`` row."""
 
     today = today or clock.today()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    refresh = StatRefresh.objects.create(reason=reason[:255], as_of=today, created_by=user)
+    refresh = StatRefresh.objects.create(reason=reason[:255], as_of=today, created_by=actor_user(actor))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     try:

@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shouwang.accounts.access import user_household_q
+from shouwang.accounts.access import signed_in, user_household_q
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
@@ -82,7 +84,7 @@ def _case_item(case: Case, today: dt.date, role: str) -> dict[str, Any]:
     }
 
 
-def _cases(user: Any, today: dt.date) -> Section:
+def _cases(user: User, today: dt.date) -> Section:
     qs = (
         Case.objects.filter(user_household_q(user, prefix="household__"), is_open=True)
         .exclude(state__in=[CaseStateChoices.MONITORING, *TERMINAL_STATES])
@@ -102,7 +104,7 @@ def _cases(user: Any, today: dt.date) -> Section:
     )
 
 
-def _notices(user: Any, today: dt.date) -> Section:
+def _notices(user: User, today: dt.date) -> Section:
     """Notices whose period has ended: the township review is next (R-ID-03, ≥ notice_days calendar days,
     inclusive, of the village's parameters)."""
     cases = list(
@@ -153,15 +155,15 @@ def unverified_q(period: str) -> Q:
     return ~Q(Exists(Clue.objects.filter(household=OuterRef("household"), reported_on__gte=first)))
 
 
-def warning_village_prefilter(user: Any) -> Q:
+def warning_village_prefilter(user: User) -> Q:
     """A redundant narrowing on the warning's own village code (index ``source, period, village_code``), so
     the database reads one region's warnings of the month instead of joining all of them to households.
     The scope itself is always ``user_household_q``; this only helps the planner."""
-    code = (getattr(user, "region_id", "") or "")[:12]
+    code = user.region_code[:12]
     return Q(village_code__startswith=code) if code else Q()
 
 
-def _warnings(user: Any) -> Section:
+def _warnings(user: User) -> Section:
     period = latest_screened_period()
     if not period:
         return Section(key="warnings", title=_("待核实预警"), count=0, note=_("尚无已完成的月度筛查"))
@@ -199,7 +201,7 @@ def _warnings(user: Any) -> Section:
     )
 
 
-def visits_due(user: Any, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[dict[str, Any]]:
+def visits_due(user: User, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[dict[str, Any]]:
     """Monitored households whose next visit (last visit, or identification, + tier interval, R-ID-06) falls
     within VISIT_HORIZON_DAYS or is past, most overdue first — at most ``cap`` of them.
 
@@ -273,7 +275,7 @@ def _shortest_intervals(year: int) -> dict[str, int]:
     return out
 
 
-def _visits(user: Any, today: dt.date) -> Section:
+def _visits(user: User, today: dt.date) -> Section:
     rows = visits_due(user, today)
     overdue = sum(1 for r in rows if r["overdue"])
     shown = f"{COUNT_CAP}+" if overdue > COUNT_CAP else str(overdue)
@@ -286,7 +288,7 @@ def _visits(user: Any, today: dt.date) -> Section:
     )
 
 
-def _visits_supervised(user: Any) -> Section:
+def _visits_supervised(user: User) -> Section:
     """The county and above follow visits as a figure by township (the pre-aggregated statistics: a
     county can have thousands of monitored households; the visits themselves are the townships' and
     villages' work)."""
@@ -296,12 +298,12 @@ def _visits_supervised(user: Any) -> Section:
         return Section(key="visits", title=_("走访超期的监测户"), count=0, note=_("尚未生成统计数据"))
     rows = dict(
         RegionPeriodStat.objects.filter(
-            parent_code=user.region_id, period=refresh.last_period, metric="visits_overdue"
+            parent_code=user.region_code, period=refresh.last_period, metric="visits_overdue"
         ).values_list("region_code", "value")
     )
     total = (
         RegionPeriodStat.objects.filter(
-            region_code=user.region_id, period=refresh.last_period, metric="visits_overdue"
+            region_code=user.region_code, period=refresh.last_period, metric="visits_overdue"
         )
         .values_list("value", flat=True)
         .first()
@@ -332,10 +334,10 @@ def _visits_supervised(user: Any) -> Section:
     )
 
 
-def _self_reports(user: Any) -> Section:
+def _self_reports(user: User) -> Section:
 
     qs = SelfReport.objects.filter(
-        village__code__startswith=user.region_id, status=SelfReportStatusChoices.SUBMITTED
+        village__code__startswith=user.region_code, status=SelfReportStatusChoices.SUBMITTED
     ).select_related("village")
     if user.role in SUPERVISORS or user.role == RoleChoices.COUNTY:
         # 县级督单: the county (and above) follows the escalated ones.
@@ -362,21 +364,22 @@ def _self_reports(user: Any) -> Section:
     )
 
 
-def work_queue_get(*, user: Any) -> list[Section]:
+def work_queue_get(*, user: Viewer) -> list[Section]:
     """The sections for this user's role (empty for roles without a queue)."""
 
-    if not has_work_queue(user):
+    official = signed_in(user)
+    if official is None or not has_work_queue(user):
         return []
     today = clock.today()
-    role = user.role
-    sections = [_cases(user, today)]
+    role = official.role
+    sections = [_cases(official, today)]
     if role in {RoleChoices.TOWNSHIP, RoleChoices.COUNTY, *SUPERVISORS}:
-        sections.append(_notices(user, today))
-    sections.append(_warnings(user))
+        sections.append(_notices(official, today))
+    sections.append(_warnings(official))
     if role in SUPERVISORS or role == RoleChoices.COUNTY:
-        sections.append(_visits_supervised(user))
+        sections.append(_visits_supervised(official))
     else:
-        sections.append(_visits(user, today))
+        sections.append(_visits(official, today))
     if role != RoleChoices.GRID:
-        sections.append(_self_reports(user))
+        sections.append(_self_reports(official))
     return sections

@@ -9,28 +9,31 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases.choices import CaseStateChoices, ChannelChoices
 from shouwang.cases.transitions import MOVES
 from shouwang.console import permissions
 from shouwang.registry.choices import RiskTypeChoices
+from shouwang.registry.models import Household
 from shouwang.screening.choices import WarningStatusChoices
 
 register = template.Library()
 
 
+# Permission filters: the templates pass ``user`` (the request's viewer); anything else is refused (False).
 @register.filter
-def can_reveal(user: Any) -> bool:
+def can_reveal(user: Viewer) -> bool:
     return permissions.can_reveal(user)
 
 
 @register.filter
-def can_read_audit(user: Any) -> bool:
+def can_read_audit(user: Viewer) -> bool:
     return permissions.can_read_audit(user)
 
 
 @register.filter
-def can_read_households(user: Any) -> bool:
+def can_read_households(user: Viewer) -> bool:
     return permissions.can_read_households(user)
 
 
@@ -48,7 +51,7 @@ def yes_no(value: bool) -> str:
 
 
 @register.filter
-def category_badge(household: Any) -> SafeString:
+def category_badge(household: Household) -> SafeString:
     """Monitoring category with its state: monitored (risk not yet eliminated) or eliminated."""
     if not household.monitoring_category:
         return format_html('<span class="muted">{}</span>', _("非监测对象"))
@@ -107,27 +110,27 @@ def purpose_label(value: str) -> str:
 
 
 @register.filter
-def has_work_queue(user: Any) -> bool:
+def has_work_queue(user: Viewer) -> bool:
     return permissions.has_work_queue(user)
 
 
 @register.filter
-def can_view_dashboard(user: Any) -> bool:
+def can_view_dashboard(user: Viewer) -> bool:
     return permissions.can_view_dashboard(user)
 
 
 @register.filter
-def can_read_batches(user: Any) -> bool:
+def can_read_batches(user: Viewer) -> bool:
     return permissions.can_read_batches(user)
 
 
 @register.filter
-def can_start_screening(user: Any) -> bool:
+def can_start_screening(user: Viewer) -> bool:
     return permissions.can_start_screening(user)
 
 
 @register.filter
-def can_set_parameters(user: Any) -> bool:
+def can_set_parameters(user: Viewer) -> bool:
     return permissions.can_set_parameters(user)
 
 
@@ -210,7 +213,7 @@ def action_label(code: str) -> str:
 
 
 @register.filter
-def can_make_clues(user: Any) -> bool:
+def can_make_clues(user: Viewer) -> bool:
     return permissions.can_make_clues(user)
 
 

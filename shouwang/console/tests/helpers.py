@@ -11,6 +11,8 @@ import openpyxl
 from django.test import Client
 from django.utils import timezone
 
+from shouwang.accounts.actors import Actor
+from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.models import Case
 from shouwang.cases.services import case_document_upload, case_transition, clue_submit
@@ -22,7 +24,7 @@ TODAY = dt.date(2025, 3, 20)
 _serial = itertools.count(1)
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: User) -> Client:
     c = Client()
     c.force_login(user)
     return c
@@ -70,7 +72,7 @@ def set_today(monkeypatch: Any, day: dt.date = TODAY) -> None:
     monkeypatch.setattr(clock, "today", lambda: day)
 
 
-def open_case(household: Household, actor: Any, *, reported_on: dt.date | None = None) -> Case:
+def open_case(household: Household, actor: Actor, *, reported_on: dt.date | None = None) -> Case:
     """An identification case opened by a cadre's clue (R-ID-01) through ``cases.services.clue_submit``."""
 
     clue = clue_submit(
@@ -85,13 +87,13 @@ def open_case(household: Household, actor: Any, *, reported_on: dt.date | None =
     return clue.case
 
 
-def step(case: Case, action: str, actor: Any, **data: Any) -> Case:
+def step(case: Case, action: str, actor: User, **data: Any) -> Case:
 
     case.refresh_from_db()
     return case_transition(case=case, action=action, actor=actor, data=data, expected_version=case.version)
 
 
-def home_check(case: Case, village_user: Any, on: dt.date) -> Case:
+def home_check(case: Case, village_user: User, on: dt.date) -> Case:
 
     doc = case_document_upload(
         case=case, actor=village_user, kind="authorisation", filename="授权书.jpg", content=JPEG

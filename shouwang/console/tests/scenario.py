@@ -124,7 +124,7 @@ def _user(role: str, code: str, users: dict[str, User]) -> User:
     return users[key]
 
 
-def _step(case: Case, action: str, actor: Any, **data: Any) -> Case:
+def _step(case: Case, action: str, actor: User, **data: Any) -> Case:
 
     case.refresh_from_db()
     return case_transition(case=case, action=action, actor=actor, data=data, expected_version=case.version)

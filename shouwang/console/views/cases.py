@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
+from shouwang.cases.models import Case
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services import CaseConflict, case_document_upload
 from shouwang.common.errors import InputRefused
@@ -63,7 +64,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
 
 def _render_case(
     request: HttpRequest,
-    case: object,
+    case: Case,
     *,
     status: int = 200,
     errors: list[str] | None = None,
@@ -74,7 +75,7 @@ def _render_case(
         "console/case_detail.html",
         {
             "cp": case_page_get(
-                case=case,  # type: ignore[arg-type]
+                case=case,
                 user=request.user,
                 posted=request.POST if errors else None,
                 failed_action=action if errors else "",
@@ -110,7 +111,7 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
         updated = case_transition_submit(
             case=case,
             action=action,
-            actor=request.user,
+            actor=request_user(request),
             data=step_data_from_post(action, request.POST),
             expected_version=expected,
         )

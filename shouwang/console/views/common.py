@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from shouwang.accounts.actors import Viewer
 from shouwang.common.errors import InputRefused
 
 
@@ -25,7 +26,7 @@ def forbidden(request: HttpRequest, message: Any = "") -> HttpResponse:
     return render(request, "console/403.html", {"message": message}, status=403)
 
 
-def role_required(check: Callable[[Any], bool], message: Any) -> Callable[..., Any]:
+def role_required(check: Callable[[Viewer], bool], message: Any) -> Callable[..., Any]:
     """403 (with a Chinese reason) unless ``check(user)``: pages a role has no business on."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

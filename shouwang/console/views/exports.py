@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
 from shouwang.console.choices import ExportStatusChoices
 from shouwang.console.exports import access_export_job_by_id, export_create, export_job_list
 from shouwang.console.forms import ExportForm
@@ -44,7 +45,7 @@ def export_list_view(request: HttpRequest) -> HttpResponse:
             )
         filters = {k: request.POST.get(f"f_{k}", "") for k in EXPORT_FILTERS}
         try:
-            job = export_create(user=request.user, kind=form.cleaned_data["kind"], filters=filters)
+            job = export_create(user=request_user(request), kind=form.cleaned_data["kind"], filters=filters)
         except Forbidden as exc:
             return forbidden(request, str(exc))
         if job.status == ExportStatusChoices.SUCCEEDED:

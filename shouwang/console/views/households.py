@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
 from shouwang.console.forms import HouseholdFilterForm, HouseholdSearchForm, RevealForm
 from shouwang.console.household import household_360_get, household_evidence_get
 from shouwang.console.permissions import can_read_households
@@ -98,7 +99,7 @@ def person_reveal_id_view(request: HttpRequest, household_no: str, person_id: in
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         number = person_reveal_id(
-            user=request.user, household_no=household_no, person_id=person_id, reason=reason
+            user=request_user(request), household_no=household_no, person_id=person_id, reason=reason
         )
     except NotFound:
         return not_found(request)
@@ -118,7 +119,7 @@ def household_reveal_phone_view(request: HttpRequest, household_no: str) -> Http
     form = RevealForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        phone = household_reveal_phone(user=request.user, household_no=household_no, reason=reason)
+        phone = household_reveal_phone(user=request_user(request), household_no=household_no, reason=reason)
     except NotFound:
         return not_found(request)
     except Forbidden as exc:

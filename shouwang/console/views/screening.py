@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
 from shouwang.common.errors import InputRefused
 from shouwang.console.forms import ParameterForm, ParameterViewForm, ScreeningRunForm
 from shouwang.console.permissions import can_read_batches, can_read_households, can_start_screening
@@ -34,7 +35,7 @@ def screening_run_list_view(request: HttpRequest) -> HttpResponse:
             return forbidden(request, _("只有县级及以上用户可以发起筛查"))
         if form.is_valid():
             try:
-                run = screening_run_start(user=request.user, **form.cleaned_data)
+                run = screening_run_start(user=request_user(request), **form.cleaned_data)
             except Forbidden as exc:
                 return forbidden(request, str(exc))
             except InputRefused as exc:
@@ -77,7 +78,7 @@ def parameter_view(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            param = parameter_set(user=request.user, **form.cleaned_data)
+            param = parameter_set(user=request_user(request), **form.cleaned_data)
         except Forbidden as exc:
             return forbidden(request, str(exc))
         except InputRefused as exc:

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
 from shouwang.channels.services import self_report_respond
 from shouwang.common.errors import InputRefused
 from shouwang.console.forms import SelfReportRespondForm, WarningFilterForm
@@ -54,7 +55,7 @@ def warning_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def warning_clue_view(request: HttpRequest, warning_id: int) -> HttpResponse:
     try:
-        clue = warning_clue_create(user=request.user, warning_id=warning_id)
+        clue = warning_clue_create(user=request_user(request), warning_id=warning_id)
     except NotFound:
         return not_found(request)
     except Forbidden as exc:
@@ -80,7 +81,9 @@ def self_report_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            self_report_respond(report=report, actor=request.user, response=form.cleaned_data["response"])
+            self_report_respond(
+                report=report, actor=request_user(request), response=form.cleaned_data["response"]
+            )
         except Forbidden as exc:
             return forbidden(request, str(exc))
         except InputRefused as exc:
