@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import SessionAuth
 
+from shouwang.accounts.actors import request_user
 from shouwang.accounts.auth import TokenAuth
 from shouwang.cases.apischema import CleanSchema
 from shouwang.field import services
@@ -170,8 +171,7 @@ class SyncOut(Schema):
 def field_session(request: HttpRequest) -> Any:
     """Who is signed in, and a fresh CSRF token for the next POST (the cached app shell may hold a stale
     one: signing in rotates the token)."""
-    user: Any = request.user
-    field_user_check(user)
+    user = field_user_check(request.user)
     return {
         "username": user.get_username(),
         "role": user.role,
@@ -189,7 +189,7 @@ def field_today(request: HttpRequest) -> Any:
 @router.post("/sync", response={200: SyncOut, 403: ErrorOut, 422: ErrorOut})
 def field_sync(request: HttpRequest, payload: SyncIn) -> Any:
     results = services.field_sync(
-        user=request.user,
+        user=request_user(request),
         entries=[services.SyncEntry(**e.dict()) for e in payload.entries],
     )
     return {"results": results, "server_time": timezone.now()}

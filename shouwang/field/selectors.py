@@ -13,7 +13,9 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from shouwang.accounts.access import Forbidden, user_household_q
+from shouwang.accounts.access import Forbidden, signed_in_with_region, user_household_q
+from shouwang.accounts.actors import Viewer
+from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import RECORDABLE_RISKS, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseStep, Visit
@@ -85,14 +87,13 @@ class Version:
         )
 
 
-def field_user_check(user: Any) -> None:
-    """The field app is for the people who visit households: grid workers and village cadres."""
-    if (
-        not getattr(user, "is_authenticated", False)
-        or user.role not in FIELD_ROLES
-        or not getattr(user, "region_id", None)
-    ):
+def field_user_check(user: Viewer) -> User:
+    """The field app is for the people who visit households: grid workers and village cadres. Returns
+    the worker (always with a region)."""
+    official = signed_in_with_region(user)
+    if official is None or official.role not in FIELD_ROLES:
         raise Forbidden("网格员移动端仅供网格员和村干部使用")
+    return official
 
 
 def case_version_get(case: Case) -> Version:
@@ -127,7 +128,7 @@ def _case_out(case: Case, version: Version, next_due: dt.date | None) -> dict[st
     }
 
 
-def field_cards(*, user: Any, household_nos: list[str] | None = None) -> tuple[list[dict[str, Any]], bool]:
+def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tuple[list[dict[str, Any]], bool]:
     """Masked cards for the user's households (or the named ones, still region-scoped), a fixed number
     of queries whatever the count. Returns (cards, truncated)."""
     qs = (
@@ -222,16 +223,18 @@ def field_cards(*, user: Any, household_nos: list[str] | None = None) -> tuple[l
     return cards, truncated
 
 
-def field_card_get(*, user: Any, household_no: str) -> dict[str, Any] | None:
+def field_card_get(*, user: Viewer, household_no: str) -> dict[str, Any] | None:
     cards, _ = field_cards(user=user, household_nos=[household_no])
     return cards[0] if cards else None
 
 
-def field_workload(*, user: Any) -> dict[str, Any]:
+def field_workload(*, user: Viewer) -> dict[str, Any]:
     """Today's work in the user's grid: visits due, home checks to do, and every household card."""
-    field_user_check(user)
+    worker = field_user_check(user)
+    region = worker.region
+    assert region is not None  # field_user_check admits only workers with a region
     today = clock.today()
-    cards, truncated = field_cards(user=user)
+    cards, truncated = field_cards(user=worker)
     horizon = today + dt.timedelta(days=VISIT_HORIZON_DAYS)
     due = []
     checks = []
@@ -253,18 +256,18 @@ def field_workload(*, user: Any) -> dict[str, Any]:
     home_check = move_get(CaseKindChoices.IDENTIFICATION, "home_check")
     return {
         "user": {
-            "username": user.get_username(),
-            "name": user.get_full_name() or user.get_username(),
-            "role": user.role,
-            "role_label": user.get_role_display(),
-            "region_code": user.region_id,
-            "region_name": user.region.full_name or user.region.name,
+            "username": worker.get_username(),
+            "name": worker.get_full_name() or worker.get_username(),
+            "role": worker.role,
+            "role_label": worker.get_role_display(),
+            "region_code": worker.region_id,
+            "region_name": region.full_name or region.name,
         },
         "today": today,
         "generated_at": timezone.now(),
-        "can_home_check": home_check is not None and user.role in home_check.roles,
+        "can_home_check": home_check is not None and worker.role in home_check.roles,
         # A clue without a household is scoped by its village (see services._apply_report).
-        "can_report_unregistered": user.region.level == RegionLevelChoices.VILLAGE,
+        "can_report_unregistered": region.level == RegionLevelChoices.VILLAGE,
         "visits_due": due,
         "checks": checks,
         "households": cards,

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
@@ -174,7 +175,7 @@ def _photo(value: str | None, errors: list[RowError]) -> bytes | None:
 # ---------------------------------------------------------------------------------------------- lookups
 
 
-def _entry_case(*, user: Any, entry: SyncEntry, purpose: str) -> Case:
+def _entry_case(*, user: User, entry: SyncEntry, purpose: str) -> Case:
     """The entry's case through the guarded lookup; it must belong to the entry's household."""
     if not isinstance(entry.case_id, int) or entry.case_id < 1:
         raise InputRefused("缺少案件编号", [_err("case_id", entry.case_id, "缺少案件编号")])
@@ -187,7 +188,7 @@ def _entry_case(*, user: Any, entry: SyncEntry, purpose: str) -> Case:
 # ---------------------------------------------------------------------------------------------- kinds
 
 
-def _apply_visit(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
+def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
     """R-ID-06 follow-up visit, with its photo and any new risk seen at the door (a clue, R-ID-01)."""
     case: Case = target
     errors: list[RowError] = []
@@ -232,7 +233,7 @@ def _apply_visit(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
     return Applied(case=locked, ids=ids)
 
 
-def _apply_home_check(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
+def _apply_home_check(*, user: User, entry: SyncEntry, target: Any) -> Applied:
     """R-ID-02 step 1 (identification) or R-ELIM-04 (elimination): the village cadre's check at the home,
     with the photo of the signed authorisation form, through the one transition service."""
     case: Case = target
@@ -275,7 +276,7 @@ def _apply_home_check(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
     return Applied(case=moved, ids=ids)
 
 
-def _apply_report(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
+def _apply_report(*, user: User, entry: SyncEntry, target: Any) -> Applied:
     """R-WARN-02 一键报送: a suspected case seen by the grid worker becomes a clue (channel 基层干部排查);
     on a household with an open case it attaches as a new risk. A person not in the registry is reported
     by name in the worker's village, for the village to resolve."""
@@ -296,9 +297,9 @@ def _apply_report(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
         # A clue without a household is scoped by its village (cases.services.clue_submit), which is
         # the region of a village-level grid worker or cadre; a worker whose grid is one village group
         # does not cover the whole village.
-        if user.region.level != RegionLevelChoices.VILLAGE:
+        if user.region is None or user.region.level != RegionLevelChoices.VILLAGE:
             raise Forbidden("您的账号负责一个村民小组，未在册人员的线索请告知村干部或村级网格员报送")
-        village_code = str(user.region_id)
+        village_code = user.region_code
     clue = cases.clue_submit(
         actor=user,
         channel=ChannelChoices.CADRE_VISIT,
@@ -324,7 +325,7 @@ def _apply_report(*, user: Any, entry: SyncEntry, target: Any) -> Applied:
     return Applied(case=clue.case, ids=ids)
 
 
-def _target(*, user: Any, entry: SyncEntry) -> Any:
+def _target(*, user: User, entry: SyncEntry) -> Any:
     """The guarded lookup, outside the entry's transaction so that a refused look stays audited."""
     if entry.kind == SyncEntryKindChoices.REPORT:
         if not entry.household_no:
@@ -360,7 +361,7 @@ def _answer(entry: SyncEntry, status: str, message: str, **extra: Any) -> dict[s
     }
 
 
-def _card(user: Any, entry: SyncEntry, household_no: str) -> tuple[dict[str, Any] | None, str]:
+def _card(user: User, entry: SyncEntry, household_no: str) -> tuple[dict[str, Any] | None, str]:
     """The household's current card, and the version the phone should hold next for this kind of entry:
     the open identification case for a visit, the case awaiting its home check for a home check."""
     card = field_card_get(user=user, household_no=household_no) if household_no else None
@@ -388,7 +389,7 @@ def _rejected(entry: SyncEntry, message: str, errors: list[RowError] | None = No
     )
 
 
-def _duplicate(user: Any, entry: SyncEntry, existing: FieldSubmission) -> dict[str, Any]:
+def _duplicate(user: User, entry: SyncEntry, existing: FieldSubmission) -> dict[str, Any]:
     if existing.user_id != user.pk:
         # Someone else's UUID: answer as for anything the worker may not know about.
         return _rejected(entry, "未找到该户，或该户不在您的网格内")
@@ -403,7 +404,7 @@ def _duplicate(user: Any, entry: SyncEntry, existing: FieldSubmission) -> dict[s
     )
 
 
-def _conflict(user: Any, entry: SyncEntry, case: Case | None, seen: Version | None) -> dict[str, Any]:
+def _conflict(user: User, entry: SyncEntry, case: Case | None, seen: Version | None) -> dict[str, Any]:
     card, version = _card(user, entry, entry.household_no)
     return _answer(
         entry,
@@ -415,7 +416,7 @@ def _conflict(user: Any, entry: SyncEntry, case: Case | None, seen: Version | No
     )
 
 
-def field_entry_apply(*, user: Any, entry: SyncEntry) -> dict[str, Any]:
+def field_entry_apply(*, user: User, entry: SyncEntry) -> dict[str, Any]:
     """Apply one queued entry in its own transaction and answer applied / duplicate / conflict / rejected."""
     try:
         key = uuidlib.UUID(str(entry.uuid))
@@ -447,7 +448,7 @@ def field_entry_apply(*, user: Any, entry: SyncEntry) -> dict[str, Any]:
             submission.case = applied.case
             submission.result = {"ids": applied.ids}
             submission.save(update_fields=["case", "result"])
-            region = applied.case.household.village_id if applied.case else str(user.region_id)
+            region = applied.case.household.village_id if applied.case else user.region_code
             audit_record(
                 actor=user,
                 action=AuditActionChoices.CREATE,
@@ -489,7 +490,7 @@ def field_entry_apply(*, user: Any, entry: SyncEntry) -> dict[str, Any]:
     )
 
 
-def field_sync(*, user: Any, entries: list[SyncEntry]) -> list[dict[str, Any]]:
+def field_sync(*, user: User, entries: list[SyncEntry]) -> list[dict[str, Any]]:
     """Apply a batch of queued entries, each on its own; the answers are in the same order.
 
     Entries the same worker queued one after another for one household all carry the version seen before

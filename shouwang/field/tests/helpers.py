@@ -10,6 +10,7 @@ from typing import Any
 
 from PIL import Image
 
+from shouwang.accounts.actors import Actor
 from shouwang.cases import clock
 from shouwang.cases import services as cases
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
@@ -75,7 +76,7 @@ def make_monitored_case(
     )
 
 
-def make_clue_case(household: Household, actor: Any, *, risks: Any = None) -> Case:
+def make_clue_case(household: Household, actor: Actor, *, risks: Any = None) -> Case:
     """A fresh clue from a cadre's visit: the case waits for the home check (R-ID-02 step 1)."""
     clue = cases.clue_submit(
         actor=actor, channel="cadre_visit", household=household, risk_types=list(risks or ["illness"])

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditEntry
 from shouwang.cases import clock
 from shouwang.cases import services as cases
@@ -57,7 +58,7 @@ def grid_world():
     }
 
 
-def session_client(user: Any) -> Client:
+def session_client(user: User) -> Client:
     c = Client()
     c.force_login(user)
     return c
