@@ -6,9 +6,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from shouwang.accounts.actors import request_user
 from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.channels import services
 from shouwang.channels.choices import FilingModeChoices
+from shouwang.channels.models import HotlineCall
 from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["channels"])
@@ -153,17 +155,17 @@ def self_report_confirm(request: HttpRequest, tracking_code: str, payload: Confi
 )
 def self_report_respond(request: HttpRequest, tracking_code: str, payload: RespondIn) -> Any:
     report = services.access_self_report_by_code(request.user, clean_path("tracking_code", tracking_code))
-    services.self_report_respond(report=report, actor=request.user, response=payload.response)
+    services.self_report_respond(report=report, actor=request_user(request), response=payload.response)
     return services.self_report_public_status(tracking_code=report.tracking_code)
 
 
-def _hotline_out(call: Any) -> dict[str, Any]:
+def _hotline_out(call: HotlineCall) -> dict[str, Any]:
     return {
         "id": call.pk,
         "kind": call.kind,
         "status": call.status,
         "clue_id": call.clue_id,
-        "case_id": call.clue.case_id if call.clue_id else None,
+        "case_id": call.clue.case_id if call.clue is not None else None,
     }
 
 
@@ -175,7 +177,7 @@ def hotline_call_create(request: HttpRequest, payload: HotlineIn) -> Any:
         else None
     )
     call = services.hotline_call_record(
-        actor=request.user,
+        actor=request_user(request),
         kind=payload.kind,
         content=payload.content,
         caller_name=payload.caller_name,
@@ -193,4 +195,6 @@ def hotline_call_create(request: HttpRequest, payload: HotlineIn) -> Any:
 )
 def hotline_call_close(request: HttpRequest, call_id: int, payload: CloseIn) -> Any:
     call = services.access_hotline_call_by_id(request.user, call_id)
-    return _hotline_out(services.hotline_call_close(call=call, actor=request.user, answer=payload.answer))
+    return _hotline_out(
+        services.hotline_call_close(call=call, actor=request_user(request), answer=payload.answer)
+    )

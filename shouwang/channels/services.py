@@ -11,12 +11,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
+from shouwang.accounts.access import Forbidden, NotFound, signed_in, user_can_see_region
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseStateChoices, ChannelChoices
+from shouwang.cases.models import Case
 from shouwang.cases.parameters import params_get
 from shouwang.cases.services import clue_submit, household_by_id_number
 from shouwang.channels.choices import (
@@ -264,7 +267,7 @@ def self_report_record(
     return report, False
 
 
-def _case_of(report: SelfReport) -> Any:
+def _case_of(report: SelfReport) -> Case | None:
     clue = report.clue
     return clue.case if clue is not None and clue.case_id else None
 
@@ -360,9 +363,15 @@ def self_report_confirm(*, tracking_code: str, satisfied: bool, comment: str = "
     return report
 
 
-def access_self_report_by_code(user: Any, tracking_code: str) -> SelfReport:
+def access_self_report_by_code(user: Viewer, tracking_code: str) -> SelfReport:
     report = SelfReport.objects.filter(tracking_code=(tracking_code or "").strip().upper()).first()
-    if report is None or user.role not in STAFF_ROLES or not user_can_see_region(user, report.village_id):
+    official = signed_in(user)
+    if (
+        report is None
+        or official is None
+        or official.role not in STAFF_ROLES
+        or not user_can_see_region(official, report.village_id)
+    ):
         audit_record(
             actor=user,
             action=AuditActionChoices.NOT_FOUND if report is None else AuditActionChoices.ACCESS_DENIED,
@@ -374,7 +383,7 @@ def access_self_report_by_code(user: Any, tracking_code: str) -> SelfReport:
 
 
 @transaction.atomic
-def self_report_respond(*, report: SelfReport, actor: Any, response: str) -> SelfReport:
+def self_report_respond(*, report: SelfReport, actor: User, response: str) -> SelfReport:
     """An official's answer, shown to the citizen on the tracking page (群众点单、干部收单)."""
     if actor.role not in STAFF_ROLES:
         raise Forbidden("您的角色无权答复群众申报")
@@ -438,7 +447,7 @@ def self_report_escalate_overdue(*, today: dt.date | None = None) -> list[SelfRe
 @transaction.atomic
 def hotline_call_record(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     content: str,
     caller_name: str = "",
@@ -482,7 +491,7 @@ def hotline_call_record(
         household=household,
         content=content.strip(),
         taken_by=actor,
-        region_code=village.code if village else actor.region_id,
+        region_code=village.code if village else actor.region_code,
     )
     if kind == HotlineKindChoices.HELP_REQUEST:
         call.clue = clue_submit(
@@ -510,9 +519,15 @@ def hotline_call_record(
     return call
 
 
-def access_hotline_call_by_id(user: Any, call_id: int) -> HotlineCall:
+def access_hotline_call_by_id(user: Viewer, call_id: int) -> HotlineCall:
     call = HotlineCall.objects.filter(pk=call_id).first()
-    if call is None or user.role not in HOTLINE_ROLES or not user_can_see_region(user, call.region_code):
+    official = signed_in(user)
+    if (
+        call is None
+        or official is None
+        or official.role not in HOTLINE_ROLES
+        or not user_can_see_region(official, call.region_code)
+    ):
         audit_record(
             actor=user,
             action=AuditActionChoices.NOT_FOUND if call is None else AuditActionChoices.ACCESS_DENIED,
@@ -524,7 +539,7 @@ def access_hotline_call_by_id(user: Any, call_id: int) -> HotlineCall:
 
 
 @transaction.atomic
-def hotline_call_close(*, call: HotlineCall, actor: Any, answer: str) -> HotlineCall:
+def hotline_call_close(*, call: HotlineCall, actor: User, answer: str) -> HotlineCall:
     if actor.role not in HOTLINE_ROLES:
         raise Forbidden("热线办结须由乡镇或县级工作人员办理")
     if call.status == HotlineStatusChoices.CLOSED:
