@@ -11,6 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from shouwang.accounts.actors import request_user
+from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.screening import selectors, services
@@ -64,15 +66,16 @@ def warnings_list(  # noqa: PLR0917 - query parameters of the endpoint
     limit: int = 100,
 ) -> dict[str, Any]:
     """预警名单（按本人辖区过滤；按期间、户编号排序，用 next_cursor 翻页）。"""
+    user = request_user(request)
     page = selectors.warning_list(
-        user=request.user, period=period, region=region, status=status, after=after, limit=limit
+        user=user, period=period, region=region, status=status, after=after, limit=limit
     )
     audit_record(
-        actor=request.user,
+        actor=user,
         action=AuditActionChoices.VIEW,
         object_type="warning_list",
         object_id=period or "",
-        region_code=str(region or getattr(request.user, "region_code", "")),
+        region_code=region or user.region_code,
         changes={"returned": len(page.items)},
         reason="api",
     )
@@ -122,14 +125,29 @@ def _run_out(run: ScreeningRun) -> dict[str, Any]:
 def screening_run_start(request: HttpRequest, payload: RunIn) -> Status:
     """发起某月筛查（县级及以上）。运行排队后由 screening_schedule 执行，用 GET 查看进度。"""
     run = services.screening_run_create(
-        user=request.user, period=payload.period, engine=payload.engine, reason=payload.reason or "api"
+        user=request_user(request),
+        period=payload.period,
+        engine=payload.engine,
+        reason=payload.reason or "api",
     )
     return Status(202, _run_out(run))
 
 
+# Who may list runs over the API (all of them: runs cover the whole database).
+RUN_READERS = frozenset(
+    {
+        RoleChoices.PROVINCE,
+        RoleChoices.PREFECTURE,
+        RoleChoices.COUNTY,
+        RoleChoices.TOWNSHIP,
+        RoleChoices.AUDITOR,
+    }
+)
+
+
 @router.get("/screening/runs", response=list[RunOut])
 def screening_runs(request: HttpRequest, period: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    if getattr(request.user, "role", "") not in {"province", "prefecture", "county", "township", "auditor"}:
+    if request_user(request).role not in RUN_READERS:
         return []
     return [_run_out(r) for r in selectors.screening_run_list(period=period)[: max(1, min(limit, 200))]]
 
@@ -179,7 +197,7 @@ class ParameterOut(Schema):
 def parameter_create(request: HttpRequest, payload: ParameterIn) -> Status:
     """设置筛查参数（县级、省级，限本辖区；每次设置生成新版本，不修改旧版本）。"""
     param = services.parameter_set(
-        user=request.user,
+        user=request_user(request),
         region_code=payload.region_code,
         year=payload.year,
         key=payload.key,
@@ -192,6 +210,6 @@ def parameter_create(request: HttpRequest, payload: ParameterIn) -> Status:
 @router.get("/screening/parameters", response={200: list[ParameterOut], 404: ErrorOut})
 def parameter_list(request: HttpRequest, region: str, key: str | None = None) -> list[Any]:
     """某区划及其上级设置过的全部参数版本（参数是公开的政策数值，不含个人信息）。"""
-    if not getattr(request.user, "role", ""):
+    if not request_user(request).role:
         return []
     return list(selectors.parameter_history(region_code=region, key=key))

@@ -1,11 +1,11 @@
 """Screening reads (STYLE 3): warnings, runs, scale alerts and parameters, scoped to the user's region."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from shouwang.accounts.access import NotFound, region_q, user_household_q
+from shouwang.accounts.access import NotFound, region_q, signed_in, signed_in_with_region, user_household_q
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import LEVEL_BY_LENGTH
@@ -36,7 +36,7 @@ def _cursor_parse(cursor: str) -> tuple[str, str]:
 
 def warning_list(
     *,
-    user: Any,
+    user: Viewer,
     period: str | None = None,
     region: str | None = None,
     status: str | None = None,
@@ -86,21 +86,23 @@ def screening_run_list(
     return qs.order_by("-created_at", "-id")
 
 
-def access_screening_run_by_id(user: Any, run_id: int) -> ScreeningRun:
+def access_screening_run_by_id(user: Viewer, run_id: int) -> ScreeningRun:
     """Runs cover the whole database; any official who reads households may follow them."""
     run = ScreeningRun.objects.filter(pk=run_id).first()
-    if run is None or getattr(user, "role", "") not in HOUSEHOLD_READERS:
+    official = signed_in(user)
+    if run is None or official is None or official.role not in HOUSEHOLD_READERS:
         raise NotFound(str(run_id))
     return run
 
 
 def scale_alert_list(
-    *, user: Any, period: str | None = None, level: str | None = None
+    *, user: Viewer, period: str | None = None, level: str | None = None
 ) -> QuerySet[ScaleAlert]:
     """Scale alerts inside the user's region (a county sees its townships' and villages' alerts)."""
-    if getattr(user, "role", "") not in HOUSEHOLD_READERS or not getattr(user, "region_id", None):
+    official = signed_in_with_region(user)
+    if official is None or official.role not in HOUSEHOLD_READERS:
         return ScaleAlert.objects.none()
-    qs = ScaleAlert.objects.filter(region_code__startswith=user.region_id)
+    qs = ScaleAlert.objects.filter(region_code__startswith=official.region_code)
     if period:
         qs = qs.filter(period=period)
     if level:

@@ -5,6 +5,7 @@ when it has finished are the period's warnings, tallies and scale alerts replace
 transaction, so a crash at any earlier point leaves the previous warnings untouched.
 """
 
+import datetime as dt
 import shutil
 import time
 import traceback
@@ -21,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from shouwang.accounts.access import Forbidden
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
@@ -66,8 +68,8 @@ def _refuse(message: str, column: str, value: str, reason: str) -> InputRefused:
     return InputRefused(message, [RowError(None, column, value, reason)])
 
 
-def _actor_region(user: Any) -> str:
-    return getattr(user, "region_code", "") or ""
+def _actor_region(user: User | None) -> str:
+    return user.region_code if user is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -75,14 +77,14 @@ def _actor_region(user: Any) -> str:
 # ---------------------------------------------------------------------------------------------------
 @transaction.atomic
 def parameter_set(
-    *, user: Any, region_code: str, year: int, key: str, value: Decimal | str | float, note: str = ""
+    *, user: User, region_code: str, year: int, key: str, value: Decimal | str | float, note: str = ""
 ) -> Parameter:
     """A new version of one parameter for a region and year. Never edits an existing row.
 
     Only county and province officials may set parameters, and only for their own region or a
     region inside it.
     """
-    if getattr(user, "role", "") not in PARAMETER_SETTER_ROLES or not _actor_region(user):
+    if user.role not in PARAMETER_SETTER_ROLES or not _actor_region(user):
         raise Forbidden("只有县级或省级用户可以设置筛查参数")
     if not region_code or not region_code.startswith(_actor_region(user)):
         raise Forbidden("只能设置本级及下辖区划的筛查参数")
@@ -135,17 +137,18 @@ def parameter_set(
 # ---------------------------------------------------------------------------------------------------
 def screening_run_create(
     *,
-    user: Any,
+    user: User | None,
     period: str,
     engine: str = EngineChoices.DUCKDB,
     source: str = RunSourceChoices.SCREENING,
     reason: str = "",
 ) -> ScreeningRun:
-    """Queue a run. A second run for a period that has one queued or running is refused, loudly."""
+    """Queue a run for ``user`` (None: the command line or the scheduler). A second run for a period that
+    has one queued or running is refused, loudly."""
     period_parse(period)
     if engine not in EngineChoices.values:
         raise _refuse("未知的筛查引擎", "engine", engine, "可选：duckdb、spark、postgres")
-    if user is not None and getattr(user, "is_authenticated", False) and user.role not in RUN_STARTER_ROLES:
+    if user is not None and user.role not in RUN_STARTER_ROLES:
         raise Forbidden("只有县级及以上用户可以发起筛查")
     try:
         with transaction.atomic():
@@ -163,7 +166,7 @@ def screening_run_create(
                 source=source,
                 engine=engine,
                 reason=reason[:255],
-                created_by=user if getattr(user, "is_authenticated", False) else None,
+                created_by=user,
             )
             audit_record(
                 actor=user if user is not None else "cli",
@@ -632,7 +635,7 @@ def _prune_snapshots(run: ScreeningRun) -> None:
 # ---------------------------------------------------------------------------------------------------
 def screening_run(
     *,
-    user: Any,
+    user: User | None,
     period: str,
     engine: str = EngineChoices.DUCKDB,
     reason: str = "",
@@ -658,7 +661,7 @@ def screening_periods_affected(*, kind: str, period: str) -> list[str]:
     return [p for p in candidates if p in screened]
 
 
-def screening_rescreen_queue(*, user: Any, since: Any = None) -> list[ScreeningRun]:
+def screening_rescreen_queue(*, user: User | None, since: dt.datetime | None = None) -> list[ScreeningRun]:
     """Queue re-runs for screened periods that a feed batch imported after their last run affects."""
     latest: dict[str, Any] = {}
     for period, finished in ScreeningRun.objects.filter(
