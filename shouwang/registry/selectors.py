@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from shouwang.accounts.access import NotFound, region_q, user_can_see_region, user_household_q
+from shouwang.accounts.actors import Viewer
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common import crypto, idnumber
@@ -48,7 +48,7 @@ def _search_q(q: str) -> Q:
     )
 
 
-def household_queryset(*, user: Any, q: str = "", region_code: str | None = None) -> QuerySet[Household]:
+def household_queryset(*, user: Viewer, q: str = "", region_code: str | None = None) -> QuerySet[Household]:
     """The households ``user`` may see, narrowed to ``region_code`` (inside the user's region) and ``q``."""
     qs = Household.objects.filter(user_household_q(user))
     if region_code:
@@ -62,7 +62,7 @@ def household_queryset(*, user: Any, q: str = "", region_code: str | None = None
 
 
 def household_list(
-    *, user: Any, q: str = "", region_code: str | None = None, after: str | None = None, limit: int = 50
+    *, user: Viewer, q: str = "", region_code: str | None = None, after: str | None = None, limit: int = 50
 ) -> HouseholdPage:
     """One page of households ordered by household number (keyset pagination: ``after`` is the last
     household number of the previous page)."""
@@ -102,7 +102,7 @@ def household_get_detail(*, household: Household) -> HouseholdDetail:
     )
 
 
-def access_household_by_id(user: Any, household_no: str, *, purpose: str = "view") -> Any:
+def access_household_by_id(user: Viewer, household_no: str, *, purpose: str = "view") -> Household:
     """The household if ``user`` may see it; otherwise ``NotFound``, the same as a missing one.
 
     Each look at a household (personal data) is audited, and so is each refused attempt.

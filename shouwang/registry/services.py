@@ -14,6 +14,7 @@ from django.db import transaction
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import PERSONAL_DATA_REVEALERS
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record, field_changes
 from shouwang.common import crypto
@@ -23,7 +24,7 @@ from shouwang.registry.models import Household, IncomeRecord, Person
 from shouwang.registry.selectors import access_household_by_id
 
 
-def _reveal_refused(*, user: Any, object_type: str, object_id: str, region_code: str) -> Forbidden:
+def _reveal_refused(*, user: User, object_type: str, object_id: str, region_code: str) -> Forbidden:
     audit_record(
         actor=user,
         action=AuditActionChoices.ACCESS_DENIED,
@@ -35,7 +36,7 @@ def _reveal_refused(*, user: Any, object_type: str, object_id: str, region_code:
     return Forbidden("您的角色无权查看完整信息")
 
 
-def person_reveal_id(*, user: Any, household_no: str, person_id: int, reason: str = "") -> str:
+def person_reveal_id(*, user: User, household_no: str, person_id: int, reason: str = "") -> str:
     """The clear ID number of one member, for roles allowed to see it. Every reveal and every refused
     attempt is audited."""
     household = access_household_by_id(user, household_no, purpose="reveal_id")
@@ -68,8 +69,8 @@ def person_reveal_id(*, user: Any, household_no: str, person_id: int, reason: st
     return crypto.unseal(person.id_sealed)
 
 
-def household_reveal_phone(*, user: Any, household_no: str, reason: str = "") -> str:
-    household: Household = access_household_by_id(user, household_no, purpose="reveal_phone")
+def household_reveal_phone(*, user: User, household_no: str, reason: str = "") -> str:
+    household = access_household_by_id(user, household_no, purpose="reveal_phone")
     if user.role not in PERSONAL_DATA_REVEALERS:
         raise _reveal_refused(
             user=user, object_type="household.phone", object_id=household_no, region_code=household.village_id
