@@ -9,16 +9,21 @@ Exit codes (CONTRACT §1): 0 written; 2 refused (unknown user, kind or filter va
 nothing written); 1 anything else.
 """
 
+from __future__ import annotations
+
 import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from shouwang.common.errors import InputRefused, RowError
+
+if TYPE_CHECKING:
+    from shouwang.accounts.models import User
 
 FILTERS = {
     "region": r"^\d{2,15}$",
@@ -68,7 +73,7 @@ class Command(BaseCommand):
             if opts.get(name) and not re.match(pattern, opts[name]):
                 errors.append(RowError(None, f"--{name.replace('_', '-')}", opts[name], "取值格式错误"))
         user = self._user(opts.get("user") or "", errors)
-        if errors:
+        if errors or user is None:  # no user name, or an unknown one, is among the errors
             self._refuse(InputRefused("导出参数有误，未导出", errors))
         filters = {k: opts[k] for k in FILTERS if opts.get(k) and k != "case_kind"}
         if opts.get("case_kind"):
@@ -77,7 +82,7 @@ class Command(BaseCommand):
             filters["unverified"] = "1"
         self._run(user=user, kind=kind, filters=filters, out=Path(opts["out"]))
 
-    def _user(self, username: str, errors: list[RowError]) -> Any:
+    def _user(self, username: str, errors: list[RowError]) -> User | None:
         from shouwang.accounts.models import User
 
         user = User.objects.filter(username=username).first() if username else None
@@ -85,7 +90,7 @@ class Command(BaseCommand):
             errors.append(RowError(None, "--user", username, "用户不存在"))
         return user
 
-    def _refuse(self, exc: InputRefused) -> None:
+    def _refuse(self, exc: InputRefused) -> NoReturn:
         # Command-line arguments, not file cells: "参数 --user（值：x）：用户不存在".
         lines = [exc.message]
         for e in exc.errors:
@@ -94,7 +99,7 @@ class Command(BaseCommand):
         print("\n".join(lines), file=sys.stderr)
         raise SystemExit(2)
 
-    def _run(self, *, user: Any, kind: str, filters: dict[str, str], out: Path) -> None:
+    def _run(self, *, user: User, kind: str, filters: dict[str, str], out: Path) -> None:
         from shouwang.accounts.access import Forbidden
         from shouwang.console.exports import export_create
 
@@ -110,7 +115,6 @@ class Command(BaseCommand):
         except Forbidden as exc:
             bar.close()
             self._refuse(InputRefused(str(exc), [RowError(None, "--user", user.username, str(exc))]))
-            return
         bar.close()
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(job.stored_path, out)
