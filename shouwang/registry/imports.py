@@ -52,6 +52,7 @@ from shouwang.exchange.files import (
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
+from shouwang.regions.services import village_groups_ensure
 from shouwang.registry import quality
 from shouwang.registry.choices import (
     COUNTED_RESIDENCE,
@@ -1486,48 +1487,6 @@ HOUSEHOLD_FIELDS = [
 ]
 
 
-def _groups_ensure(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(village code, group name) -> group region code, creating missing village groups in bulk.
-
-    Same scheme as shouwang.regions.services.village_groups_ensure (code = village code + 3 digits, the
-    lowest free number), but one query and one bulk insert for the whole file instead of per-row saves."""
-    if not pairs:
-        return {}
-    villages = sorted({v for v, _ in pairs})
-    existing: dict[tuple[str, str], str] = {}
-    used: dict[str, set[int]] = defaultdict(set)
-    for code, name, parent in _select_in(
-        "SELECT code, name, parent_id FROM regions_region WHERE level = %s",
-        "parent_id",
-        villages,
-        [RegionLevelChoices.GROUP.value],
-    ):
-        existing.setdefault((parent, name), code)
-        used[parent].add(int(code[12:]))
-    full = dict(_select_in("SELECT code, full_name FROM regions_region", "code", villages))
-    new = []
-    for village, name in sorted(pairs - set(existing)):
-        n = 1
-        while n in used[village]:
-            n += 1
-        if n > 999:
-            raise InputRefused(f"行政村{village}的村民小组超过999个", [])
-        used[village].add(n)
-        code = f"{village}{n:03d}"
-        existing[(village, name)] = code
-        new.append(
-            Region(
-                code=code,
-                name=name[:64],
-                level=RegionLevelChoices.GROUP,
-                parent_id=village,
-                full_name=f"{full.get(village, '')}{name}"[:255],
-            )
-        )
-    Region.objects.bulk_create(new, batch_size=2000)
-    return existing
-
-
 def _household_masked_phones(nos: list[str]) -> dict[str, str]:
     return dict(_select_in("SELECT household_no, phone_masked FROM registry_household", "household_no", nos))
 
@@ -1541,7 +1500,7 @@ def _write_households(
     _, now_db = _db_now()
     village = data.get_column("village_code").to_list()
     group_names = data.get_column("group_name").to_list()
-    groups = _groups_ensure({(v, g) for v, g in zip(village, group_names, strict=True) if g})
+    groups = village_groups_ensure(pairs={(v, g) for v, g in zip(village, group_names, strict=True) if g})
     new = data.select(
         "household_no",
         pl.col("village_code").alias("village_id"),
