@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,20 +14,13 @@ from django.utils import timezone
 
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
-from shouwang.accounts.services import api_token_create
+from shouwang.accounts.services import api_token_create, user_create, user_validate
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common import crypto
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.choices import BatchStatusChoices
-from shouwang.exchange.feeds import (
-    FeedSpec,
-    ProgressFn,
-    feed_rows_periods,
-    feed_spec,
-    feed_validate,
-    period_check,
-)
+from shouwang.exchange.feeds import FeedSpec, feed_rows_periods, feed_spec, feed_validate, period_check
 from shouwang.exchange.files import archive_file, read_table, sha256_file
 from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_write_once
 from shouwang.exchange.models import ImportBatch
@@ -34,6 +28,9 @@ from shouwang.exchange.selectors import person_index_frame, village_codes_existi
 
 UNMATCHED_ID = "登记库中没有该证件号码（不是在册农户成员）"
 UNMATCHED_PLACE = "该行政村（村民小组）没有在册农户"
+
+# Progress of one ingest: (percent, stage), for a progress bar.
+ProgressFn = Callable[[int, str], None]
 
 
 def _no_progress(pct: int, stage: str) -> None:
@@ -272,8 +269,6 @@ def feed_token_create(
 
     The account is created through the one account service (``accounts.services.user_create``: role, region
     level and department checked, audited) and gets no usable password: it pushes data, it does not log in."""
-    from shouwang.accounts.services import user_create, user_validate
-
     username = username or f"dept-{department}-{region_code}"
     user = User.objects.filter(username=username).first()
     errors: list[RowError] = []

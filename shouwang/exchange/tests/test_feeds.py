@@ -11,7 +11,8 @@ from django.conf import settings as django_settings
 from shouwang.audit.models import AuditActionChoices, AuditEntry
 from shouwang.common import crypto, idnumber
 from shouwang.exchange.choices import BatchStatusChoices
-from shouwang.exchange.feeds import FEED_SPECS, feed_import_cli
+from shouwang.exchange.cli import feed_import_cli
+from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.exchange.lake import feed_files, lake_abspath
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.services import feed_batch_ingest

@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
     def _feed(self, options: dict[str, Any]) -> None:
         try:
-            from shouwang.exchange.feeds import feed_import_cli
+            from shouwang.exchange.cli import feed_import_cli
         except ImportError as exc:  # the feed importer ships separately
             raise CommandError("部门数据导入（import feed）尚未安装") from exc
         feed_import_cli(options)
