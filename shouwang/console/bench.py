@@ -97,8 +97,8 @@ def _monitoring(households: Path, *, seed: int, today: dt.date) -> None:
 
 
 def _build(households: int, *, seed: int, today: dt.date) -> dict[str, float]:
-    from shouwang.registry.bench import generate
-    from shouwang.registry.imports import registry_import
+    from shouwang.exchange.bench_registry import generate
+    from shouwang.exchange.registry_import import registry_import
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="shouwang-console-bench-") as tmp:

@@ -83,7 +83,7 @@ class _Index:
 
 def bench_inputs_build(*, sim: Path, out: Path, period: str) -> dict[str, list[InputFile]]:
     """Snapshot and lake Parquet for screening ``period`` from a simulator output directory."""
-    from shouwang.registry.imports import income_figures
+    from shouwang.registry.income import income_figures
     from shouwang.screening.params import parameters_resolve, params_table_rows
 
     idx = _Index()
@@ -403,8 +403,8 @@ def bench_engine(engine: str, period: str, inputs: dict[str, Any], pg_url: str |
 def _e2e_load(sim: Path, marker: Path) -> dict[str, Any]:
     """``import registry`` and every month's ``import feed`` (and income updates), as a county would."""
     from shouwang.common.errors import InputRefused
+    from shouwang.exchange.registry_import import registry_import
     from shouwang.exchange.services import feed_batch_ingest
-    from shouwang.registry.imports import registry_import
     from shouwang.registry.models import Household
 
     if Household.objects.exists():

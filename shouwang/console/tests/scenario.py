@@ -186,8 +186,8 @@ def build_county(*, out: Path, households: int = 1000, months: int = 6, seed: in
     from shouwang.channels.services import self_report_submit
     from shouwang.console.stats import stats_refresh
     from shouwang.exchange.choices import FEED_KINDS
+    from shouwang.exchange.registry_import import registry_import
     from shouwang.exchange.services import feed_batch_ingest
-    from shouwang.registry.imports import registry_import
     from shouwang.screening.services import screening_run
     from shouwang.simulator.services import simulation_run, simulation_validate
 

@@ -3,7 +3,7 @@
 [--json]`` (console pages' server time).
 
 ``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
-shouwang.registry.bench.
+shouwang.exchange.bench_registry.
 """
 
 import json
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         self._import(options)
 
     def _import(self, options: dict[str, Any]) -> None:
-        from shouwang.registry.bench import bench_import
+        from shouwang.exchange.bench_registry import bench_import
 
         if options["persons"] < 1:
             raise CommandError("--persons 必须大于0")

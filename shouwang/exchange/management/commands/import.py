@@ -70,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def _registry(self, options: dict[str, Any]) -> None:
-        from shouwang.registry.imports import KIND_LABELS, registry_import
+        from shouwang.exchange.registry_import import KIND_LABELS, registry_import
 
         report_path = options.get("report")
         try:

@@ -15,10 +15,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from shouwang.common import idnumber
-from shouwang.registry import imports
-from shouwang.registry.bench import generate, simulated
+from shouwang.exchange import bulk
+from shouwang.exchange.bench_registry import generate, simulated
+from shouwang.exchange.registry_import import registry_import
+from shouwang.exchange.tests import regfiles as rf
 from shouwang.registry.models import Household, IncomeRecord, Person
-from shouwang.registry.tests import regfiles as rf
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
 ) -> None:
     """Bulk-load mode (decision 0103) drops and rebuilds indexes (and on PostgreSQL foreign keys) inside
     the import's transaction; afterwards the schema is exactly as before and the data complete."""
-    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 10)
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 10)
 
     def schema() -> list[tuple[str, ...]]:
         with connection.cursor() as cur:
@@ -94,7 +95,7 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
     before = schema()
     assert before
     files = generate(tmp_path, persons=1500, seed=5, prefix="T-", area="530326")
-    result = imports.registry_import(paths=[files.households, files.persons, files.incomes])
+    result = registry_import(paths=[files.households, files.persons, files.incomes])
     assert schema() == before
     assert Person.objects.count() == 1500 and Household.objects.count() == files.n_households
     assert IncomeRecord.objects.count() == files.n_households

@@ -15,10 +15,10 @@ from django.core.management import call_command
 from shouwang.audit.models import AuditEntry
 from shouwang.common import crypto, idnumber
 from shouwang.exchange.models import ImportBatch
+from shouwang.exchange.tests import regfiles as rf
 from shouwang.regions.models import Region
 from shouwang.registry.income import income_compute
 from shouwang.registry.models import DataQualityIssue, Household, IncomeRecord, Person
-from shouwang.registry.tests import regfiles as rf
 
 pytestmark = pytest.mark.django_db
 
