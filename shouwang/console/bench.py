@@ -39,10 +39,10 @@ from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.models import Case, Clue
 from shouwang.console.stats import stats_refresh
+from shouwang.exchange.bench_registry import generate
+from shouwang.exchange.registry_import import registry_import
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
-from shouwang.registry.bench import generate
-from shouwang.registry.imports import registry_import
 from shouwang.registry.models import Household
 from shouwang.screening.models import ScreeningRun, Warning
 

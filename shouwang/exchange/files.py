@@ -1,7 +1,7 @@
 """Reading exchange files (CONTRACT §2) into polars frames, and vectorised validation of their columns.
 
-Used by the registry import (shouwang.registry.imports) and by the department-feed import. Everything here
-is I/O plus pure checks: nothing touches the database.
+Used by the registry import (shouwang.exchange.registry_import) and by the department-feed import. Everything
+here is I/O plus pure checks: nothing touches the database.
 
 * ``read_table`` reads one CSV (UTF-8, UTF-8 with BOM or GB18030, detected strictly) or XLSX file with
   one header row whose headers may be canonical names or their Chinese labels (``ColumnSpec``). It returns
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.conf import settings
+from openpyxl import load_workbook
 
 from shouwang.common import idnumber
 from shouwang.common.errors import InputRefused, RowError
@@ -370,8 +371,6 @@ def _field_count_error(row: int, n: int, expected: int) -> RowError:
 
 
 def _xlsx_rows(p: Path, limit: int | None = None) -> list[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:

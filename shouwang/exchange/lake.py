@@ -17,6 +17,8 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 
+from shouwang.exchange.selectors import feed_batch_effective_list
+
 logger = logging.getLogger(__name__)
 
 FEEDS_ROOT = Path("lake") / "feeds"
@@ -69,7 +71,5 @@ def feed_files(
     delivery periods (``YYYY-MM``, inclusive bounds); a delivery may hold late rows of the two months before
     its period, so a screening of month M reads deliveries of M..M+2 when they exist.
     """
-    from shouwang.exchange.selectors import feed_batch_effective_list
-
     batches = feed_batch_effective_list(kind=kind, period_from=period_from, period_to=period_to)
     return [(b.kind, b.period, b.pk, lake_abspath(b.lake_path)) for b in batches]

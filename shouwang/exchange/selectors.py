@@ -1,18 +1,17 @@
 """Reads for the exchange: batches, guarded batch lookups, and the frames used to match feed rows."""
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import connection
 from django.db.models import QuerySet
 
 from shouwang.accounts.access import NotFound
 from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.exchange.bulk import select_in
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
 from shouwang.exchange.files import sha256_file
 from shouwang.exchange.models import ImportBatch
@@ -107,32 +106,17 @@ _MATCH_SCHEMA = {"id_index": pl.Utf8, "person_id": pl.Int64, "household_no": pl.
 
 
 def person_index_frame(indexes: list[str]) -> pl.DataFrame:
-    """``(id_index, person_id, household_no)`` of the registered persons among ``indexes``, in one query.
+    """``(id_index, person_id, household_no)`` of the registered persons among ``indexes``.
 
-    The index list travels as one parameter (a PostgreSQL array, or a JSON array that SQLite unpacks with
-    ``json_each``) so a 200k-row delivery is one indexed lookup, not 200k queries nor 200k bind variables.
+    One bulk read (``bulk.select_in``: the index list travels as one parameter on PostgreSQL, in large
+    chunks on SQLite), so a 200k-row delivery is a few indexed lookups, not 200k queries.
     """
-    if not indexes:
-        return pl.DataFrame(schema=_MATCH_SCHEMA)
-    person = Person._meta.db_table
-    household = Household._meta.db_table
-    base = (
-        f"SELECT p.id_index, p.id, h.household_no FROM {person} p "
-        f"JOIN {household} h ON h.id = p.household_id WHERE "
+    rows = select_in(
+        f"SELECT p.id_index, p.id, h.household_no FROM {Person._meta.db_table} p "
+        f"JOIN {Household._meta.db_table} h ON h.id = p.household_id",
+        "p.id_index",
+        indexes,
     )
-    param: Any
-    if connection.vendor == "postgresql":
-        sql, param = base + "p.id_index = ANY(%s)", list(indexes)
-    elif connection.vendor == "sqlite":
-        sql, param = base + "p.id_index IN (SELECT value FROM json_each(%s))", json.dumps(indexes)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        rows = Person.objects.filter(id_index__in=indexes).values_list(
-            "id_index", "id", "household__household_no"
-        )
-        return pl.DataFrame(list(rows), schema=_MATCH_SCHEMA, orient="row")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=_MATCH_SCHEMA, orient="row")
 
 

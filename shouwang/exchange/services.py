@@ -1,32 +1,24 @@
 """Exchange actions: department feed ingestion and department push tokens. Each is atomic and audited."""
 
-import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
-from shouwang.accounts.services import api_token_create
-from shouwang.audit.models import AuditActionChoices
+from shouwang.accounts.services import api_token_create, user_create, user_validate
 from shouwang.audit.services import audit_record
 from shouwang.common import crypto
 from shouwang.common.errors import InputRefused, RowError
-from shouwang.exchange.choices import BatchStatusChoices
-from shouwang.exchange.feeds import (
-    FeedSpec,
-    ProgressFn,
-    feed_rows_periods,
-    feed_spec,
-    feed_validate,
-    period_check,
-)
+from shouwang.exchange.batches import batch_audit_entry, batch_same_file, batch_start, batch_succeed
+from shouwang.exchange.feeds import FeedSpec, feed_rows_periods, feed_spec, feed_validate, period_check
 from shouwang.exchange.files import archive_file, read_table, sha256_file
 from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_write_once
 from shouwang.exchange.models import ImportBatch
@@ -34,6 +26,9 @@ from shouwang.exchange.selectors import person_index_frame, village_codes_existi
 
 UNMATCHED_ID = "登记库中没有该证件号码（不是在册农户成员）"
 UNMATCHED_PLACE = "该行政村（村民小组）没有在册农户"
+
+# Progress of one ingest: (percent, stage), for a progress bar.
+ProgressFn = Callable[[int, str], None]
 
 
 def _no_progress(pct: int, stage: str) -> None:
@@ -71,9 +66,7 @@ def feed_batch_ingest(
         raise InputRefused(f"{path}：文件不存在", [RowError(None, "", str(path), "文件不存在")])
 
     checksum = sha256_file(path)
-    existing = ImportBatch.objects.filter(
-        kind=spec.kind, source=source, period=period, checksum=checksum
-    ).first()
+    existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
     if existing is not None:
         existing.duplicate = True
         return existing
@@ -96,79 +89,65 @@ def feed_batch_ingest(
     relpath = ""
     try:
         with transaction.atomic():
-            _lock_stream(spec.kind, source, period)
-            previous = list(
-                ImportBatch.objects.select_for_update()
-                .filter(kind=spec.kind, source=source, period=period, status=BatchStatusChoices.SUCCEEDED)
-                .order_by("-id")
-            )
-            batch = ImportBatch.objects.create(
+            batch, previous = batch_start(
                 kind=spec.kind,
                 source=source,
                 period=period,
                 checksum=checksum,
-                filename=(filename or path.name)[:255],
+                filename=filename or path.name,
                 encoding=table.encoding,
-                status=BatchStatusChoices.RUNNING,
-                created_by=actor if isinstance(actor, User) else None,
+                actor=actor,
                 started_at=started,
             )
             relpath = feed_lake_relpath(spec.kind, period, batch.pk)
             lake_write_once(lake_frame.with_columns(pl.lit(batch.pk, pl.Int64).alias("batch_id")), relpath)
             step(90, "归档原始文件")
             old_periods = {p for b in previous for p in b.periods}
-            batch.stored_path = archive_file(path, checksum)
-            batch.lake_path = relpath
-            batch.status = BatchStatusChoices.SUCCEEDED
-            batch.rows_total = typed.height
-            batch.rows_created = typed.height
-            batch.unmatched = len(unmatched_rows)
-            batch.matched = typed.height - len(unmatched_rows)
-            batch.periods = sorted(period_rows)
-            batch.warnings = list(table.warnings)
-            batch.supersedes = previous[0] if previous else None
-            batch.progress = 100
-            batch.finished_at = timezone.now()
-            batch.report = {
-                "unmatched_rows": unmatched_rows,
-                "period_rows": period_rows,
-                # Periods whose screening may change: this batch's, and those of the batch it replaces.
-                "affected_periods": sorted(set(period_rows) | old_periods),
-                "superseded_batches": [b.pk for b in previous],
-                "lake_rows": lake_frame.height,
-                "seconds": round(time.perf_counter() - t0, 3),
-            }
-            batch.save()
-            if previous:
-                ImportBatch.objects.filter(pk__in=[b.pk for b in previous]).update(
-                    status=BatchStatusChoices.SUPERSEDED
-                )
+            batch_succeed(
+                batch,
+                replaces=previous,
+                stored_path=archive_file(path, checksum),
+                lake_path=relpath,
+                rows_total=typed.height,
+                rows_created=typed.height,
+                unmatched=len(unmatched_rows),
+                matched=typed.height - len(unmatched_rows),
+                periods=sorted(period_rows),
+                warnings=list(table.warnings),
+                report={
+                    "unmatched_rows": unmatched_rows,
+                    "period_rows": period_rows,
+                    # Periods whose screening may change: this batch's, and those of the batch it replaces.
+                    "affected_periods": sorted(set(period_rows) | old_periods),
+                    "superseded_batches": [b.pk for b in previous],
+                    "lake_rows": lake_frame.height,
+                    "seconds": round(time.perf_counter() - t0, 3),
+                },
+            )
             audit_record(
                 actor=actor,
-                action=AuditActionChoices.IMPORT,
-                object_type="import_batch",
-                object_id=str(batch.pk),
-                region_code=getattr(actor, "region_code", ""),
-                changes={
-                    "kind": spec.kind,
-                    "source": source,
-                    "period": period,
-                    "checksum": checksum,
-                    "rows": batch.rows_total,
-                    "matched": batch.matched,
-                    "unmatched": batch.unmatched,
-                    "periods": batch.periods,
-                    "superseded": [b.pk for b in previous],
-                },
-                reason=f"部门数据导入：{spec.label} {period}",
+                **batch_audit_entry(
+                    batch,
+                    changes={
+                        "kind": spec.kind,
+                        "source": source,
+                        "period": period,
+                        "checksum": checksum,
+                        "rows": batch.rows_total,
+                        "matched": batch.matched,
+                        "unmatched": batch.unmatched,
+                        "periods": batch.periods,
+                        "superseded": [b.pk for b in previous],
+                    },
+                    reason=f"部门数据导入：{spec.label} {period}",
+                    region_code=getattr(actor, "region_code", ""),
+                ),
             )
     except IntegrityError:
         # Another process imported the same file a moment ago: the batch identity is unique.
         if relpath:
             lake_discard(relpath)
-        same = ImportBatch.objects.filter(
-            kind=spec.kind, source=source, period=period, checksum=checksum
-        ).first()
+        same = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
         if same is None:
             raise
         same.duplicate = True
@@ -179,18 +158,6 @@ def feed_batch_ingest(
         raise
     step(100, "完成")
     return batch
-
-
-def _lock_stream(kind: str, source: str, period: str) -> None:
-    """Serialise deliveries of one (kind, source, period) until commit, so two different files arriving at
-    once cannot both find nothing to supersede. SQLite already serialises writers (IMMEDIATE transactions)."""
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(
-        hashlib.sha256(f"feed:{kind}:{source}:{period}".encode()).digest()[:8], "big", signed=True
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _mask_expr(ids: pl.Expr) -> pl.Expr:
@@ -272,8 +239,6 @@ def feed_token_create(
 
     The account is created through the one account service (``accounts.services.user_create``: role, region
     level and department checked, audited) and gets no usable password: it pushes data, it does not log in."""
-    from shouwang.accounts.services import user_create, user_validate
-
     username = username or f"dept-{department}-{region_code}"
     user = User.objects.filter(username=username).first()
     errors: list[RowError] = []

@@ -1,15 +1,18 @@
-"""Loading the region tree."""
+"""Loading the region tree, and the village groups (monitoring grids) that no official register holds."""
 
 import csv
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
 
+from shouwang.common.errors import InputRefused
 from shouwang.regions.choices import CODE_LENGTH, RegionLevelChoices
 from shouwang.regions.models import Region
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "yunnan_2023.csv"
+IN_CHUNK = 5_000  # villages per query (SQLite limits the bound parameters of one statement)
 
 
 def region_rows(path: Path = DATA_FILE) -> list[dict[str, str]]:
@@ -46,26 +49,43 @@ def regions_load(*, rows: Iterable[dict[str, str]] | None = None, model: type[Re
     return len(new)
 
 
-def village_groups_ensure(*, village: Region, names: list[str]) -> list[Region]:
-    """Create the village groups (monitoring grids) of one village: code = village code + 3 digits."""
-    existing = {g.name: g for g in village.children.filter(level=RegionLevelChoices.GROUP)}
-    out = []
-    for i, name in enumerate(names, start=1):
-        if name in existing:
-            out.append(existing[name])
-            continue
-        n = i
-        code = f"{village.code}{n:03d}"
-        while Region.objects.filter(code=code).exists():
-            n += 100
-            code = f"{village.code}{n:03d}"
-        out.append(
-            Region.objects.create(
+def village_groups_ensure(*, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(village code, group name) -> group code, creating the missing village groups (the monitoring grids)
+    in bulk. An existing group of that name under the village is kept; a new one gets code = village code +
+    the lowest 3-digit number not yet used in its village, new groups taken in (village, name) order.
+    Idempotent, and the same codes whatever order the pairs come in."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    villages = sorted({v for v, _ in pairs})
+    existing: dict[tuple[str, str], str] = {}
+    used: dict[str, set[int]] = defaultdict(set)
+    full: dict[str, str] = {}
+    for i in range(0, len(villages), IN_CHUNK):
+        chunk = villages[i : i + IN_CHUNK]
+        groups = Region.objects.filter(level=RegionLevelChoices.GROUP, parent_id__in=chunk).order_by("code")
+        for code, name, parent in groups.values_list("code", "name", "parent_id"):
+            existing.setdefault((parent, name), code)
+            used[parent].add(int(code[12:]))
+        full.update(Region.objects.filter(code__in=chunk).values_list("code", "full_name"))
+    new = []
+    for village, name in sorted(pairs - set(existing)):
+        n = 1
+        while n in used[village]:
+            n += 1
+        if n > 999:
+            raise InputRefused(f"行政村{village}的村民小组超过999个", [])
+        used[village].add(n)
+        code = f"{village}{n:03d}"
+        existing[(village, name)] = code
+        new.append(
+            Region(
                 code=code,
-                name=name,
+                name=name[:64],
                 level=RegionLevelChoices.GROUP,
-                parent=village,
-                full_name=f"{village.full_name}{name}",
+                parent_id=village,
+                full_name=f"{full.get(village, '')}{name}"[:255],
             )
         )
-    return out
+    Region.objects.bulk_create(new, batch_size=2000)
+    return {pair: existing[pair] for pair in pairs}

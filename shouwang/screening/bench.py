@@ -46,8 +46,9 @@ from django.db import connection
 
 from shouwang.common.crypto import blind_index_many
 from shouwang.common.errors import InputRefused
+from shouwang.exchange.registry_import import registry_import
 from shouwang.exchange.services import feed_batch_ingest
-from shouwang.registry.imports import income_figures, registry_import
+from shouwang.registry.income import income_figures
 from shouwang.registry.models import Household
 from shouwang.screening.bench_child import bench_child_run
 from shouwang.screening.choices import RunSourceChoices

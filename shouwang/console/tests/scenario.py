@@ -33,8 +33,8 @@ from shouwang.common.errors import InputRefused
 from shouwang.console.household import household_evidence_get
 from shouwang.console.stats import stats_refresh
 from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.registry_import import registry_import
 from shouwang.exchange.services import feed_batch_ingest
-from shouwang.registry.imports import registry_import
 from shouwang.registry.models import Household
 from shouwang.screening.models import Warning
 from shouwang.screening.services import screening_run

@@ -1,17 +1,21 @@
 """Department feed import (issue 3 §1): file import, refusals, batch semantics, the lake, matching."""
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection, connections
 
 from shouwang.audit.models import AuditActionChoices, AuditEntry
+from shouwang.commands.feeds import feed_import_cli
 from shouwang.common import crypto, idnumber
 from shouwang.exchange.choices import BatchStatusChoices
-from shouwang.exchange.feeds import FEED_SPECS, feed_import_cli
+from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.exchange.lake import feed_files, lake_abspath
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.services import feed_batch_ingest
@@ -436,7 +440,6 @@ def test_cli_prints_the_batch_report(tmp_path, capsys, people):
 
 def test_shouwang_import_feed_command(tmp_path, capsys, people):
     """The CONTRACT §1 command line (argument parsing and dispatch included)."""
-    from django.core.management import call_command
 
     path = write_csv(tmp_path / "p.csv", headers("police"), [valid_row("police", pid) for _, pid in people])
     call_command("import", "feed", "police", str(path), "--period", PERIOD, "--source", "交警")
@@ -452,9 +455,6 @@ def test_shouwang_import_feed_command(tmp_path, capsys, people):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_corrections_leave_exactly_one_batch_in_force(tmp_path, people):
     """Two different files for one (kind, source, period) at the same moment: one supersedes the other."""
-    import threading
-
-    from django.db import connection, connections
 
     if connection.vendor != "postgresql":
         pytest.skip("needs separate connections to one database (SQLite tests use an in-memory database)")

@@ -26,7 +26,8 @@ HEADS = ["李建国", "王德福", "张玉兰", "赵明华", "陈树林", "杨�
 
 def make_group(village_code: str, name: str) -> Region:
     """A village group (监测网格, 15-digit code) under ``village_code``."""
-    return village_groups_ensure(village=Region.objects.get(code=village_code), names=[name])[0]
+    codes = village_groups_ensure(pairs=[(village_code, name)])
+    return Region.objects.get(code=codes[(village_code, name)])
 
 
 def make_field_household(

@@ -40,9 +40,25 @@ def test_loading_again_adds_nothing():
 
 def test_village_groups_are_created_once_under_the_village():
     village = Region.objects.get(code="530326001001")
-    first = village_groups_ensure(village=village, names=["第1村民小组", "第2村民小组"])
-    again = village_groups_ensure(village=village, names=["第1村民小组", "第2村民小组"])
-    assert [g.code for g in first] == ["530326001001001", "530326001001002"]
-    assert [g.pk for g in again] == [g.pk for g in first]
-    assert all(g.level == RegionLevelChoices.GROUP and g.parent_id == village.code for g in first)
-    assert first[0].full_name.endswith("堂琅社区居民委员会第1村民小组")
+    pairs = [(village.code, "第2村民小组"), (village.code, "第1村民小组")]
+    first = village_groups_ensure(pairs=pairs)
+    again = village_groups_ensure(pairs=reversed(pairs))
+    # New groups are numbered in (village, name) order, whatever order they are asked for in.
+    assert first == {
+        (village.code, "第1村民小组"): "530326001001001",
+        (village.code, "第2村民小组"): "530326001001002",
+    }
+    assert again == first
+    groups = list(Region.objects.filter(parent=village, level=RegionLevelChoices.GROUP))
+    assert [g.code for g in groups] == ["530326001001001", "530326001001002"]
+    assert groups[0].full_name.endswith("堂琅社区居民委员会第1村民小组")
+
+
+def test_a_new_village_group_takes_the_lowest_free_number():
+    village = Region.objects.get(code="530326001001")
+    village_groups_ensure(pairs=[(village.code, "一组"), (village.code, "二组"), (village.code, "三组")])
+    # Numbered in name order (一 < 三 < 二): 一组 001, 三组 002, 二组 003; 002 becomes free.
+    Region.objects.filter(parent=village, name="三组").delete()
+    assert village_groups_ensure(pairs=[(village.code, "四组")]) == {
+        (village.code, "四组"): "530326001001002"
+    }

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from shouwang.registry.imports import income_figures
-from shouwang.registry.income import income_compute
+from shouwang.registry.income import income_compute, income_figures
 from shouwang.registry.quality import age_expr, household_issues, income_issues, person_issues
 
 TODAY = dt.date(2025, 6, 30)

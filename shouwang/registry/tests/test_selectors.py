@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shouwang.common import idnumber
+from shouwang.registry.models import Household
 from shouwang.registry.selectors import household_get_detail, household_list
 from shouwang.testing.builders import COUNTY, TOWNSHIP_A, VILLAGE_A, VILLAGE_B, make_household, make_user
 
@@ -105,7 +106,6 @@ def test_list_query_count_is_constant(households: None) -> None:
 
 
 def test_household_detail(households: None) -> None:
-    from shouwang.registry.models import Household
 
     detail = household_get_detail(household=Household.objects.get(household_no="5303260010010001"))
     assert [m.name for m in detail.members] == ["李建国", "张玉兰", "李明", "李秀英"]

@@ -3,7 +3,7 @@
 [--json]`` (console pages' server time).
 
 ``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
-shouwang.registry.bench.
+shouwang.exchange.bench_registry.
 """
 
 import json
@@ -57,10 +57,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "screening":
-            try:
-                from shouwang.screening.bench import bench_screening_cli
-            except ImportError as exc:
-                raise CommandError("筛查性能测试（bench screening）尚未安装") from exc
+            from shouwang.screening.bench import bench_screening_cli
+
             bench_screening_cli(options)
             return
         if options["subcommand"] == "console":
@@ -71,7 +69,7 @@ class Command(BaseCommand):
         self._import(options)
 
     def _import(self, options: dict[str, Any]) -> None:
-        from shouwang.registry.bench import bench_import
+        from shouwang.exchange.bench_registry import bench_import
 
         if options["persons"] < 1:
             raise CommandError("--persons 必须大于0")

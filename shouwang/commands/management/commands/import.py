@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from shouwang.common.errors import InputRefused
 
@@ -48,10 +48,8 @@ class Command(BaseCommand):
             self._registry(options)
 
     def _feed(self, options: dict[str, Any]) -> None:
-        try:
-            from shouwang.exchange.feeds import feed_import_cli
-        except ImportError as exc:  # the feed importer ships separately
-            raise CommandError("部门数据导入（import feed）尚未安装") from exc
+        from shouwang.commands.feeds import feed_import_cli
+
         feed_import_cli(options)
 
     def _selfreports(self, options: dict[str, Any]) -> None:
@@ -70,7 +68,7 @@ class Command(BaseCommand):
         )
 
     def _registry(self, options: dict[str, Any]) -> None:
-        from shouwang.registry.imports import KIND_LABELS, registry_import
+        from shouwang.exchange.registry_import import KIND_LABELS, registry_import
 
         report_path = options.get("report")
         try:

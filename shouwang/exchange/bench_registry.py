@@ -31,8 +31,10 @@ import polars as pl
 from django.db import connection, transaction
 
 from shouwang.common import idnumber
+from shouwang.exchange.registry_import import registry_import
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
+from shouwang.simulator.services import simulation_run, simulation_validate
 
 BENCH_SOURCE = "bench-import"
 BENCH_PREFIX = "BENCH-"
@@ -255,8 +257,6 @@ def simulated(out: Path, *, persons: int, seed: int = 20240601, prefix: str = BE
     numbers a fake area whose first digit is 9 (``530326`` → ``930326``; no region code starts with 9, the
     mapping is one-to-one, birth date, sequence and sex are kept and the check character recomputed), so
     nothing can collide with a demo county simulated from the same model."""
-    from shouwang.simulator.services import simulation_run, simulation_validate
-
     sim_dir = out / "simulated"
     households = max(1, round(persons / 3.9))
     params = simulation_validate(households=households, months=1, seed=seed, out=sim_dir, force=True)
@@ -380,8 +380,6 @@ def bench_import(
 
     ``generator``: ``simulator`` (the county model of shouwang.simulator, renamed into the bench's
     namespace) or ``synthetic`` (the faster generator of this module)."""
-    from shouwang.registry.imports import registry_import
-
     bench_cleanup()  # a previous interrupted run
     groups_before = set(Region.objects.filter(level=RegionLevelChoices.GROUP).values_list("code", flat=True))
     with tempfile.TemporaryDirectory(prefix="shouwang-bench-") as tmp:

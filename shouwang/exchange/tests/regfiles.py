@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from openpyxl import Workbook
 
 from shouwang.common import idnumber
 
@@ -252,7 +253,6 @@ def write_csv(
 
 
 def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active

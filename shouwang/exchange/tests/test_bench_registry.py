@@ -9,16 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from shouwang.common import idnumber
-from shouwang.registry import imports
-from shouwang.registry.bench import generate, simulated
+from shouwang.exchange import bulk
+from shouwang.exchange.bench_registry import generate, simulated
+from shouwang.exchange.registry_import import registry_import
+from shouwang.exchange.tests import regfiles as rf
 from shouwang.registry.models import Household, IncomeRecord, Person
-from shouwang.registry.tests import regfiles as rf
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +28,6 @@ pytestmark = pytest.mark.django_db
 def test_generated_files_are_valid_exchange_files(tmp_path: Path) -> None:
     files = generate(tmp_path, persons=500, seed=3)
     assert files.n_persons == 500 and files.n_households == round(500 / 3.7)
-    import polars as pl
 
     persons = pl.read_csv(files.persons, infer_schema=False)
     assert persons.height == 500 and persons.get_column("id_number").n_unique() == 500
@@ -56,7 +57,6 @@ def test_bench_import_reports_and_cleans_up(tmp_path: Path, generator: str) -> N
 
 def test_simulated_bench_files_stay_in_their_namespace(tmp_path: Path) -> None:
     files = simulated(tmp_path, persons=400, seed=11)
-    import polars as pl
 
     persons = pl.read_csv(files.persons, infer_schema=False)
     ids = persons.get_column("id_number").to_list()
@@ -72,7 +72,7 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
 ) -> None:
     """Bulk-load mode (decision 0103) drops and rebuilds indexes (and on PostgreSQL foreign keys) inside
     the import's transaction; afterwards the schema is exactly as before and the data complete."""
-    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 10)
+    monkeypatch.setattr(bulk, "BULK_LOAD_MIN_ROWS", 10)
 
     def schema() -> list[tuple[str, ...]]:
         with connection.cursor() as cur:
@@ -94,7 +94,7 @@ def test_bulk_load_mode_rebuilds_indexes_and_foreign_keys(
     before = schema()
     assert before
     files = generate(tmp_path, persons=1500, seed=5, prefix="T-", area="530326")
-    result = imports.registry_import(paths=[files.households, files.persons, files.incomes])
+    result = registry_import(paths=[files.households, files.persons, files.incomes])
     assert schema() == before
     assert Person.objects.count() == 1500 and Household.objects.count() == files.n_households
     assert IncomeRecord.objects.count() == files.n_households

@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from openpyxl import Workbook
 
 from shouwang.audit.models import AuditEntry
 from shouwang.common import crypto, idnumber
+from shouwang.console.models import StatRefresh
 from shouwang.exchange.models import ImportBatch
+from shouwang.exchange.tests import regfiles as rf
 from shouwang.regions.models import Region
 from shouwang.registry.income import income_compute
 from shouwang.registry.models import DataQualityIssue, Household, IncomeRecord, Person
-from shouwang.registry.tests import regfiles as rf
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +54,6 @@ def test_imports_all_three_kinds_in_kind_order(tmp_path: Path) -> None:
     assert code == 0, err
     assert "新增2" in out and "新增6" in out
     # The dashboards follow a command-line import (and the same files again change nothing, not even them).
-    from shouwang.console.models import StatRefresh
 
     assert "驾驶舱统计已刷新" in out and StatRefresh.objects.count() == 1
     assert run(*files)[0] == 0 and StatRefresh.objects.count() == 1
@@ -396,7 +397,6 @@ def test_refusal_undecodable_file(imported: list[Path], tmp_path: Path) -> None:
 
 
 def test_refusal_empty_and_truncated_xlsx(imported: list[Path], tmp_path: Path) -> None:
-    from openpyxl import Workbook
 
     empty = tmp_path / "empty.xlsx"
     Workbook().save(empty)
