@@ -18,6 +18,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from shouwang.accounts.access import Forbidden
+from shouwang.accounts.actors import request_user
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.feeds import feed_json_to_csv, feed_spec
 from shouwang.exchange.models import ImportBatch
@@ -164,7 +165,7 @@ def feed_push(request: HttpRequest, kind: str, period: str = "", source: str = "
         else:
             path = body
         batch = feed_batch_ingest(
-            kind=kind, path=path, period=period, source=source, actor=request.user, filename=filename
+            kind=kind, path=path, period=period, source=source, actor=request_user(request), filename=filename
         )
     return Status(200 if batch.duplicate else 201, _batch_out(batch))
 

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from shouwang.accounts.actors import Actor
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.exchange.choices import BatchStatusChoices
@@ -43,7 +44,7 @@ def batch_start(
     checksum: str,
     filename: str,
     encoding: str,
-    actor: Any,
+    actor: Actor,
     started_at: dt.datetime | None = None,
     **fields: Any,
 ) -> tuple[ImportBatch, list[ImportBatch]]:

@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
 
-from shouwang.accounts.access import NotFound
+from shouwang.accounts.access import NotFound, signed_in
+from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
@@ -51,41 +51,46 @@ def feed_batch_effective_list(
     return qs.order_by("kind", "period", "id")
 
 
-def user_may_read_feed(user: Any, batch: ImportBatch, scopes: Iterable[str] = ()) -> bool:
+def user_may_read_feed(user: Viewer, batch: ImportBatch, scopes: Iterable[str] = ()) -> bool:
     """Departments (or ``feeds:<kind>`` tokens) read their own kind; readers of higher levels read batches
     whose region overlaps theirs. A batch's region is its pusher's; a command-line import has none (the
     county's own data centre) and is readable by every reader."""
     if f"feeds:{batch.kind}" in scopes:
         return True
-    role = getattr(user, "role", "")
-    if role == RoleChoices.DEPARTMENT:
-        return bool(getattr(user, "department", "")) and user.department == batch.kind
-    if role not in BATCH_READERS:
+    official = signed_in(user)
+    if official is None:
         return False
-    mine = getattr(user, "region_code", "")
+    if official.role == RoleChoices.DEPARTMENT:
+        return bool(official.department) and official.department == batch.kind
+    if official.role not in BATCH_READERS:
+        return False
+    mine = official.region_code
     theirs = batch.created_by.region_code if batch.created_by else ""
     return bool(mine) and (not theirs or theirs.startswith(mine) or mine.startswith(theirs))
 
 
-def user_may_push_feed(user: Any, kind: str, scopes: Iterable[str] = ()) -> bool:
+def user_may_push_feed(user: Viewer, kind: str, scopes: Iterable[str] = ()) -> bool:
     """Push rights: a token scoped ``feeds:<kind>``, or a department account of that very department."""
     if f"feeds:{kind}" in scopes:
         return True
-    return getattr(user, "role", "") == RoleChoices.DEPARTMENT and getattr(user, "department", "") == kind
+    official = signed_in(user)
+    return official is not None and official.role == RoleChoices.DEPARTMENT and official.department == kind
 
 
-def access_import_batch_by_id(user: Any, batch_id: int, *, scopes: Iterable[str] = ()) -> ImportBatch:
+def access_import_batch_by_id(user: Viewer, batch_id: int, *, scopes: Iterable[str] = ()) -> ImportBatch:
     """A feed batch report if ``user`` may read it (``user_may_read_feed``); otherwise ``NotFound``, the same
     answer as for a batch that does not exist. Each look and each refusal is audited."""
     batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id, kind__in=FEED_KINDS).first()
     allowed = batch is not None and user_may_read_feed(user, batch, scopes)
+    official = signed_in(user)
+    region_code = official.region_code if official is not None else ""
     if not allowed:
         audit_record(
             actor=user,
             action=AuditActionChoices.NOT_FOUND if batch is None else AuditActionChoices.ACCESS_DENIED,
             object_type="import_batch",
             object_id=str(batch_id),
-            region_code=getattr(user, "region_code", ""),
+            region_code=region_code,
         )
         raise NotFound(str(batch_id))
     assert batch is not None
@@ -94,7 +99,7 @@ def access_import_batch_by_id(user: Any, batch_id: int, *, scopes: Iterable[str]
         action=AuditActionChoices.VIEW,
         object_type="import_batch",
         object_id=str(batch.pk),
-        region_code=getattr(user, "region_code", ""),
+        region_code=region_code,
         reason="查看批次报告",
     )
     return batch

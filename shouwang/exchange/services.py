@@ -11,6 +11,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import api_token_create, user_create, user_validate
@@ -41,7 +42,7 @@ def feed_batch_ingest(
     path: str | Path,
     period: str,
     source: str = "",
-    actor: Any,
+    actor: Actor,
     filename: str = "",
     progress: ProgressFn | None = None,
 ) -> ImportBatch:
@@ -140,7 +141,7 @@ def feed_batch_ingest(
                         "superseded": [b.pk for b in previous],
                     },
                     reason=f"部门数据导入：{spec.label} {period}",
-                    region_code=getattr(actor, "region_code", ""),
+                    region_code=actor.region_code if isinstance(actor, User) else "",
                 ),
             )
     except IntegrityError:
@@ -233,7 +234,7 @@ def _match_places(typed: pl.DataFrame, contract: list[str]) -> tuple[pl.DataFram
 
 @transaction.atomic
 def feed_token_create(
-    *, department: str, region_code: str, actor: Any, username: str = "", days: int = 365
+    *, department: str, region_code: str, actor: Actor, username: str = "", days: int = 365
 ) -> tuple[User, str]:
     """A department account (created if missing) and a push token scoped to its own feed: ``feeds:<kind>``.
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from shouwang.accounts.actors import Actor
 from shouwang.common.errors import RowError
 from shouwang.exchange.choices import BatchKindChoices
 from shouwang.exchange.files import Table
@@ -85,7 +86,7 @@ class Context:
 
     source: str
     period: str | None
-    actor: Any
+    actor: Actor
     today: dt.date
     # The date the registry describes, for ages in the quality checks: the end of --period, else of the
     # latest income period of the invocation, else today (never later than today).

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from shouwang.accounts.actors import Actor
 from shouwang.audit.services import audit_record_many
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_progress, batch_start, batch_succeed
@@ -64,7 +65,7 @@ def registry_import(
     paths: Sequence[str | Path],
     source: str = DEFAULT_SOURCE,
     period: str | None = None,
-    actor: Any = None,
+    actor: Actor | None = None,
     today: dt.date | None = None,
     progress: bool = False,
 ) -> RegistryImportResult:
