@@ -4,6 +4,7 @@ which pyproject's addopts loads before pytest-django reads the settings."""
 import importlib
 
 import pytest
+from django.apps import apps
 
 # Data migrations whose rows every test may rely on: (module, function). Transactional tests end with a
 # flush that empties every table, so these are replayed (idempotently) before each transactional test.
@@ -17,9 +18,8 @@ def _seed_data_after_flush(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from django.apps import apps
-
-        from shouwang.regions.services import regions_load
+        # Imported here: this conftest is loaded before pytest-django has set Django up.
+        from shouwang.regions.services import regions_load  # noqa: PLC0415
 
         regions_load()
         for module, function in SEEDING_MIGRATIONS:
