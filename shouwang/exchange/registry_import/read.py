@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shouwang.common.errors import InputRefused, RowError
-from shouwang.exchange.files import REGISTRY_COLUMNS, read_header, read_table, sha256_file
+from shouwang.exchange.files import read_header, read_table, sha256_file
+from shouwang.exchange.registry_import.columns import REGISTRY_COLUMNS
 from shouwang.exchange.registry_import.plan import KIND_LABELS, KIND_ORDER, Context, FileRowError, Plan
 
 # Hints in file names (the headers decide; a name only breaks ties).
