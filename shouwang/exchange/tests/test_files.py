@@ -15,8 +15,6 @@ from openpyxl import Workbook
 from shouwang.common import idnumber
 from shouwang.common.errors import InputRefused
 from shouwang.exchange.files import (
-    INCOME_COLUMNS,
-    PERSON_COLUMNS,
     ColumnSpec,
     TableValidator,
     archive_file,
@@ -25,6 +23,7 @@ from shouwang.exchange.files import (
     read_table,
     sha256_file,
 )
+from shouwang.exchange.registry_import.columns import INCOME_COLUMNS, PERSON_COLUMNS
 from shouwang.registry.choices import RelationChoices, SexChoices
 
 GOOD = idnumber.make("530326", dt.date(1980, 5, 17), 123)
