@@ -1,4 +1,4 @@
-"""Account actions: users, sign-ins (console and API, throttled) and API tokens, each audited."""
+"""Account actions: users, sign-ins (console and API, throttled), API tokens, revocation; all audited."""
 
 import hashlib
 import secrets
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from shouwang.accounts.access import NotFound
 from shouwang.accounts.actors import Actor
 from shouwang.accounts.choices import ROLE_REGION_LEVELS, DepartmentChoices, RoleChoices
 from shouwang.accounts.models import ApiToken, User
@@ -134,16 +135,63 @@ def api_token_login(*, username: str, password: str, request: HttpRequest | None
         return api_token_create(user=user, name="api-login")
 
 
-def api_token_user(token: str) -> tuple[User, list[str]] | None:
-    row = (
-        ApiToken.objects.select_related("user", "user__region")
-        .filter(key_hash=_hash(token), revoked=False, expires_at__gt=timezone.now())
-        .first()
-    )
+def api_token_user(token: str) -> ApiToken | None:
+    """The token row for a presented bearer token (revoked and expired ones too: the caller tells the
+    client which), or None when no such token exists or its account is inactive."""
+    row = ApiToken.objects.select_related("user", "user__region").filter(key_hash=_hash(token)).first()
     if row is None or not row.user.is_active:
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return row.user, list(row.scopes)
+    if not row.revoked and row.expires_at > timezone.now():
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row
+
+
+def user_get(*, username: str) -> User:
+    """The account with this user name, or ``NotFound``."""
+    user = User.objects.select_related("region").filter(username=username).first()
+    if user is None:
+        raise NotFound(username)
+    return user
+
+
+def api_token_list(*, user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first (revoked and expired ones included, marked)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token_id: int, owner: User | None = None, reason: str = "") -> ApiToken:
+    """Revoke one token. With ``owner`` only that user's token may be named: any other id is ``NotFound``
+    (an official cannot learn which ids other people's tokens have). Revoking twice is a no-op."""
+    rows = ApiToken.objects.select_for_update().select_related("user")
+    if owner is not None:
+        rows = rows.filter(user=owner)
+    row = rows.filter(pk=token_id).first()
+    if row is None:
+        raise NotFound(str(token_id))
+    if row.revoked:
+        return row
+    row.revoked = True
+    row.save(update_fields=["revoked"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.UPDATE,
+        object_type="api_token",
+        object_id=row.prefix,
+        region_code=row.user.region_code,
+        changes={"revoked": [False, True], "token_id": row.pk, "user": row.user.username},
+        reason=reason,
+    )
+    return row
+
+
+@transaction.atomic
+def api_token_revoke_all(*, actor: Actor, user: User, reason: str = "") -> int:
+    """Revoke every live token of ``user`` (e.g. a lost phone or a leaver); one audit row per token."""
+    ids = list(ApiToken.objects.filter(user=user, revoked=False).values_list("pk", flat=True))
+    for pk in ids:
+        api_token_revoke(actor=actor, token_id=pk, reason=reason)
+    return len(ids)
 
 
 def user_validate(
