@@ -120,6 +120,9 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The header carrying the client's address, set only when a trusted reverse proxy is the sole way in
+# (e.g. "X-Real-IP"); otherwise the address is the connection's peer, REMOTE_ADDR (common/addresses.py).
+SHOUWANG_TRUSTED_PROXY_HEADER = os.environ.get("SHOUWANG_TRUSTED_PROXY_HEADER", "")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SHOUWANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

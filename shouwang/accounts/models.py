@@ -51,3 +51,30 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per (user name, client address) pair and per client address (decision 0007).
+
+    Never per user name alone: a stranger elsewhere must not be able to lock an official out. A row
+    disappears at ``expires_at`` (after a quiet period without failures); a successful sign-in removes
+    the pair's row. Kept in the database so every worker process sees the same counts.
+    """
+
+    scope = models.CharField("范围", max_length=8)  # "pair" or "address" (accounts.throttle)
+    address = models.CharField("客户端地址", max_length=64)
+    username = models.CharField("用户名", max_length=150, blank=True)  # "" for the address scope
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间")
+    locked_until = models.DateTimeField("暂缓至", null=True, blank=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = "登录限流"
+        verbose_name_plural = "登录限流"
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "address", "username"], name="login_throttle_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.address} {self.username}: {self.failures}"

@@ -6,8 +6,10 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 
 from shouwang.accounts.access import Forbidden, NotFound
-from shouwang.accounts.auth import TokenAuth
+from shouwang.accounts.api import router as accounts_router
+from shouwang.accounts.auth import TokenAuth, TokenRejected
 from shouwang.accounts.services import api_token_login
+from shouwang.accounts.throttle import LoginThrottled
 from shouwang.cases.api import router as cases_router
 from shouwang.channels.api import router as channels_router
 from shouwang.common.errors import InputRefused
@@ -40,12 +42,24 @@ class ErrorOut(Schema):
     detail: str
 
 
-@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut}, tags=["auth"])
+@api.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, tags=["auth"])
 def auth_token(request: HttpRequest, payload: TokenIn) -> HttpResponse:
-    token = api_token_login(username=payload.username, password=payload.password, request=request)
+    try:
+        token = api_token_login(username=payload.username, password=payload.password, request=request)
+    except LoginThrottled as exc:
+        refused = api.create_response(
+            request, {"detail": exc.message, "retry_after": exc.retry_after}, status=429
+        )
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
     if token is None:
         return api.create_response(request, {"detail": "用户名或密码错误"}, status=401)
     return api.create_response(request, {"token": token, "token_type": "Bearer"}, status=200)
+
+
+@api.exception_handler(TokenRejected)
+def _token_rejected(request: HttpRequest, exc: TokenRejected):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": exc.detail}, status=401)
 
 
 _PYDANTIC_MESSAGES = {
@@ -105,6 +119,7 @@ def _refused(request: HttpRequest, exc: InputRefused):  # type: ignore[no-untype
 
 def _mount() -> None:
 
+    api.add_router("/", accounts_router)
     api.add_router("/", registry_router)
     api.add_router("/", exchange_router)
     api.add_router("/", screening_router)

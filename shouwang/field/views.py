@@ -20,8 +20,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shouwang.accounts.throttle import LoginThrottled, wait_text
 from shouwang.console.forms import LoginForm
-from shouwang.console.services import LoginLocked, session_login, session_logout
+from shouwang.console.services import session_login, session_logout
 
 # What the service worker keeps for offline use: the shell, the offline page and the static files
 # the shell loads (vendor files come from the npm packages, docs/frontend.md).
@@ -126,21 +127,31 @@ def _safe_next(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST if request.method == "POST" else None)
-    failed = locked = False
+    failed = False
+    throttled: LoginThrottled | None = None
     if form.is_bound and form.is_valid():
         try:
             user = session_login(request=request, **form.cleaned_data)
-        except LoginLocked:
-            locked = True
+        except LoginThrottled as exc:
+            throttled = exc
         else:
             if user is not None:
                 return redirect(_safe_next(request))
             failed = True
-    return render(
+    response = render(
         request,
         "field/login.html",
-        {"form": form, "failed": failed, "locked": locked, "next": _safe_next(request)},
+        {
+            "form": form,
+            "failed": failed,
+            "wait": wait_text(throttled.retry_after) if throttled else "",
+            "next": _safe_next(request),
+        },
+        status=429 if throttled else 200,
     )
+    if throttled:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 @csrf_protect

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from shouwang.accounts.models import LoginThrottle
 from shouwang.audit.models import AuditEntry
 from shouwang.testing.builders import TOWNSHIP_A, make_user
 
@@ -116,21 +117,26 @@ def test_static_css_is_referenced_locally():
     assert "http://" not in body and "https://" not in body
 
 
-def test_repeated_failures_lock_the_user_name_for_a_while():
+def test_repeated_failures_throttle_this_address_only_for_a_while():
+    """Not a lock on the user name (decision 0007): the same user signs in from another address."""
     user = make_user("township", TOWNSHIP_A)
     c = Client()
     for _ in range(5):
         c.post(LOGIN, {"username": user.username, "password": "wrong-password"})
     response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
-    assert response.status_code == 200
-    assert "暂时锁定" in response.content.decode()
+    assert response.status_code == 429
+    assert "登录尝试过于频繁" in response.content.decode()
     assert not AuditEntry.objects.filter(action="login").exists()
     assert AuditEntry.objects.filter(action="login_failed").count() == 6
-    # Old failures stop counting after the window.
-    AuditEntry.objects.filter(action="login_failed").update(at=timezone.now() - timedelta(minutes=16))
+    elsewhere = Client().post(
+        LOGIN, {"username": user.username, "password": "test-pass-123"}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert elsewhere.status_code == 302
+    # The refusal ends when its period has passed.
+    LoginThrottle.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
     response = c.post(LOGIN, {"username": user.username, "password": "test-pass-123"})
     assert response.status_code == 302
-    # Another user name is not affected by the lock.
+    # Another user name is not affected by the pair's refusal.
     other = make_user("township", "530326102")
     assert Client().post(LOGIN, {"username": other.username, "password": "test-pass-123"}).status_code == 302
 
