@@ -89,7 +89,7 @@ def test_a_refusal_a_guard_already_audited_is_not_written_twice():
     before = AuditEntry.objects.filter(action="access_denied").count()
     client = Client()
     client.force_login(grid)
-    person = Household.objects.get(household_no="H_LI").members.first()
+    person = Household.objects.get(household_no="H_LI").members.all()[0]
     assert client.post(f"/households/H_LI/members/{person.pk}/reveal-id/").status_code == 403
     assert AuditEntry.objects.filter(action="access_denied").count() == before + 1
     assert refusals() == []

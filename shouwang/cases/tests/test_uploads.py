@@ -7,6 +7,7 @@ import json
 import sys
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -202,7 +203,7 @@ def test_a_200_mb_api_upload_is_refused_without_being_held(case, village, settin
     }
     tracemalloc.start()
     try:
-        response = ClientHandler()(environ)
+        response: Any = ClientHandler()(environ)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
