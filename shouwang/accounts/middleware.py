@@ -81,6 +81,8 @@ class RefusalAuditMiddleware:
         """A list asked for a region outside the user's subtree. The list itself falls back to the
         user's own region (nothing leaks); the attempt is still worth a row."""
         wanted = request.GET.get("region", "")
+        if not wanted:
+            return  # the common case: no session or user is loaded for it
         official = signed_in_with_region(getattr(request, "user", None))
-        if wanted and official is not None and not wanted.startswith(official.region_code):
+        if official is not None and not wanted.startswith(official.region_code):
             self._record(request, RefusalKindChoices.OUT_OF_REGION, f"查询辖区以外的区划：{wanted[:20]}")
