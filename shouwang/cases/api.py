@@ -40,6 +40,7 @@ from shouwang.cases.services.elimination import elimination_candidate_list
 from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add
 from shouwang.cases.services.visits import IncomeInput, visit_record
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.selectors import access_household_by_id
@@ -324,11 +325,15 @@ def case_document(
     request: HttpRequest,
     case_id: int,
     kind: str = Form("authorisation"),
-    file: UploadedFile = File(...),  # noqa: B008
+    file: UploadedFile | None = File(None),  # noqa: B008
 ) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="upload")
+    if file is None:
+        # Dropped while streaming in (shouwang.common.uploads) or not sent at all.
+        reason = upload_limit_message() if uploads_refused(request) else "缺少必填项"
+        raise InputRefused("无法办理“上传材料”：" + reason, [RowError(None, "file", "", reason)])
     doc = case_document_upload(
-        case=case, actor=request_user(request), kind=kind, filename=file.name or "", content=file.read()
+        case=case, actor=request_user(request), kind=kind, filename=file.name or "", content=file
     )
     return Status(201, doc)
 

@@ -52,6 +52,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=zh-CN",
 ]
+CSP_MARK = "CSP violation:"
+# Runs before the page's own scripts (injected by the browser, so the CSP does not apply to it).
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    f"'{CSP_MARK} ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));"
+)
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS_ENV = "SHOUWANG_SCREENSHOTS"
 PASSWORD = "test-pass-123"  # shouwang.testing.builders.make_user
@@ -96,6 +102,13 @@ def browser_context(playwright_session: Any, tmp_path: Path) -> Iterator[Callabl
     """Factory: ``browser_context(**PHONE)`` → a new chromium with a fresh user-data dir (closed after
     the test). Chinese locale and the project's time zone, so dates typed in the page match the server."""
     contexts: list[Any] = []
+    violations: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and (
+            "Content Security Policy" in message.text or message.text.startswith(CSP_MARK)
+        ):
+            violations.append(message.text)
 
     def new(**options: Any) -> Any:
         profile = tmp_path / f"chromium-profile-{len(contexts)}"
@@ -110,12 +123,16 @@ def browser_context(playwright_session: Any, tmp_path: Path) -> Iterator[Callabl
             **options,
         )
         context.set_default_timeout(15_000)
+        # Every page reports what the Content-Security-Policy refused; the test fails on any of it.
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", on_console)
         contexts.append(context)
         return context
 
     yield new
     for context in contexts:
         context.close()
+    assert violations == [], "CSP violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

@@ -1,19 +1,29 @@
 """Shared test helpers: API clients with role tokens, a fixed clock, and a driver for the workflow."""
 
 import datetime as dt
+import io
 import json
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.test import Client
+from PIL import Image
 
 from shouwang.cases import clock, services
 from shouwang.cases.choices import CaseStateChoices, DocumentKindChoices
 from shouwang.cases.models import Case
 from shouwang.screening.models import Parameter
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+def _jpeg_bytes() -> bytes:
+    """A real (decodable) JPEG: uploads are checked by decoding them."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (180, 40, 40)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+JPEG = _jpeg_bytes()
 D0 = dt.date(2025, 3, 3)  # a Monday; every test runs on a fixed calendar
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from shouwang.accounts.actors import Actor
 from shouwang.accounts.models import User
@@ -19,7 +20,15 @@ from shouwang.cases.services import case_document_upload, case_transition, clue_
 from shouwang.registry.models import Household
 from shouwang.screening.models import ScreeningRun, Warning
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+def _jpeg_bytes() -> bytes:
+    """A real (decodable) JPEG: uploads are checked by decoding them."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (180, 40, 40)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+JPEG = _jpeg_bytes()
 TODAY = dt.date(2025, 3, 20)
 _serial = itertools.count(1)
 

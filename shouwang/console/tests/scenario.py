@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from shouwang.accounts.models import User
 from shouwang.cases import clock
@@ -41,7 +44,15 @@ from shouwang.screening.services import screening_run
 from shouwang.simulator.services import simulation_run, simulation_validate
 from shouwang.testing.builders import make_user
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+def _jpeg_bytes() -> bytes:
+    """A real (decodable) JPEG: uploads are checked by decoding them."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (180, 40, 40)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+JPEG = _jpeg_bytes()
 COUNTY = "530326"
 # The procedure in order: how far each showcase case is taken (R-ID-02).
 STAGES = [

@@ -15,6 +15,7 @@ from shouwang.cases.models import Case
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services import CaseConflict, case_document_upload
 from shouwang.common.errors import InputRefused
+from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.console.casepage import case_page_get
 from shouwang.console.forms import (
     RISK_CHOICES,
@@ -146,6 +147,8 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
         case = access_case_by_id(request.user, case_id, purpose="document")
     except NotFound:
         return not_found(request)
+    if uploads_refused(request):
+        return _render_case(request, case, status=413, errors=[upload_limit_message()], action="upload")
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_case(request, case, status=422, errors=[_("请选择材料类型和文件")], action="upload")
@@ -156,7 +159,7 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request_user(request),
             kind=form.cleaned_data["kind"],
             filename=upload.name or "upload",
-            content=upload.read(),
+            content=upload,
         )
     except Forbidden as exc:
         return _render_case(request, case, status=403, errors=[str(exc)], action="upload")

@@ -23,6 +23,8 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 
 def forbidden(request: HttpRequest, message: Any = "") -> HttpResponse:
+    # The reason the refusal audit records (shouwang.accounts.middleware).
+    request.refusal_reason = str(message)  # type: ignore[attr-defined]
     return render(request, "console/403.html", {"message": message}, status=403)
 
 
