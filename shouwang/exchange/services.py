@@ -21,7 +21,7 @@ from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_same_file, batch_start, batch_succeed
 from shouwang.exchange.feeds import FeedSpec, feed_rows_periods, feed_spec, feed_validate, period_check
 from shouwang.exchange.files import archive_file, read_table, sha256_file
-from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_write_once
+from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_sweep_incoming, lake_write_once
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.selectors import person_index_frame, village_codes_existing, village_household_frame
 
@@ -66,6 +66,7 @@ def feed_batch_ingest(
     if not path.is_file():
         raise InputRefused(f"{path}：文件不存在", [RowError(None, "", str(path), "文件不存在")])
 
+    lake_sweep_incoming()  # partial files of imports killed earlier (crash recovery, decision 0009)
     checksum = sha256_file(path)
     existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
     if existing is not None:
