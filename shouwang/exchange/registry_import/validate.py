@@ -38,7 +38,7 @@ from shouwang.registry.choices import (
 def plans_validate(plans: list[Plan], ctx: Context) -> list[RowError]:
     """Validate every file (against the database and the other files of the invocation); every error."""
     errors: list[RowError] = []
-    seen_batches: dict[tuple[str, str], str] = {}
+    seen_batches: dict[tuple[str, str, str], str] = {}
     for plan in plans:
         validate(plan, ctx)
         if not plan.errors and not plan.duplicate:
@@ -50,7 +50,7 @@ def plans_validate(plans: list[Plan], ctx: Context) -> list[RowError]:
                         "",
                         "",
                         f"与{seen_batches[key]}属于同一批次（{KIND_LABELS[plan.kind]}、来源{ctx.source}、期间"
-                        f"{plan.period}），后者会被替代；请合并为一个文件或使用不同的--source",
+                        f"{plan.period}、区划{plan.region or '未定'}），后者会被替代；请合并为一个文件或使用不同的--source",
                         file=plan.path.name,
                     )
                 )
