@@ -50,7 +50,8 @@ def plans_validate(plans: list[Plan], ctx: Context) -> list[RowError]:
                         "",
                         "",
                         f"与{seen_batches[key]}属于同一批次（{KIND_LABELS[plan.kind]}、来源{ctx.source}、期间"
-                        f"{plan.period}、区划{plan.region or '未定'}），后者会被替代；请合并为一个文件或使用不同的--source",
+                        f"{plan.period}、区划{plan.region or '未定'}），后者会被替代；"
+                        "请合并为一个文件或使用不同的--source",
                         file=plan.path.name,
                     )
                 )
