@@ -2,7 +2,8 @@
 
 A batch is identified by (kind, source, period, region, checksum) (CONTRACT §2, STYLE 9); its stream is
 (kind, source, period, region). The region is a registry file's county (``batch_region``, decision 0009), so
-the files of two counties never supersede each other; department feeds have the empty region.
+the files of two counties never supersede each other; a department feed's is its pusher's (empty from
+the command line).
 
 * ``batch_same_file``: the same file again is a no-op; the caller reports the existing batch.
 * ``batch_start`` (inside the import's transaction): locks the stream, finds the batches in force for it and

@@ -20,7 +20,7 @@ class ImportBatch(models.Model):
     period = models.CharField("期间", max_length=7, db_index=True)
     # Registry files: the county their households are in (or the smallest common region of a file that
     # spans several counties), so a province importing county by county keeps every county in force.
-    # Department feeds: empty (a feed stream is one department's delivery for the whole deployment).
+    # Department feeds: the pushing account's region (empty from the command line).
     region = models.CharField("区划", max_length=15, blank=True, default="")
     checksum = models.CharField("SHA-256", max_length=64)
     filename = models.CharField("文件名", max_length=255, blank=True)

@@ -50,7 +50,8 @@ def feed_batch_ingest(
 
     * Refusals (``InputRefused``) happen before anything is written: no batch row, no lake file, no audit row.
     * The same (kind, source, period, checksum) again returns the existing batch with ``duplicate`` set.
-    * Another file for the same (kind, source, period) supersedes the batch in force, which stays on record.
+    * Another file for the same (kind, source, period, region) supersedes the batch in force, which stays on
+      record; the region is the pushing account's (empty on the command line).
     * Rows are matched to registered persons by the keyed blind index of the ID (water rows to the households
       of their village group); unmatched rows are kept in the lake and listed in ``report["unmatched_rows"]``.
     """
@@ -68,7 +69,10 @@ def feed_batch_ingest(
 
     lake_sweep_incoming()  # partial files of imports killed earlier (crash recovery, decision 0009)
     checksum = sha256_file(path)
-    existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
+    # A pusher speaks for its own region: two counties' departments pushing the same kind are two streams
+    # (decision 0009). The command line (the deployment's own data centre) has the empty region.
+    region = actor.region_code if isinstance(actor, User) else ""
+    existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum, region=region)
     if existing is not None:
         existing.duplicate = True
         return existing
@@ -95,6 +99,7 @@ def feed_batch_ingest(
                 kind=spec.kind,
                 source=source,
                 period=period,
+                region=region,
                 checksum=checksum,
                 filename=filename or path.name,
                 encoding=table.encoding,
@@ -149,7 +154,7 @@ def feed_batch_ingest(
         # Another process imported the same file a moment ago: the batch identity is unique.
         if relpath:
             lake_discard(relpath)
-        same = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
+        same = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum, region=region)
         if same is None:
             raise
         same.duplicate = True

@@ -19,7 +19,8 @@ def _common_region(counties):
 def backfill_region(apps, schema_editor):
     """A registry batch's region: the counties of the records it last wrote; a batch that no longer owns
     a record (superseded, or every record rewritten since) takes the common region of the whole
-    registry, which is the one county of a county deployment. Feed batches keep the empty region."""
+    registry, which is the one county of a county deployment. A feed batch takes its pusher's region
+    (empty for the command line)."""
     ImportBatch = apps.get_model("exchange", "ImportBatch")
     Household = apps.get_model("registry", "Household")
     Person = apps.get_model("registry", "Person")
@@ -40,6 +41,9 @@ def backfill_region(apps, schema_editor):
         region = _common_region(counties) if counties else everywhere
         if region:
             ImportBatch.objects.filter(pk=batch.pk).update(region=region)
+    # A pushed feed batch belongs to its pusher's region (exchange.services.feed_batch_ingest).
+    for batch in ImportBatch.objects.exclude(kind__in=REGISTRY_KINDS).filter(created_by__isnull=False):
+        ImportBatch.objects.filter(pk=batch.pk).update(region=batch.created_by.region_code)
 
 
 def backfill_heartbeat(apps, schema_editor):
