@@ -36,6 +36,8 @@ def this_host() -> str:
 
 def process_start(pid: int) -> int | None:
     """Start time of process ``pid`` (clock ticks after boot); 0 without ``/proc``; None: no such process."""
+    if not _has_proc():
+        return _exists_without_proc(pid)
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
@@ -49,6 +51,11 @@ def process_start(pid: int) -> int | None:
     if len(fields) > 19 and fields[0] != b"Z":
         return int(fields[19])
     return None  # a zombie has finished its work
+
+
+@cache
+def _has_proc() -> bool:
+    return os.path.isdir("/proc/self")
 
 
 def _exists_without_proc(pid: int) -> int | None:
