@@ -21,7 +21,7 @@ from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_same_file, batch_start, batch_succeed
 from shouwang.exchange.feeds import FeedSpec, feed_rows_periods, feed_spec, feed_validate, period_check
 from shouwang.exchange.files import archive_file, read_table, sha256_file
-from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_write_once
+from shouwang.exchange.lake import feed_lake_relpath, lake_discard, lake_sweep_incoming, lake_write_once
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.selectors import person_index_frame, village_codes_existing, village_household_frame
 
@@ -50,7 +50,8 @@ def feed_batch_ingest(
 
     * Refusals (``InputRefused``) happen before anything is written: no batch row, no lake file, no audit row.
     * The same (kind, source, period, checksum) again returns the existing batch with ``duplicate`` set.
-    * Another file for the same (kind, source, period) supersedes the batch in force, which stays on record.
+    * Another file for the same (kind, source, period, region) supersedes the batch in force, which stays on
+      record; the region is the pushing account's (empty on the command line).
     * Rows are matched to registered persons by the keyed blind index of the ID (water rows to the households
       of their village group); unmatched rows are kept in the lake and listed in ``report["unmatched_rows"]``.
     """
@@ -66,8 +67,12 @@ def feed_batch_ingest(
     if not path.is_file():
         raise InputRefused(f"{path}：文件不存在", [RowError(None, "", str(path), "文件不存在")])
 
+    lake_sweep_incoming()  # partial files of imports killed earlier (crash recovery, decision 0009)
     checksum = sha256_file(path)
-    existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
+    # A pusher speaks for its own region: two counties' departments pushing the same kind are two streams
+    # (decision 0009). The command line (the deployment's own data centre) has the empty region.
+    region = actor.region_code if isinstance(actor, User) else ""
+    existing = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum, region=region)
     if existing is not None:
         existing.duplicate = True
         return existing
@@ -94,6 +99,7 @@ def feed_batch_ingest(
                 kind=spec.kind,
                 source=source,
                 period=period,
+                region=region,
                 checksum=checksum,
                 filename=filename or path.name,
                 encoding=table.encoding,
@@ -148,7 +154,7 @@ def feed_batch_ingest(
         # Another process imported the same file a moment ago: the batch identity is unique.
         if relpath:
             lake_discard(relpath)
-        same = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum)
+        same = batch_same_file(kind=spec.kind, source=source, period=period, checksum=checksum, region=region)
         if same is None:
             raise
         same.duplicate = True

@@ -88,6 +88,10 @@ class ScreeningRun(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # Crash recovery (common.liveness): the process executing the run and when it was last heard of. A
+    # running run whose process is gone is abandoned by the next start for its period (services).
+    owner = models.CharField("执行进程", max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         verbose_name = "筛查运行"

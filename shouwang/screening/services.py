@@ -3,6 +3,10 @@
 A run goes queued → running → succeeded | failed. The engine works outside any transaction; only
 when it has finished are the period's warnings, tallies and scale alerts replaced, in one
 transaction, so a crash at any earlier point leaves the previous warnings untouched.
+
+A running run records its process (``owner``) and a heartbeat, refreshed with its progress. A run whose
+process died is abandoned by the next start for its period (``failed``, with an audit row), at once;
+a run whose process lives refuses the start, loudly (common.liveness, decision 0009).
 """
 
 import datetime as dt
@@ -26,6 +30,7 @@ from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.liveness import owner_token
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.models import Region
@@ -44,6 +49,7 @@ from shouwang.screening.engines import InputFile, engine_build, rules_execute
 from shouwang.screening.models import Parameter, RiskTally, ScaleAlert, ScreeningRun, Warning
 from shouwang.screening.params import ResolvedParams, parameters_max_id, parameters_resolve, params_table_rows
 from shouwang.screening.periods import PeriodContext, period_parse, period_range, period_shift
+from shouwang.screening.recovery import run_dead, screening_run_abandon
 from shouwang.screening.rules import FEED_LOOKBACK, catalogue_version
 from shouwang.screening.snapshot import (
     feed_inputs,
@@ -155,6 +161,9 @@ def screening_run_create(
             active = ScreeningRun.objects.filter(
                 period=period, source=source, status__in=ACTIVE_RUN_STATUSES
             ).first()
+            if active is not None and active.status == RunStatusChoices.RUNNING and run_dead(active):
+                screening_run_abandon(run=active)
+                active = None
             if active is not None:
                 raise ScreeningBusy(
                     f"{period} 的筛查正在进行（运行#{active.pk}，{active.get_status_display()}），"
@@ -184,9 +193,14 @@ def screening_run_create(
     return run
 
 
+def _heartbeat(run: ScreeningRun) -> None:
+    """One autocommitted single-row UPDATE (the engine works outside any transaction): no lock is held."""
+    ScreeningRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
 def _set_progress(run: ScreeningRun, percent: int, step: str, progress: Progress | None) -> None:
     run.progress = max(0, min(100, percent))
-    ScreeningRun.objects.filter(pk=run.pk).update(progress=run.progress)
+    ScreeningRun.objects.filter(pk=run.pk).update(progress=run.progress, heartbeat_at=timezone.now())
     if progress:
         progress(run.progress, step)
 
@@ -264,8 +278,9 @@ def screening_run_execute(
     ``inputs`` replaces the registry snapshot and lake listing (the bench builds them from
     simulated files); parameters are then read from ``inputs["params"]``.
     """
+    now = timezone.now()
     claimed = ScreeningRun.objects.filter(pk=run.pk, status=RunStatusChoices.QUEUED).update(
-        status=RunStatusChoices.RUNNING, started_at=timezone.now(), progress=0
+        status=RunStatusChoices.RUNNING, started_at=now, progress=0, owner=owner_token(), heartbeat_at=now
     )
     if not claimed:
         raise _refuse("该筛查运行不在排队状态", "run", str(run.pk), "只能执行排队中的运行")
@@ -361,6 +376,7 @@ def screening_run_execute(
         _set_progress(run, 88, "assemble", progress)
 
         with phase("store"):
+            _heartbeat(run)
             _store(run, frame, base, previous=previous, timings=timings, t_start=t_start)
         _set_progress(run, 100, "done", progress)
         _prune_snapshots(run)
@@ -502,6 +518,14 @@ def _store(
     counts = _counts(frame, base)
     tallies = risk_tallies(frame, base) if run.source == RunSourceChoices.SCREENING else None
     with transaction.atomic():
+        # A run abandoned meanwhile (its heartbeat went stale on another host) must not overwrite the
+        # outputs of the run that replaced it.
+        if (
+            not ScreeningRun.objects.select_for_update()
+            .filter(pk=run.pk, status=RunStatusChoices.RUNNING)
+            .exists()
+        ):
+            raise _refuse("该筛查运行已被标记为中断", "run", str(run.pk), "结果未写入，请重新筛查")
         current = Warning.objects.filter(source=run.source, period=run.period)
         old = dict(current.values_list("household_no", "rules"))
         current.delete()

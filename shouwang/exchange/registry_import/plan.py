@@ -71,6 +71,7 @@ class Plan:
     checksum: str
     table: Table | None = None
     period: str = ""
+    region: str = ""  # the batch's region (exchange.batches.batch_region)
     periods: list[str] = field(default_factory=list)
     duplicate: ImportBatch | None = None
     data: pl.DataFrame | None = None  # validated, typed rows

@@ -182,6 +182,7 @@ def _batch_start(plan: Plan, ctx: Context) -> tuple[ImportBatch, list[ImportBatc
         kind=plan.kind,
         source=ctx.source,
         period=plan.period,
+        region=plan.region,
         checksum=plan.checksum,
         filename=plan.path.name,
         encoding=plan.table.encoding,

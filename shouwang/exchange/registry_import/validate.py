@@ -14,7 +14,7 @@ import polars as pl
 
 from shouwang.common import crypto, idnumber
 from shouwang.common.errors import RowError
-from shouwang.exchange.batches import batch_same_file
+from shouwang.exchange.batches import batch_region, batch_same_file
 from shouwang.exchange.bulk import select_in
 from shouwang.exchange.files import TableValidator
 from shouwang.exchange.registry_import.plan import KIND_LABELS, Context, FileResult, FileRowError, Plan
@@ -38,11 +38,11 @@ from shouwang.registry.choices import (
 def plans_validate(plans: list[Plan], ctx: Context) -> list[RowError]:
     """Validate every file (against the database and the other files of the invocation); every error."""
     errors: list[RowError] = []
-    seen_batches: dict[tuple[str, str], str] = {}
+    seen_batches: dict[tuple[str, str, str], str] = {}
     for plan in plans:
         validate(plan, ctx)
         if not plan.errors and not plan.duplicate:
-            key = (plan.kind, plan.period)
+            key = (plan.kind, plan.period, plan.region)
             if key in seen_batches:
                 plan.errors.append(
                     FileRowError(
@@ -50,7 +50,8 @@ def plans_validate(plans: list[Plan], ctx: Context) -> list[RowError]:
                         "",
                         "",
                         f"与{seen_batches[key]}属于同一批次（{KIND_LABELS[plan.kind]}、来源{ctx.source}、期间"
-                        f"{plan.period}），后者会被替代；请合并为一个文件或使用不同的--source",
+                        f"{plan.period}、区划{plan.region or '未定'}），后者会被替代；"
+                        "请合并为一个文件或使用不同的--source",
                         file=plan.path.name,
                     )
                 )
@@ -104,8 +105,9 @@ def validate(plan: Plan, ctx: Context) -> None:
     ](plan, ctx)
     if plan.errors or not plan.period:
         return
+    plan.region = _plan_region(plan, ctx)
     plan.duplicate = batch_same_file(
-        kind=plan.kind, source=ctx.source, period=plan.period, checksum=plan.checksum
+        kind=plan.kind, source=ctx.source, period=plan.period, checksum=plan.checksum, region=plan.region
     )
     if plan.duplicate is not None:
         plan.result = FileResult(
@@ -118,6 +120,27 @@ def validate(plan: Plan, ctx: Context) -> None:
             rows=plan.table.frame.height,
             duplicate_status=plan.duplicate.status,
         )
+
+
+def _plan_region(plan: Plan, ctx: Context) -> str:
+    """The file's region: from its village codes (households) or its households' (persons, incomes)."""
+    assert plan.data is not None
+    if plan.kind == "households":
+        return batch_region(plan.data.get_column("village_code").unique().to_list())
+    wanted = sorted(set(plan.data.get_column("household_no").drop_nulls().to_list()))
+    villages = {hn: ctx.pending_households[hn] for hn in wanted if hn in ctx.pending_households}
+    rest = [hn for hn in wanted if hn not in villages]
+    counties = (
+        {
+            county
+            for _, county in select_in(
+                "SELECT household_no, county_code FROM registry_household", "household_no", rest
+            )
+        }
+        if rest
+        else set()
+    )
+    return batch_region([*villages.values(), *counties])
 
 
 def _duplicates(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -255,3 +255,23 @@ def test_feed_token_command_creates_a_scoped_department_token(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "“--department”列（值：tax）" in err and "“--region”列（值：530326001）" in err
+
+
+def test_two_counties_departments_pushes_do_not_supersede_each_other(tmp_path, people):
+    """A pusher speaks for its region: the same kind pushed by two counties is two streams (decision 0009)."""
+    here = feed_token_create(department="medical", region_code=COUNTY, actor="test")[1]
+    there = feed_token_create(department="medical", region_code="530302", actor="test")[1]
+    rows = [valid_row("medical", pid) for _, pid in people]
+    a = _push(here, "medical", _csv_bytes(tmp_path, "medical", rows))
+    b = _push(there, "medical", _csv_bytes(tmp_path, "medical", rows[:1]))
+    assert a.status_code == b.status_code == 201, (a.content, b.content)
+    first, second = ImportBatch.objects.order_by("id")
+    assert (first.region, second.region) == (COUNTY, "530302")
+    assert first.status == second.status == "succeeded" and second.supersedes_id is None
+    # The same county's correction still replaces its own delivery.
+    c = _push(here, "medical", _csv_bytes(tmp_path, "medical", rows[:2]))
+    assert c.status_code == 201, c.content
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "superseded" and second.status == "succeeded"
+    assert ImportBatch.objects.latest("id").supersedes_id == first.pk

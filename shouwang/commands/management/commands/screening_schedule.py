@@ -11,11 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from shouwang.common.errors import InputRefused
+from shouwang.exchange.batches import batches_abandon_dead
+from shouwang.exchange.lake import lake_sweep_incoming
 from shouwang.screening.choices import RunSourceChoices, RunStatusChoices
 from shouwang.screening.models import ScreeningRun
+from shouwang.screening.recovery import screening_runs_abandon
 from shouwang.screening.services import (
     screening_rescreen_queue,
     screening_run_create,
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             "--abandon-after",
             type=int,
             default=0,
-            help="运行中超过该分钟数的筛查视为进程中断并标记失败（默认不处理）",
+            help="超过该分钟数无心跳的运行中筛查，即使进程仍在也标记失败（进程已中断的运行总是立即处理）",
         )
         parser.add_argument("--pg-url", help="PostgreSQL 引擎的临时表所在数据库")
 
@@ -47,13 +49,15 @@ class Command(BaseCommand):
             time.sleep(max(1, opts["interval"]))
 
     def _round(self, opts: dict[str, Any]) -> None:
-        if opts["abandon_after"]:
-            cutoff = timezone.now() - timedelta(minutes=opts["abandon_after"])
-            n = ScreeningRun.objects.filter(status=RunStatusChoices.RUNNING, started_at__lt=cutoff).update(
-                status=RunStatusChoices.FAILED, error="运行超时，进程可能已中断", finished_at=timezone.now()
-            )
-            if n:
-                self.stdout.write(f"已将{n}个超时的运行标记为失败")
+        # Runs and import batches whose process is gone are failed at once (with an audit row each);
+        # --abandon-after also fails live runs not heard of for that long.
+        older = timedelta(minutes=opts["abandon_after"]) if opts["abandon_after"] else None
+        for run in screening_runs_abandon(older_than=older):
+            self.stdout.write(f"已将中断的筛查运行#{run.pk}（{run.period}）标记为失败：{run.error}")
+        for batch in batches_abandon_dead():
+            self.stdout.write(f"已将中断的导入批次#{batch.pk}标记为失败")
+        for path in lake_sweep_incoming():
+            self.stdout.write(f"已删除中断导入遗留的数据湖临时文件 {path}")
         if not opts["no_rescreen"]:
             for run in screening_rescreen_queue(user=None):
                 self.stdout.write(f"排队重新筛查 {run.period}（运行#{run.pk}）：{run.reason}")
