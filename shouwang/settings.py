@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shouwang.api.errors.ApiErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +131,12 @@ X_FRAME_OPTIONS = "DENY"
 # generates one key file under ./var/keys on first use (see shouwang.common.crypto).
 SHOUWANG_DATA_KEY = os.environ.get("SHOUWANG_DATA_KEY", "")
 SHOUWANG_KEY_DIR = VAR_DIR / "keys"
+
+# API request bodies (docs/api.md "Errors"): refused with 413 on the declared length, before reading.
+# JSON bodies are small; multipart uploads (case documents) have their own 10 MB file check behind this.
+# Feed pushes (/api/v1/feeds/<kind>) stream and check their own limit.
+SHOUWANG_API_MAX_BODY_BYTES = int(os.environ.get("SHOUWANG_API_MAX_BODY_BYTES", str(1024 * 1024)))
+SHOUWANG_API_MAX_UPLOAD_BYTES = int(os.environ.get("SHOUWANG_API_MAX_UPLOAD_BYTES", str(12 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

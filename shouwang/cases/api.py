@@ -39,17 +39,13 @@ from shouwang.cases.services.documents import case_document_upload
 from shouwang.cases.services.elimination import elimination_candidate_list
 from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add
 from shouwang.cases.services.visits import IncomeInput, visit_record
+from shouwang.common.apischema import ErrorOut, error_body, error_item
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["cases"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
 
 
 class MemberOut(Schema):
@@ -234,7 +230,11 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 def _conflict(exc: CaseConflict) -> Status[dict[str, Any]]:
     return Status(
-        409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
+        409,
+        error_body(
+            str(exc),
+            [error_item(column="expected_version", value=exc.expected, reason="版本已变化，请刷新后重试")],
+        ),
     )
 
 

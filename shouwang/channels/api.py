@@ -11,14 +11,10 @@ from shouwang.cases.apischema import CleanSchema, clean_path
 from shouwang.channels import services
 from shouwang.channels.choices import FilingModeChoices
 from shouwang.channels.models import HotlineCall
+from shouwang.common.apischema import ErrorOut
 from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["channels"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
 
 
 class SelfReportIn(CleanSchema):

@@ -18,15 +18,11 @@ from ninja.security import SessionAuth
 from shouwang.accounts.actors import request_user
 from shouwang.accounts.auth import TokenAuth
 from shouwang.cases.apischema import CleanSchema
+from shouwang.common.apischema import ErrorOut
 from shouwang.field import services
 from shouwang.field.selectors import field_user_check, field_workload
 
 router = Router(tags=["field"], auth=[TokenAuth(), SessionAuth(csrf=True)])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
 
 
 class SessionOut(Schema):

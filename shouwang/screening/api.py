@@ -15,17 +15,13 @@ from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.common.apischema import ErrorOut
 from shouwang.screening import selectors, services
 from shouwang.screening.choices import EngineChoices
 from shouwang.screening.exports import warning_contract_dict
 from shouwang.screening.models import ScreeningRun
 
 router = Router(tags=["screening"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
 
 
 class SignalOut(Schema):
