@@ -28,6 +28,7 @@ from ninja.parser import Parser
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.common.apischema import bounded, error_body, error_item
 from shouwang.common.errors import InputRefused
+from shouwang.common.limits import bad_text
 
 API_PREFIX = "/api/v1/"
 JSON_TYPE = "application/json"
@@ -66,7 +67,7 @@ _PYDANTIC_MESSAGES = {
 
 
 def max_body_bytes() -> int:
-    return int(getattr(settings, "SHOUWANG_API_MAX_BODY_BYTES", 1024 * 1024))
+    return int(getattr(settings, "SHOUWANG_API_MAX_BODY_BYTES", 2_621_440))
 
 
 def max_upload_bytes() -> int:
@@ -79,17 +80,6 @@ class BodyRefused(Exception):
     def __init__(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
         self.status, self.detail, self.errors = status, detail, errors or []
-
-
-def bad_text(value: str) -> str:
-    """Why a string cannot be stored ("" when it can): NUL, or a lone UTF-16 surrogate."""
-    if "\x00" in value:
-        return "含有非法字符（NUL）"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "含有无效的Unicode字符（孤立代理项）"
-    return ""
 
 
 def _first_bad_text(data: Any) -> tuple[str, str] | None:

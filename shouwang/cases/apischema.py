@@ -1,7 +1,9 @@
-"""Input schema base for the cases and channels routers.
+"""Input schema base for the cases, channels and field routers.
 
-PostgreSQL text cannot hold NUL (0x00); a NUL in any input string would reach the database and fail
-there with a server error. Such input is refused up front as a 422 with a Chinese message.
+A string that cannot be stored (a NUL, which PostgreSQL text cannot hold, or a lone surrogate, which
+UTF-8 cannot encode) is refused up front as a 422 with a Chinese message, never a server error. The API's
+JSON parser refuses such bodies before any handler runs; this is the same rule for every other way a
+value reaches a schema. Strings nested in free-form objects are bounded too.
 """
 
 from typing import Any
@@ -10,31 +12,38 @@ from ninja import Schema
 from pydantic import field_validator
 
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.limits import NESTED_TEXT_MAX, bad_text
 
 NUL = "\x00"
 
 
-def _has_nul(value: Any) -> bool:
+def _problem(value: Any, *, nested: bool = False) -> str:
     if isinstance(value, str):
-        return NUL in value
+        if why := bad_text(value):
+            return why
+        return f"内容过长：不超过{NESTED_TEXT_MAX}字" if nested and len(value) > NESTED_TEXT_MAX else ""
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        for k, v in value.items():
+            if why := _problem(k, nested=True) or _problem(v, nested=True):
+                return why
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
+        for v in value:
+            if why := _problem(v, nested=True):
+                return why
+    return ""
 
 
 class CleanSchema(Schema):
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("输入内容含有非法字符（NUL），请检查后重新提交")
+    def _refuse_unstorable(cls, value: Any) -> Any:
+        if why := _problem(value):
+            raise ValueError(f"输入内容{why}，请检查后重新提交")
         return value
 
 
 def clean_path(name: str, value: str) -> str:
     """Path and query parameters: the same rule, refused with the shared 422 shape."""
-    if NUL in value:
-        raise InputRefused("输入内容含有非法字符（NUL）", [RowError(None, name, "", "含有非法字符")])
+    if why := bad_text(value):
+        raise InputRefused(f"输入内容{why}", [RowError(None, name, "", why)])
     return value

@@ -8,7 +8,6 @@ refusals already used). Echoed values are bounded, so a 100 KB field never comes
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
 from ninja import Schema
 
 ECHO_MAX = 100  # characters of a refused value echoed back
@@ -51,11 +50,3 @@ def error_body(detail: str, errors: Iterable[dict[str, Any]] = ()) -> dict[str, 
         for e in list(errors)[:ERRORS_MAX]
     ]
     return {"detail": bounded(detail, DETAIL_MAX), "errors": items}
-
-
-def max_length(model: type[models.Model], field: str) -> int:
-    """A text field's length limit, read from the model so schema and column cannot drift apart."""
-    limit = getattr(model._meta.get_field(field), "max_length", None)
-    if not isinstance(limit, int):
-        raise TypeError(f"{model.__name__}.{field} has no max_length")
-    return limit
