@@ -149,6 +149,27 @@ def error_response(status: int, detail: str, errors: Any = ()) -> JsonResponse:
     return response
 
 
+# Never echoed, even bounded: secrets and personal data.
+UNECHOED = frozenset({"password", "token", "id_number", "contact_phone", "caller_phone", "phone", "photo"})
+
+
+class ShouwangApi(NinjaAPI):
+    """NinjaAPI that keeps a bounded copy of each refused value, so a 422 can say what was wrong."""
+
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> ValidationError:
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            model = context.model
+            for e in context.pydantic_validation_error.errors(include_url=False, include_context=True):
+                flat = model.__ninja_flatten_map_reverse__.get(e["loc"], e["loc"])
+                loc = (model.__ninja_param_source__, *flat)
+                value = e.get("input")
+                echo = "" if isinstance(value, dict | list) or set(map(str, loc)) & UNECHOED else value
+                ctx = {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, int | str)}
+                errors.append({**e, "loc": loc, "input": bounded(echo), "ctx": ctx})
+        return ValidationError(errors)
+
+
 def _validation_items(exc: ValidationError) -> list[dict[str, Any]]:
     items = []
     for e in exc.errors:

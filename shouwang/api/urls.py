@@ -1,11 +1,11 @@
 """The HTTP API, /api/v1/ (CONTRACT §3). Each app contributes a router from its ``api`` module."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 
 from shouwang.accounts.auth import TokenAuth
 from shouwang.accounts.services import api_token_login
-from shouwang.api.errors import StrictJsonParser, errors_install
+from shouwang.api.errors import ShouwangApi, StrictJsonParser, errors_install
 from shouwang.cases.api import router as cases_router
 from shouwang.channels.api import router as channels_router
 from shouwang.common.apischema import ErrorOut
@@ -14,7 +14,7 @@ from shouwang.field.api import router as field_router
 from shouwang.registry.api import router as registry_router
 from shouwang.screening.api import router as screening_router
 
-api = NinjaAPI(
+api = ShouwangApi(
     title="守望 Shouwang API",
     version="1",
     urls_namespace="api",
