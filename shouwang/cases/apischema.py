@@ -6,10 +6,10 @@ JSON parser refuses such bodies before any handler runs; this is the same rule f
 value reaches a schema. Strings nested in free-form objects are bounded too.
 """
 
-from typing import Any
+from typing import Any, get_origin
 
 from ninja import Schema
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.limits import NESTED_TEXT_MAX, bad_text
@@ -17,18 +17,24 @@ from shouwang.common.limits import NESTED_TEXT_MAX, bad_text
 NUL = "\x00"
 
 
-def _problem(value: Any, *, nested: bool = False) -> str:
+def _problem(value: Any, *, free_form: bool, nested: bool = False) -> str:
+    """Why ``value`` cannot be taken ("" when it can). Length is checked only inside free-form objects
+    (``dict`` fields such as transition data or evidence); typed fields carry their own limits."""
     if isinstance(value, str):
         if why := bad_text(value):
-            return why
-        return f"内容过长：不超过{NESTED_TEXT_MAX}字" if nested and len(value) > NESTED_TEXT_MAX else ""
+            return f"输入内容{why}，请检查后重新提交"
+        if free_form and nested and len(value) > NESTED_TEXT_MAX:
+            return f"内容过长：其中每项文字不超过{NESTED_TEXT_MAX}字"
+        return ""
     if isinstance(value, dict):
         for k, v in value.items():
-            if why := _problem(k, nested=True) or _problem(v, nested=True):
+            if why := _problem(k, free_form=free_form, nested=True) or _problem(
+                v, free_form=free_form, nested=True
+            ):
                 return why
     if isinstance(value, list | tuple):
         for v in value:
-            if why := _problem(v, nested=True):
+            if why := _problem(v, free_form=free_form, nested=True):
                 return why
     return ""
 
@@ -36,9 +42,11 @@ def _problem(value: Any, *, nested: bool = False) -> str:
 class CleanSchema(Schema):
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_unstorable(cls, value: Any) -> Any:
-        if why := _problem(value):
-            raise ValueError(f"输入内容{why}，请检查后重新提交")
+    def _refuse_unstorable(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        free_form = field is not None and get_origin(field.annotation) is dict
+        if why := _problem(value, free_form=free_form):
+            raise ValueError(why)
         return value
 
 

@@ -26,7 +26,7 @@ from shouwang.field.selectors import field_user_check, field_workload
 from shouwang.field.services import PHOTO_MAX_BYTES
 
 router = Router(tags=["field"], auth=[TokenAuth(), SessionAuth(csrf=True)])
-UUID_TEXT_MAX = 36  # 8-4-4-4-12 hexadecimal digits with hyphens
+ENTRY_KEY_MAX = 64
 
 
 class SessionOut(Schema):
@@ -128,8 +128,10 @@ class WorkloadOut(Schema):
 
 
 class EntryIn(CleanSchema):
-    uuid: str = Field(max_length=UUID_TEXT_MAX)
-    kind: str = Field(max_length=max_length(FieldSubmission, "kind"))
+    # uuid and kind are checked per entry by the service (a wrong one fails that entry, not the batch),
+    # so their caps only bound the text; what is stored is bounded by its column.
+    uuid: str = Field(max_length=ENTRY_KEY_MAX)
+    kind: str = Field(max_length=ENTRY_KEY_MAX)
     household_no: str = Field("", max_length=max_length(FieldSubmission, "household_no"))
     case_id: int | None = None
     base_version: str = Field("", max_length=max_length(FieldSubmission, "base_version"))
