@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shouwang.api.errors.ApiErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,6 +179,16 @@ FILE_UPLOAD_HANDLERS = [
 # generates one key file under ./var/keys on first use (see shouwang.common.crypto).
 SHOUWANG_DATA_KEY = os.environ.get("SHOUWANG_DATA_KEY", "")
 SHOUWANG_KEY_DIR = VAR_DIR / "keys"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, named here because the API limit follows it
+# API request bodies (docs/api.md "Errors"): refused with 413 on the declared length, before reading.
+# JSON bodies: Django's own request.body limit (2.5 MB: a field sync with a downscaled photo fits);
+# multipart uploads (case documents) have their own 10 MB file check behind the upload limit.
+# Feed pushes (/api/v1/feeds/<kind>) stream and check their own limit.
+SHOUWANG_API_MAX_BODY_BYTES = int(
+    os.environ.get("SHOUWANG_API_MAX_BODY_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE))
+)
+SHOUWANG_API_MAX_UPLOAD_BYTES = int(os.environ.get("SHOUWANG_API_MAX_UPLOAD_BYTES", str(12 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -6,10 +6,10 @@ Role and region are enforced by the same functions the console uses; "not yours"
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
@@ -18,7 +18,8 @@ from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases.apischema import CleanSchema, clean_path
-from shouwang.cases.choices import CaseKindChoices
+from shouwang.cases.choices import CaseKindChoices, RiskTypeChoices
+from shouwang.cases.models import Clue, Helper, Measure, Visit
 from shouwang.cases.notices import (
     NoticeStageChoices,
     notice_build,
@@ -38,19 +39,19 @@ from shouwang.cases.services.clues import CLUE_ROLES, clue_household_resolve, cl
 from shouwang.cases.services.documents import case_document_upload
 from shouwang.cases.services.elimination import elimination_candidate_list
 from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add
-from shouwang.cases.services.visits import IncomeInput, visit_record
+from shouwang.cases.services.visits import VISIT_NOTES_MAX, IncomeInput, visit_record
+from shouwang.common.apischema import ErrorOut, error_body, error_item
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.limits import FREE_TEXT_MAX, ID_NUMBER_INPUT_MAX, LIST_MAX, PHONE_INPUT_MAX, max_length
 from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
+from shouwang.registry.models import Household
 from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["cases"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
+RISK_TYPE_MAX = max(len(v) for v in RiskTypeChoices.values)
+ACTION_MAX = 64  # transition names (cases.transitions) are short identifiers
 
 
 class MemberOut(Schema):
@@ -90,13 +91,14 @@ class HouseholdOut(Schema):
 
 
 class ClueIn(CleanSchema):
-    channel: str = "cadre_visit"
-    household_no: str = ""
-    village_code: str = ""
-    subject_name: str = ""
-    id_number: str = ""
-    risk_types: list[str] = []
-    description: str = ""
+    # Limits come from the columns (or, for text without one, common.limits): refused, never cut.
+    channel: str = Field("cadre_visit", max_length=max_length(Clue, "channel"))
+    household_no: str = Field("", max_length=max_length(Household, "household_no"))
+    village_code: str = Field("", max_length=max_length(Region, "code"))
+    subject_name: str = Field("", max_length=max_length(Clue, "subject_name"))
+    id_number: str = Field("", max_length=ID_NUMBER_INPUT_MAX)
+    risk_types: list[Annotated[str, Field(max_length=RISK_TYPE_MAX)]] = Field([], max_length=LIST_MAX)
+    description: str = Field("", max_length=FREE_TEXT_MAX)
     evidence: dict[str, Any] = {}
     reported_on: dt.date | None = None
     green_channel: bool = False
@@ -111,11 +113,11 @@ class ClueOut(Schema):
 
 
 class ClueResolveIn(CleanSchema):
-    household_no: str
+    household_no: str = Field(max_length=max_length(Household, "household_no"))
 
 
 class TransitionIn(CleanSchema):
-    action: str
+    action: str = Field(max_length=ACTION_MAX)
     expected_version: int
     data: dict[str, Any] = {}
 
@@ -155,10 +157,10 @@ class CaseOut(Schema):
 
 
 class MeasureIn(CleanSchema):
-    measure_type: str
+    measure_type: str = Field(max_length=max_length(Measure, "measure_type"))
     start_on: dt.date
-    item: str = ""
-    description: str = ""
+    item: str = Field("", max_length=max_length(Measure, "item"))
+    description: str = Field("", max_length=max_length(Measure, "description"))
     person_id: int | None = None
     end_on: dt.date | None = None
     amount: Decimal | None = None
@@ -167,21 +169,21 @@ class MeasureIn(CleanSchema):
 
 
 class HelperIn(CleanSchema):
-    name: str
-    unit: str
+    name: str = Field(max_length=max_length(Helper, "name"))
+    unit: str = Field(max_length=max_length(Helper, "unit"))
     start_on: dt.date
-    phone: str = ""
+    phone: str = Field("", max_length=PHONE_INPUT_MAX)
     end_on: dt.date | None = None
 
 
 class MeasuresIn(CleanSchema):
     expected_version: int | None = None
-    measures: list[MeasureIn] = []
-    helpers: list[HelperIn] = []
+    measures: list[MeasureIn] = Field([], max_length=LIST_MAX)
+    helpers: list[HelperIn] = Field([], max_length=LIST_MAX)
 
 
 class IncomeIn(CleanSchema):
-    period: str
+    period: str = Field(max_length=max_length(Visit, "income_period"))
     wage: Decimal = Decimal(0)
     business: Decimal = Decimal(0)
     property: Decimal = Decimal(0)
@@ -193,8 +195,8 @@ class IncomeIn(CleanSchema):
 
 class VisitIn(CleanSchema):
     visited_on: dt.date
-    notes: str = ""
-    risk_level: str = ""
+    notes: str = Field("", max_length=VISIT_NOTES_MAX)
+    risk_level: str = Field("", max_length=max_length(Visit, "risk_level"))
     income: IncomeIn | None = None
 
 
@@ -235,7 +237,11 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 def _conflict(exc: CaseConflict) -> Status[dict[str, Any]]:
     return Status(
-        409, {"detail": str(exc), "errors": [{"column": "expected_version", "value": str(exc.expected)}]}
+        409,
+        error_body(
+            str(exc),
+            [error_item(column="expected_version", value=exc.expected, reason="版本已变化，请刷新后重试")],
+        ),
     )
 
 

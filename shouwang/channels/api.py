@@ -1,35 +1,43 @@
 """CONTRACT §3 public self-report endpoints (no login); staff endpoints for self-reports and the hotline."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Router, Schema, Status
 
 from shouwang.accounts.actors import request_user
 from shouwang.cases.apischema import CleanSchema, clean_path
+from shouwang.cases.choices import RiskTypeChoices
 from shouwang.channels import services
 from shouwang.channels.choices import FilingModeChoices
-from shouwang.channels.models import HotlineCall
+from shouwang.channels.models import HotlineCall, SelfReport
+from shouwang.common.apischema import ErrorOut, error_body, error_item
+from shouwang.common.limits import (
+    FREE_TEXT_MAX,
+    ID_NUMBER_INPUT_MAX,
+    LIST_MAX,
+    PHONE_INPUT_MAX,
+    max_length,
+)
+from shouwang.regions.models import Region
+from shouwang.registry.models import Household
 from shouwang.registry.selectors import access_household_by_id
 
 router = Router(tags=["channels"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
+RISK_TYPE_MAX = max(len(v) for v in RiskTypeChoices.values)
 
 
 class SelfReportIn(CleanSchema):
-    village_code: str
-    difficulty: str
-    subject_name: str
-    contact_phone: str
-    filing_mode: str = FilingModeChoices.SELF
-    reporter_name: str = ""
-    id_number: str = ""
-    description: str = ""
+    # Every limit is the column's (or, for text without one, the service's): refused, never cut.
+    village_code: str = Field(max_length=max_length(Region, "code"))
+    difficulty: str = Field(max_length=max_length(SelfReport, "difficulty"))
+    subject_name: str = Field(max_length=services.SUBJECT_NAME_MAX)
+    contact_phone: str = Field(max_length=PHONE_INPUT_MAX)
+    filing_mode: str = Field(FilingModeChoices.SELF, max_length=max_length(SelfReport, "filing_mode"))
+    reporter_name: str = Field("", max_length=max_length(SelfReport, "reporter_name"))
+    id_number: str = Field("", max_length=ID_NUMBER_INPUT_MAX)
+    description: str = Field("", max_length=services.DESCRIPTION_MAX)
 
 
 class SelfReportCreated(Schema):
@@ -61,22 +69,22 @@ class SelfReportStatusOut(Schema):
 
 class ConfirmIn(CleanSchema):
     satisfied: bool = True
-    comment: str = ""
+    comment: str = Field("", max_length=max_length(SelfReport, "citizen_comment"))
 
 
 class RespondIn(CleanSchema):
-    response: str
+    response: str = Field(max_length=FREE_TEXT_MAX)
 
 
 class HotlineIn(CleanSchema):
-    kind: str
-    content: str
-    caller_name: str = ""
-    caller_phone: str = ""
-    village_code: str = ""
-    household_no: str = ""
-    risk_types: list[str] = []
-    answer: str = ""
+    kind: str = Field(max_length=max_length(HotlineCall, "kind"))
+    content: str = Field(max_length=FREE_TEXT_MAX)
+    caller_name: str = Field("", max_length=max_length(HotlineCall, "caller_name"))
+    caller_phone: str = Field("", max_length=PHONE_INPUT_MAX)
+    village_code: str = Field("", max_length=max_length(Region, "code"))
+    household_no: str = Field("", max_length=max_length(Household, "household_no"))
+    risk_types: list[Annotated[str, Field(max_length=RISK_TYPE_MAX)]] = Field([], max_length=LIST_MAX)
+    answer: str = Field("", max_length=FREE_TEXT_MAX)
 
 
 class HotlineOut(Schema):
@@ -88,7 +96,18 @@ class HotlineOut(Schema):
 
 
 class CloseIn(CleanSchema):
-    answer: str
+    answer: str = Field(max_length=FREE_TEXT_MAX)
+
+
+def _limited(request: HttpRequest, exc: services.RateLimited) -> HttpResponse:
+    """429 in the shared error shape, with Retry-After (seconds) for clients that back off."""
+    response = JsonResponse(
+        error_body(exc.message, [error_item(reason=f"请{exc.retry_after}秒后再试")]),
+        status=429,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -116,7 +135,7 @@ def self_report_create(request: HttpRequest, payload: SelfReportIn) -> Any:
             ip=_client_ip(request),
         )
     except services.RateLimited as exc:
-        return Status(429, {"detail": exc.message, "errors": []})
+        return _limited(request, exc)
     message = (
         "您已提交过相同的申报，已合并到原申报，请用原查询码查询进度"
         if duplicate
@@ -132,9 +151,18 @@ def self_report_create(request: HttpRequest, payload: SelfReportIn) -> Any:
     )
 
 
-@router.get("/self-reports/{tracking_code}", auth=None, response={200: SelfReportStatusOut, 404: ErrorOut})
+@router.get(
+    "/self-reports/{tracking_code}",
+    auth=None,
+    response={200: SelfReportStatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+)
 def self_report_status(request: HttpRequest, tracking_code: str) -> Any:
-    return services.self_report_public_status(tracking_code=clean_path("tracking_code", tracking_code))
+    code = clean_path("tracking_code", tracking_code)
+    try:
+        services.self_report_lookup_throttle(ip=_client_ip(request), tracking_code=code)
+    except services.RateLimited as exc:
+        return _limited(request, exc)
+    return services.self_report_public_status(tracking_code=code)
 
 
 @router.post(

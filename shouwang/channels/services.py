@@ -2,11 +2,13 @@
 risk clue routed to the household's village and township (shouwang.cases.services.clue_submit)."""
 
 import datetime as dt
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +35,8 @@ from shouwang.channels.choices import (
 from shouwang.channels.models import HotlineCall, SelfReport, SubmissionThrottle
 from shouwang.common import crypto, idnumber
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.limits import FREE_TEXT_MAX, bad_text
+from shouwang.common.limits import max_length as _max
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household
@@ -40,8 +44,8 @@ from shouwang.registry.models import Household
 CITIZEN = "citizen"
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-# (scope, window, limit): per client IP and per contact phone.
-RATE_LIMITS = {"ip": (dt.timedelta(hours=1), 10), "phone": (dt.timedelta(days=1), 5)}
+SUBJECT_NAME_MAX = 32  # a person's name; the column is wider for imported data
+DESCRIPTION_MAX = 500
 STAFF_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
 HOTLINE_ROLES = frozenset({RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
 # Case states in which the self-report has been answered by the procedure itself.
@@ -50,10 +54,59 @@ DECIDED_STATES = frozenset(
 )
 
 
+# (window, limit) per throttle scope (scope names fit SubmissionThrottle.scope). A carrier puts many
+# villagers behind one address (NAT), so the address cap is generous and the tight caps key on the phone
+# and on the person reported (village + name); tracking-code look-ups are capped per address and per code.
+# Overridable in settings as SHOUWANG_PUBLIC_RATE_LIMITS = {scope: (seconds, limit)}.
+RATE_LIMITS: dict[str, tuple[dt.timedelta, int]] = {
+    "ip": (dt.timedelta(hours=1), 60),
+    "phone": (dt.timedelta(days=1), 5),
+    "subject": (dt.timedelta(days=1), 3),
+    "st_ip": (dt.timedelta(hours=1), 300),
+    "st_code": (dt.timedelta(hours=1), 60),
+}
+_LIMIT_WHAT = {
+    "ip": "同一网络提交过于频繁",
+    "phone": "同一联系电话提交过于频繁",
+    "subject": "为同一人提交过于频繁",
+    "st_ip": "查询过于频繁",
+    "st_code": "该查询码查询过于频繁",
+}
+
+
 class RateLimited(Exception):
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, retry_after: int = 60) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after = retry_after
+
+
+def _limit(scope: str) -> tuple[dt.timedelta, int]:
+    override = getattr(settings, "SHOUWANG_PUBLIC_RATE_LIMITS", {}).get(scope)
+    if override is not None:
+        seconds, limit = override
+        return dt.timedelta(seconds=seconds), int(limit)
+    return RATE_LIMITS[scope]
+
+
+def _throttle(keys: dict[str, str], *, advice: str) -> None:
+    """Record this attempt under every key, then refuse if any key made too many recently (DB-backed).
+    Refused attempts count too, so a flood keeps itself shut out; Retry-After says when one would pass."""
+    hashed = {scope: crypto.blind_index(f"{scope}:{raw}") for scope, raw in keys.items()}
+    now = timezone.now()
+    with transaction.atomic():
+        SubmissionThrottle.objects.bulk_create(
+            [SubmissionThrottle(scope=s, key=k) for s, k in hashed.items()]
+        )
+    for scope, key in hashed.items():
+        window, limit = _limit(scope)
+        recent = SubmissionThrottle.objects.filter(scope=scope, key=key, at__gte=now - window)
+        count = recent.count()
+        if count > limit:
+            # The next attempt passes once enough of these rows leave the window to make room for it.
+            freed_at = recent.order_by("at").values_list("at", flat=True)[count - limit] + window
+            retry = max(1, math.ceil((freed_at - now).total_seconds()))
+            raise RateLimited(f"{_LIMIT_WHAT[scope]}，请稍后再试；{advice}", retry_after=retry)
 
 
 def _err(column: str, value: Any, reason: str) -> RowError:
@@ -67,20 +120,20 @@ def _new_tracking_code() -> str:
             return code
 
 
-def _throttle(*, ip: str, phone: str) -> None:
-    """Record this attempt, then refuse if the IP or phone made too many recently (DB-backed)."""
-    keys = {"ip": crypto.blind_index(f"ip:{ip or 'unknown'}")}
-    if phone:
-        keys["phone"] = crypto.blind_index(f"phone:{phone}")
-    now = timezone.now()
-    with transaction.atomic():
-        SubmissionThrottle.objects.bulk_create([SubmissionThrottle(scope=s, key=k) for s, k in keys.items()])
-    for scope, key in keys.items():
-        window, limit = RATE_LIMITS[scope]
-        count = SubmissionThrottle.objects.filter(scope=scope, key=key, at__gte=now - window).count()
-        if count > limit:
-            what = "同一网络" if scope == "ip" else "同一联系电话"
-            raise RateLimited(f"{what}提交过于频繁，请稍后再试；急事请拨打12317或12345热线")
+def self_report_submit_throttle(*, ip: str, phone: str, village_code: str, subject_name: str) -> None:
+    keys = {"ip": ip or "unknown"}
+    if PHONE_RE.match(phone):
+        keys["phone"] = phone
+    name = (subject_name or "").strip()
+    if name and village_code:
+        keys["subject"] = f"{village_code}|{name}"
+    _throttle(keys, advice="急事请拨打12317或12345热线")
+
+
+def self_report_lookup_throttle(*, ip: str, tracking_code: str) -> None:
+    """Status look-ups: capped per address and per code, so codes cannot be guessed or a page polled."""
+    code = (tracking_code or "").strip().upper()
+    _throttle({"st_ip": ip or "unknown", "st_code": code}, advice="办理进度一般每天更新")
 
 
 @dataclass(frozen=True)
@@ -109,14 +162,28 @@ def self_report_validate(
     """One request checked; every problem reported (row ``None``: the caller places it)."""
     phone = re.sub(r"[\s-]", "", contact_phone or "")
     errors: list[RowError] = []
+    texts = {
+        "village_code": village_code,
+        "difficulty": difficulty,
+        "subject_name": subject_name,
+        "contact_phone": contact_phone,
+        "filing_mode": filing_mode,
+        "reporter_name": reporter_name,
+        "id_number": subject_id_number,
+        "description": description,
+    }
+    unstorable = [_err(col, "", why) for col, text in texts.items() if (why := bad_text(text or ""))]
+    if unstorable:
+        return None, unstorable
     village = Region.objects.filter(code=village_code or "", level=RegionLevelChoices.VILLAGE).first()
     if village is None:
         errors.append(_err("village_code", village_code, "请选择所在的行政村"))
     if difficulty not in DepartmentItemChoices.values:
         errors.append(_err("difficulty", difficulty, "请选择遇到的困难"))
     name = (subject_name or "").strip()
-    if not name or len(name) > 32:
-        errors.append(_err("subject_name", name[:10], "请填写困难群众的姓名（不超过32字）"))
+    if not name or len(name) > SUBJECT_NAME_MAX:
+        reason = f"请填写困难群众的姓名（不超过{SUBJECT_NAME_MAX}字）"
+        errors.append(_err("subject_name", name[:10], reason))
     if not PHONE_RE.match(phone):
         errors.append(_err("contact_phone", crypto.mask_phone(phone), "请填写11位手机号码，便于工作人员联系"))
     if filing_mode not in (FilingModeChoices.SELF, FilingModeChoices.PROXY):
@@ -131,8 +198,10 @@ def self_report_validate(
             raw = idnumber.normalise(subject_id_number)
             # The message quotes the number; never echo a full ID back (it may be someone else's).
             errors.append(_err("id_number", idnumber.mask(raw), str(exc).replace(raw, idnumber.mask(raw))))
-    if len(description or "") > 500:
-        errors.append(_err("description", "", "情况说明不超过500字"))
+    if len(description or "") > DESCRIPTION_MAX:
+        errors.append(_err("description", "", f"情况说明不超过{DESCRIPTION_MAX}字"))
+    if len(reporter_name or "") > _max(SelfReport, "reporter_name"):
+        errors.append(_err("reporter_name", "", f"姓名不超过{_max(SelfReport, 'reporter_name')}字"))
     if errors:
         return None, errors
     assert village is not None
@@ -142,7 +211,7 @@ def self_report_validate(
         name=name,
         phone=phone,
         filing_mode=filing_mode,
-        reporter_name=reporter_name.strip()[:64],
+        reporter_name=reporter_name.strip(),
         id_number=id_number,
         description=(description or "").strip(),
     )
@@ -164,7 +233,7 @@ def self_report_submit(
     """A citizen's request for help (R-ID-07). Returns (report, is_duplicate): the same person and
     difficulty within the window attach to the earlier report and get its tracking code back."""
     phone = re.sub(r"[\s-]", "", contact_phone or "")
-    _throttle(ip=ip, phone=phone if PHONE_RE.match(phone) else "")
+    self_report_submit_throttle(ip=ip, phone=phone, village_code=village_code, subject_name=subject_name)
     valid, errors = self_report_validate(
         village_code=village_code,
         difficulty=difficulty,
@@ -340,6 +409,9 @@ def self_report_confirm(*, tracking_code: str, satisfied: bool, comment: str = "
     )
     if report is None:
         raise NotFound(tracking_code)
+    if len(comment or "") > _max(SelfReport, "citizen_comment"):
+        limit = _max(SelfReport, "citizen_comment")
+        raise InputRefused(f"意见不超过{limit}字", [_err("comment", "", f"不超过{limit}字")])
     if report.status == SelfReportStatusChoices.CONFIRMED:
         raise InputRefused("该申报已签单确认", [_err("tracking_code", report.tracking_code, "已签单")])
     if not _answered(report):
@@ -349,7 +421,7 @@ def self_report_confirm(*, tracking_code: str, satisfied: bool, comment: str = "
     report.status = SelfReportStatusChoices.CONFIRMED
     report.confirmed_at = timezone.now()
     report.satisfied = bool(satisfied)
-    report.citizen_comment = (comment or "")[:500]
+    report.citizen_comment = comment or ""
     report.save(update_fields=["status", "confirmed_at", "satisfied", "citizen_comment"])
     audit_record(
         actor=CITIZEN,
@@ -390,10 +462,14 @@ def self_report_respond(*, report: SelfReport, actor: User, response: str) -> Se
     text = (response or "").strip()
     if not text:
         raise InputRefused("请填写答复内容", [_err("response", "", "答复内容不能为空")])
+    if len(text) > FREE_TEXT_MAX:
+        raise InputRefused(
+            f"答复内容不超过{FREE_TEXT_MAX}字", [_err("response", "", f"不超过{FREE_TEXT_MAX}字")]
+        )
     if report.status == SelfReportStatusChoices.CONFIRMED:
         raise InputRefused("群众已签单，不能再修改答复", [_err("response", "", "已签单")])
     old = report.status
-    report.response, report.responded_at, report.responded_by = text[:2000], timezone.now(), actor
+    report.response, report.responded_at, report.responded_by = text, timezone.now(), actor
     report.status = SelfReportStatusChoices.ANSWERED
     report.save(update_fields=["response", "responded_at", "responded_by", "status"])
     audit_record(
@@ -465,6 +541,13 @@ def hotline_call_record(
         errors.append(_err("kind", kind, "类型无效，可选：" + "、".join(HotlineKindChoices.values)))
     if not (content or "").strip():
         errors.append(_err("content", "", "请记录来电内容"))
+    for column, text, limit in (
+        ("content", content, FREE_TEXT_MAX),
+        ("answer", answer, FREE_TEXT_MAX),
+        ("caller_name", caller_name, _max(HotlineCall, "caller_name")),
+    ):
+        if len(text or "") > limit:
+            errors.append(_err(column, "", f"不超过{limit}字"))
     phone = re.sub(r"[\s-]", "", caller_phone or "")
     if phone and not PHONE_RE.match(phone) and not (phone.isdigit() and 7 <= len(phone) <= 12):
         errors.append(_err("caller_phone", crypto.mask_phone(phone), "电话号码格式不正确"))
@@ -483,7 +566,7 @@ def hotline_call_record(
         raise InputRefused("无法登记来电：" + "；".join(e.reason for e in errors), errors)
     call = HotlineCall.objects.create(
         kind=kind,
-        caller_name=caller_name[:64],
+        caller_name=caller_name,
         phone_sealed=crypto.seal(phone) if phone else "",
         phone_index=crypto.blind_index(phone) if phone else "",
         phone_masked=crypto.mask_phone(phone) if phone else "",
@@ -546,6 +629,10 @@ def hotline_call_close(*, call: HotlineCall, actor: User, answer: str) -> Hotlin
         raise InputRefused("该来电已办结", [_err("status", call.status, "已办结")])
     if not (answer or "").strip():
         raise InputRefused("请填写答复内容", [_err("answer", "", "答复内容不能为空")])
+    if len(answer) > FREE_TEXT_MAX:
+        raise InputRefused(
+            f"答复内容不超过{FREE_TEXT_MAX}字", [_err("answer", "", f"不超过{FREE_TEXT_MAX}字")]
+        )
     call.answer, call.status = answer.strip(), HotlineStatusChoices.CLOSED
     call.closed_by, call.closed_at = actor, timezone.now()
     call.save(update_fields=["answer", "status", "closed_by", "closed_at"])

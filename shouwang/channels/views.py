@@ -48,7 +48,9 @@ def self_report_form(request: HttpRequest) -> HttpResponse:
             return render(request, "channels/self_report_form.html", context, status=422)
         except services.RateLimited as exc:
             context.update(errors=[], limit_message=exc.message, form=request.POST)
-            return render(request, "channels/self_report_form.html", context, status=429)
+            response = render(request, "channels/self_report_form.html", context, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         target = f"/self-report/track/{report.tracking_code}/"
         return redirect(target + ("?dup=1" if duplicate else "?new=1"))
     context["form"] = {}
@@ -77,6 +79,15 @@ def self_report_track(request: HttpRequest, tracking_code: str) -> HttpResponse:
             raise Http404 from exc
         except InputRefused as exc:
             error = exc.message
+    if request.method == "GET":
+        try:
+            services.self_report_lookup_throttle(
+                ip=str(request.META.get("REMOTE_ADDR", "")), tracking_code=tracking_code
+            )
+        except services.RateLimited as exc:
+            response = render(request, "channels/self_report_lookup.html", {"error": exc.message}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
     try:
         status = services.self_report_public_status(tracking_code=tracking_code)
     except NotFound as exc:

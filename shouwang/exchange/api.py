@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from shouwang.accounts.access import Forbidden
 from shouwang.accounts.actors import request_user
+from shouwang.common.apischema import ErrorOut
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.feeds import feed_json_to_csv, feed_spec
 from shouwang.exchange.models import ImportBatch
@@ -34,10 +35,6 @@ XLSX_TYPES = {
 }
 CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JSON_TYPES = {"application/json"}
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class RowErrorOut(Schema):

@@ -12,21 +12,21 @@ from typing import Any
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import SessionAuth
 
 from shouwang.accounts.actors import request_user
 from shouwang.accounts.auth import TokenAuth
 from shouwang.cases.apischema import CleanSchema
+from shouwang.common.apischema import ErrorOut
+from shouwang.common.limits import max_length
 from shouwang.field import services
+from shouwang.field.models import FieldSubmission
 from shouwang.field.selectors import field_user_check, field_workload
+from shouwang.field.services import PHOTO_MAX_BYTES
 
 router = Router(tags=["field"], auth=[TokenAuth(), SessionAuth(csrf=True)])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
+ENTRY_KEY_MAX = 64
 
 
 class SessionOut(Schema):
@@ -128,14 +128,17 @@ class WorkloadOut(Schema):
 
 
 class EntryIn(CleanSchema):
-    uuid: str
-    kind: str
-    household_no: str = ""
+    # uuid and kind are checked per entry by the service (a wrong one fails that entry, not the batch),
+    # so their caps only bound the text; what is stored is bounded by its column.
+    uuid: str = Field(max_length=ENTRY_KEY_MAX)
+    kind: str = Field(max_length=ENTRY_KEY_MAX)
+    household_no: str = Field("", max_length=max_length(FieldSubmission, "household_no"))
     case_id: int | None = None
-    base_version: str = ""
+    base_version: str = Field("", max_length=max_length(FieldSubmission, "base_version"))
     recorded_at: dt.datetime | None = None
     data: dict[str, Any] = {}
-    photo: str | None = None
+    # base64 of the largest photo the service accepts, plus a data: URL prefix
+    photo: str | None = Field(None, max_length=PHOTO_MAX_BYTES * 4 // 3 + 100)
 
 
 class SyncIn(CleanSchema):

@@ -9,23 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.common.apischema import ErrorOut
+from shouwang.common.limits import FREE_TEXT_MAX, max_length
+from shouwang.regions.models import Region
 from shouwang.screening import selectors, services
 from shouwang.screening.choices import EngineChoices
 from shouwang.screening.exports import warning_contract_dict
-from shouwang.screening.models import ScreeningRun
+from shouwang.screening.models import Parameter, ScreeningRun
 
 router = Router(tags=["screening"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = []
 
 
 class SignalOut(Schema):
@@ -93,9 +91,10 @@ def warnings_list(  # noqa: PLR0917 - query parameters of the endpoint
 
 
 class RunIn(Schema):
-    period: str
-    engine: str = EngineChoices.DUCKDB
-    reason: str = ""
+    # Limits come from the columns: refused with a 422 naming the field, never cut.
+    period: str = Field(max_length=max_length(ScreeningRun, "period"))
+    engine: str = Field(EngineChoices.DUCKDB, max_length=max_length(ScreeningRun, "engine"))
+    reason: str = Field("", max_length=max_length(ScreeningRun, "reason"))
 
 
 class RunOut(Schema):
@@ -174,11 +173,11 @@ def scale_alerts(request: HttpRequest, period: str | None = None, level: str | N
 
 
 class ParameterIn(Schema):
-    region_code: str
+    region_code: str = Field(max_length=max_length(Region, "code"))
     year: int
-    key: str
+    key: str = Field(max_length=max_length(Parameter, "key"))
     value: Decimal
-    note: str = ""
+    note: str = Field("", max_length=FREE_TEXT_MAX)
 
 
 class ParameterOut(Schema):

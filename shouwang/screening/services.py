@@ -30,6 +30,7 @@ from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.limits import max_length
 from shouwang.common.liveness import owner_token
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
 from shouwang.exchange.models import ImportBatch
@@ -154,6 +155,8 @@ def screening_run_create(
     period_parse(period)
     if engine not in EngineChoices.values:
         raise _refuse("未知的筛查引擎", "engine", engine, "可选：duckdb、spark、postgres")
+    if len(reason) > (limit := max_length(ScreeningRun, "reason")):
+        raise _refuse(f"原因不超过{limit}字", "reason", "", f"不超过{limit}字")
     if user is not None and user.role not in RUN_STARTER_ROLES:
         raise Forbidden("只有县级及以上用户可以发起筛查")
     try:
@@ -174,7 +177,7 @@ def screening_run_create(
                 period=period,
                 source=source,
                 engine=engine,
-                reason=reason[:255],
+                reason=reason,
                 created_by=user,
             )
             audit_record(

@@ -29,6 +29,7 @@ from shouwang.cases.services._common import household_region, refuse, row_error
 from shouwang.common import crypto, idnumber
 from shouwang.common.errors import RowError
 from shouwang.common.jsonable import jsonable
+from shouwang.common.limits import max_length
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import RiskTypeChoices
@@ -107,6 +108,8 @@ def clue_submit(
     reported_on = reported_on or today
     if reported_on > today:
         errors.append(row_error("reported_on", reported_on, f"发现日期不能晚于今天（{today}）"))
+    if len(subject_name) > (limit := max_length(Clue, "subject_name")):
+        errors.append(row_error("subject_name", "", f"当事人姓名不超过{limit}字"))
     if household is None and not subject_name and channel != ChannelChoices.WARNING:
         errors.append(row_error("subject_name", "", "未指定农户时须填写当事人姓名"))
     if green_channel and not any(r in GREEN_CHANNEL_RISKS for r in risks):
@@ -119,7 +122,7 @@ def clue_submit(
         source_ref=source_ref[:64],
         household=household,
         village=village,
-        subject_name=subject_name[:64],
+        subject_name=subject_name,
         subject_id_index=id_index,
         risk_types=risks,
         description=description,

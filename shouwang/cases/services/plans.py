@@ -36,6 +36,7 @@ from shouwang.cases.services._common import (
 )
 from shouwang.common import crypto
 from shouwang.common.errors import RowError
+from shouwang.common.limits import max_length
 from shouwang.registry.models import Household, Person
 from shouwang.registry.services import household_update
 
@@ -230,9 +231,14 @@ def plan_measures_add(
     members = {p.pk: p for p in household.members.all()}
     for i, m in enumerate(measures):
         errors.extend(_measure_errors(i, m, members, today))
+        if len(m.description) > (limit := max_length(Measure, "description")):
+            errors.append(row_error(f"measures[{i}].description", "", f"不超过{limit}字"))
     for i, h in enumerate(helpers or []):
         if not h.name.strip() or not h.unit.strip():
             errors.append(row_error(f"helpers[{i}]", h.name, "帮扶责任人须填写姓名和帮扶单位"))
+        for column, text in (("name", h.name.strip()), ("unit", h.unit.strip())):
+            if len(text) > (limit := max_length(Helper, column)):
+                errors.append(row_error(f"helpers[{i}].{column}", "", f"不超过{limit}字"))
         if h.phone and not (h.phone.isdigit() and len(h.phone) == 11 and h.phone.startswith("1")):
             errors.append(
                 row_error(f"helpers[{i}].phone", crypto.mask_phone(h.phone), "手机号码应为11位数字")
@@ -249,7 +255,7 @@ def plan_measures_add(
             case=locked,
             measure_type=m.measure_type,
             item=m.item,
-            description=m.description[:255],
+            description=m.description,
             person_id=m.person_id,
             start_on=m.start_on,
             end_on=m.end_on,
@@ -265,8 +271,8 @@ def plan_measures_add(
     for h in helpers or []:
         Helper.objects.create(
             plan=plan,
-            name=h.name.strip()[:64],
-            unit=h.unit.strip()[:128],
+            name=h.name.strip(),
+            unit=h.unit.strip(),
             phone_sealed=crypto.seal(h.phone) if h.phone else "",
             phone_index=crypto.blind_index(h.phone) if h.phone else "",
             phone_masked=crypto.mask_phone(h.phone) if h.phone else "",

@@ -18,6 +18,7 @@ from shouwang.cases.services._common import household_region, refuse, row_error
 from shouwang.common.errors import RowError
 from shouwang.registry.services import income_record_write
 
+VISIT_NOTES_MAX = 4000  # Visit.notes is a TextField: the limit lives here
 VISIT_ROLES = frozenset({RoleChoices.VILLAGE, RoleChoices.GRID, RoleChoices.TOWNSHIP, RoleChoices.COUNTY})
 
 
@@ -74,13 +75,15 @@ def visit_record(
         for name in ("wage", "business", "property", "transfer", "business_cost", "compliant_self_pay"):
             if getattr(income, name) < 0:
                 errors.append(row_error(f"income.{name}", getattr(income, name), "金额不能为负"))
+    if len(notes) > VISIT_NOTES_MAX:
+        errors.append(row_error("notes", "", f"走访情况不超过{VISIT_NOTES_MAX}字"))
     refuse("登记走访", errors)
     hh = locked.household
     visit = Visit.objects.create(
         case=locked,
         visited_on=visited_on,
         visitor=actor,
-        notes=notes[:4000],
+        notes=notes,
         risk_level=risk_level or locked.risk_level,
         income_period=income.period if income else "",
     )

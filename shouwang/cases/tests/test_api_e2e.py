@@ -196,9 +196,9 @@ def test_refusals_through_the_api_change_nothing(apis, monkeypatch):
     missing = apis["township"].post(
         "/api/v1/cases/999999/transitions", {"action": "reject", "expected_version": 1, "data": {}}
     )
-    assert missing.status_code == 404 and missing.json() == {"detail": "未找到"}
+    assert missing.status_code == 404 and missing.json() == {"detail": "未找到", "errors": []}
     r = other.post(f"/api/v1/cases/{case_id}/transitions", {"action": "reject", "expected_version": before})
-    assert r.status_code == 404 and r.json() == {"detail": "未找到"}
+    assert r.status_code == 404 and r.json() == {"detail": "未找到", "errors": []}
     assert other.get("/api/v1/households/H_REF").status_code == 404
     # wrong role in the right region: 403 with the responsible level named
     r = act(apis["township"], case_id, "home_check", checked_on=day(0))

@@ -91,27 +91,78 @@ def test_duplicate_within_window_returns_same_code(today, monkeypatch):
     assert other.status_code == 201 and other.json()["tracking_code"] != first
 
 
-def test_rate_limit_per_phone_and_ip(today):
-    public = Api()
-    codes = {report(public, subject_name=f"人{i}").status_code for i in range(5)}
-    assert codes == {201}
-    blocked = report(public, subject_name="第六人")
-    assert blocked.status_code == 429 and "提交过于频繁" in blocked.json()["detail"]
-    ip_limited = Client(REMOTE_ADDR="10.9.8.7")
+def _from(address: str, **over):
+    body = {
+        "village_code": VILLAGE_A,
+        "difficulty": "dropout",
+        "subject_name": "甲",
+        "contact_phone": PHONE,
+        **over,
+    }
+    return Client(REMOTE_ADDR=address).post("/api/v1/self-reports", body, content_type="application/json")
+
+
+def _assert_limited(response, what: str, window_seconds: int) -> None:
+    assert response.status_code == 429
+    body = response.json()
+    assert set(body) == {"detail", "errors"} and what in body["detail"] and "请稍后再试" in body["detail"]
+    assert 0 < int(response["Retry-After"]) <= window_seconds
+    assert body["errors"][0]["reason"] == f"请{response['Retry-After']}秒后再试"
+
+
+def test_villagers_behind_one_address_are_not_blocked_but_one_phone_flooding_is(today):
+    """A carrier puts a village behind one address: 20 villagers report from it, all accepted (the old
+    per-address cap of 10 refused the 11th); one phone flooding from the same address is refused."""
     statuses = [
-        ip_limited.post(
-            "/api/v1/self-reports",
-            {
-                "village_code": VILLAGE_A,
-                "difficulty": "dropout",
-                "subject_name": f"甲{i}",
-                "contact_phone": f"1380000{i:04d}",
-            },
-            content_type="application/json",
-        ).status_code
-        for i in range(11)
+        _from("10.9.8.7", subject_name=f"村民{i}", contact_phone=f"1380000{i:04d}").status_code
+        for i in range(20)
     ]
-    assert statuses[:10] == [201] * 10 and statuses[10] == 429
+    assert statuses == [201] * 20
+    flood = [_from("10.9.8.7", subject_name=f"人{i}").status_code for i in range(5)]
+    assert flood == [201] * 5
+    before = SelfReport.objects.count()
+    blocked = _from("10.9.8.7", subject_name="第六人")
+    _assert_limited(blocked, "同一联系电话", 86400)
+    # the same phone from another address is still refused; other villagers still get through
+    _assert_limited(_from("10.1.1.1", subject_name="第七人"), "同一联系电话", 86400)
+    assert _from("10.9.8.7", subject_name="村民甲", contact_phone="13700001111").status_code == 201
+    assert SelfReport.objects.count() == before + 1
+
+
+def test_one_person_reported_from_many_phones_is_capped(today):
+    difficulties = ["dropout", "unsafe_house", "medical_bills", "water_outage"]
+    statuses = [
+        _from(f"10.0.0.{i}", subject_name="王五", contact_phone=f"1390000{i:04d}", difficulty=d).status_code
+        for i, d in enumerate(difficulties)
+    ]
+    assert statuses[:3] == [201] * 3 and statuses[3] == 429
+    assert SelfReport.objects.filter(subject_name="王五").count() == 3
+
+
+def test_per_address_cap_still_exists(today, settings):
+    settings.SHOUWANG_PUBLIC_RATE_LIMITS = {"ip": (3600, 3)}
+    statuses = [
+        _from("10.9.9.9", subject_name=f"丙{i}", contact_phone=f"1350000{i:04d}").status_code
+        for i in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    _assert_limited(_from("10.9.9.9", subject_name="丁", contact_phone="13500009999"), "同一网络", 3600)
+
+
+def test_status_look_ups_are_throttled_per_code_and_per_address(today, settings):
+    settings.SHOUWANG_PUBLIC_RATE_LIMITS = {"st_code": (3600, 3), "st_ip": (3600, 5)}
+    code = report(Api()).json()["tracking_code"]
+    reader = Client(REMOTE_ADDR="10.2.2.2")
+    other = Client(REMOTE_ADDR="10.3.3.3")
+    assert [reader.get(f"/api/v1/self-reports/{code}").status_code for _ in range(3)] == [200] * 3
+    _assert_limited(other.get(f"/api/v1/self-reports/{code}"), "该查询码查询过于频繁", 3600)
+    # guessing codes from one address: misses count too, and the address is shut out
+    guesses = [reader.get(f"/api/v1/self-reports/ABCDEFGH{i:02d}").status_code for i in range(2)]
+    assert guesses == [404, 404]
+    _assert_limited(reader.get("/api/v1/self-reports/ABCDEFGH99"), "查询过于频繁", 3600)
+    # the public web page shares the limit
+    page = other.get(f"/self-report/track/{code}/")
+    assert page.status_code == 429 and "查询过于频繁" in page.content.decode() and page["Retry-After"]
 
 
 def test_invalid_input_is_refused_in_chinese(today):
