@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shouwang.accounts.middleware.RefusalAuditMiddleware",
+    "shouwang.common.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "shouwang.urls"
@@ -81,11 +82,13 @@ def _database() -> dict[str, Any]:
         db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "shouwang.sqlite3")}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while an import writes; IMMEDIATE avoids lock upgrades
-        # failing half-way through a batch.
+        # failing half-way through a batch. A writer waits SHOUWANG_SQLITE_BUSY_MS for the lock, then
+        # answers 503 / exits 75 (shouwang.common.dblock, docs/decisions/0010).
+        busy_ms = int(os.environ.get("SHOUWANG_SQLITE_BUSY_MS", "30000"))
         db.setdefault("OPTIONS", {}).update(
             {
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                    f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={busy_ms};"
                 ),
                 "transaction_mode": "IMMEDIATE",
             }

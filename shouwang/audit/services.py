@@ -1,10 +1,21 @@
 """The one way to write the audit log. Every service that changes state or reveals personal data calls it
-inside its own transaction, so the audit row commits or rolls back with the change."""
+inside its own transaction, so the audit row commits or rolls back with the change.
+
+A *look* (view, reveal, refused or missing object) recorded outside any transaction on the embedded
+default (SQLite) does not queue behind an import's write lock: it waits a short moment and otherwise goes
+to the durable spool (``audit.spool``), which is moved into the table as soon as the lock is free
+(docs/decisions/0010).
+"""
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeAlias
 
-from shouwang.audit.models import AuditEntry
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from shouwang.audit.models import AuditActionChoices, AuditEntry
+from shouwang.audit.spool import spool_append, spool_flush, spool_pending
+from shouwang.common.dblock import is_locked, short_busy_timeout
 
 
 class AuditUser(Protocol):
@@ -39,15 +50,47 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    fields = {
         **_actor_fields(actor),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        region_code=region_code,
-        changes=dict(changes or {}),
-        reason=reason[:255],
-    )
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "region_code": region_code,
+        "changes": dict(changes or {}),
+        "reason": reason[:255],
+    }
+    if action in LOOKS and connection.vendor == "sqlite" and not connection.in_atomic_block:
+        return _look_record(fields)
+    return AuditEntry.objects.create(**fields)
+
+
+# Actions that change nothing: their row may be spooled when the database is busy (module doc).
+LOOKS = frozenset(
+    {
+        AuditActionChoices.VIEW,
+        AuditActionChoices.REVEAL,
+        AuditActionChoices.ACCESS_DENIED,
+        AuditActionChoices.NOT_FOUND,
+    }
+)
+# How long a look's audit row waits for the write lock before it is spooled instead.
+LOOK_BUSY_MS = 150
+
+
+def _look_record(fields: dict[str, Any]) -> AuditEntry:
+    at = timezone.now()
+    try:
+        with short_busy_timeout(LOOK_BUSY_MS):
+            entry = AuditEntry.objects.create(**fields)
+    except OperationalError as exc:
+        if not is_locked(exc):
+            raise
+        actor = fields.pop("actor")
+        spool_append({**fields, "actor_id": actor.pk if actor is not None else None}, at)
+        return AuditEntry(**fields, actor=actor, at=at)
+    if spool_pending():
+        spool_flush()
+    return entry
 
 
 def audit_record_many(

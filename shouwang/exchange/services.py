@@ -16,7 +16,9 @@ from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import api_token_create, user_create, user_validate
 from shouwang.audit.services import audit_record
+from shouwang.audit.spool import spool_flush
 from shouwang.common import crypto
+from shouwang.common.dblock import write_transaction
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_same_file, batch_start, batch_succeed
 from shouwang.exchange.feeds import FeedSpec, feed_rows_periods, feed_spec, feed_validate, period_check
@@ -94,7 +96,8 @@ def feed_batch_ingest(
 
     relpath = ""
     try:
-        with transaction.atomic():
+        # Validated above; the write transaction is short. On SQLite it waits for another writer, bounded.
+        with write_transaction(on_wait=lambda waited: step(70, f"等待数据库（已等待{waited:.0f}秒）")):
             batch, previous = batch_start(
                 kind=spec.kind,
                 source=source,
@@ -163,6 +166,7 @@ def feed_batch_ingest(
         if relpath:
             lake_discard(relpath)
         raise
+    spool_flush()
     step(100, "完成")
     return batch
 

@@ -29,6 +29,8 @@ from shouwang.accounts.access import Forbidden
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.audit.spool import spool_flush
+from shouwang.common.dblock import write_transaction
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.limits import max_length
 from shouwang.common.liveness import owner_token
@@ -383,6 +385,7 @@ def screening_run_execute(
             _store(run, frame, base, previous=previous, timings=timings, t_start=t_start)
         _set_progress(run, 100, "done", progress)
         _prune_snapshots(run)
+        spool_flush()  # page views audited while the warnings were being stored (audit.spool)
         return run
     except BaseException as exc:
         run.status = RunStatusChoices.FAILED
@@ -520,7 +523,7 @@ def _store(
     rows = _warning_frame(run, frame)
     counts = _counts(frame, base)
     tallies = risk_tallies(frame, base) if run.source == RunSourceChoices.SCREENING else None
-    with transaction.atomic():
+    with write_transaction():
         # A run abandoned meanwhile (its heartbeat went stale on another host) must not overwrite the
         # outputs of the run that replaced it.
         if (

@@ -20,18 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from shouwang.accounts.actors import Actor
 from shouwang.audit.services import audit_record_many
+from shouwang.audit.spool import spool_flush
+from shouwang.common.dblock import pause_point, write_transaction
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_progress, batch_start, batch_succeed
 from shouwang.exchange.bulk import large_page_cache
@@ -68,8 +70,13 @@ def registry_import(
     actor: Actor | None = None,
     today: dt.date | None = None,
     progress: bool = False,
+    lock_wait: float | None = None,
 ) -> RegistryImportResult:
-    """Import registry files (CONTRACT §1). Raises ``InputRefused`` (every error, nothing written)."""
+    """Import registry files (CONTRACT §1). Raises ``InputRefused`` (every error, nothing written).
+
+    On SQLite the import waits at most ``lock_wait`` seconds (default ``SHOUWANG_LOCK_WAIT``) for another
+    writer to finish, saying so on stderr when ``progress``; then ``DatabaseBusy`` (nothing written).
+    """
     started = time.perf_counter()
     today = today or timezone.localdate()
     actor = actor if actor is not None else f"cli:{_os_user()}"
@@ -94,7 +101,8 @@ def registry_import(
         )
         ctx.progress = bar.update
         try:
-            with transaction.atomic():
+            with write_transaction(wait=lock_wait, on_wait=_say_waiting if progress else None):
+                pause_point("registry-import")
                 # Phase 1: validate every file (against the database and the others) before any write.
                 errors += plans_validate(plans, ctx)
                 if errors:
@@ -108,9 +116,15 @@ def registry_import(
         finally:
             bar.close()
     log.info("committed in %.2fs", time.perf_counter() - started)
+    spool_flush(busy_ms=None)  # page views audited while the import held the lock (audit.spool)
     return RegistryImportResult(
         files=[p.result for p in plans if p.result is not None], seconds=time.perf_counter() - started
     )
+
+
+def _say_waiting(waited: float) -> None:
+    sys.stderr.write(f"数据库正被另一个导入或筛查写入，等待中（已等待{waited:.0f}秒）…\n")
+    sys.stderr.flush()
 
 
 def _os_user() -> str:
