@@ -37,7 +37,7 @@ from shouwang.common.liveness import owner_token
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
 from shouwang.exchange.models import ImportBatch
 from shouwang.regions.models import Region
-from shouwang.screening.assemble import risk_tallies, scale_judge, warnings_assemble, warnings_classify
+from shouwang.screening.assemble import risk_tallies, warnings_assemble, warnings_classify
 from shouwang.screening.choices import (
     ACTIVE_RUN_STATUSES,
     PARAMETER_SETTER_ROLES,
@@ -46,14 +46,14 @@ from shouwang.screening.choices import (
     ParameterKeyChoices,
     RunSourceChoices,
     RunStatusChoices,
-    ScaleLevelChoices,
 )
 from shouwang.screening.engines import InputFile, engine_build, rules_execute
-from shouwang.screening.models import Parameter, RiskTally, ScaleAlert, ScreeningRun, Warning
+from shouwang.screening.models import Parameter, ScreeningRun, Warning
 from shouwang.screening.params import ResolvedParams, parameters_max_id, parameters_resolve, params_table_rows
 from shouwang.screening.periods import PeriodContext, period_parse, period_range, period_shift
 from shouwang.screening.recovery import run_dead, screening_run_abandon
 from shouwang.screening.rules import FEED_LOOKBACK, catalogue_version
+from shouwang.screening.scale import scale_alerts_replace
 from shouwang.screening.snapshot import (
     feed_inputs,
     manifest_write,
@@ -545,7 +545,7 @@ def _store(
         )
         counts["resolved_from_previous"] = prev_q.filter(~Exists(still)).update(resolved_period=run.period)
         if tallies is not None:
-            counts["scale_alerts"] = _scale_replace(run, tallies)
+            counts["scale_alerts"] = scale_alerts_replace(run, tallies)
         run.counts = counts
         run.changes = _changes(old, frame, previous)
         run.status = RunStatusChoices.SUCCEEDED
@@ -568,76 +568,6 @@ def _store(
             },
             reason=f"{run.period} 月度筛查结果写入（{run.engine}）",
         )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Scale alerts
-# ---------------------------------------------------------------------------------------------------
-def _scale_replace(run: ScreeningRun, tallies: pl.DataFrame) -> int:
-    RiskTally.objects.filter(period=run.period).delete()
-    ScaleAlert.objects.filter(period=run.period).delete()
-    RiskTally.objects.bulk_create(
-        [RiskTally(run=run, period=run.period, **row) for row in tallies.iter_rows(named=True)],
-        batch_size=5000,
-    )
-    history_periods = [period_shift(run.period, -k) for k in range(1, 13)]
-    screened = set(
-        ScreeningRun.objects.filter(
-            source=RunSourceChoices.SCREENING, status=RunStatusChoices.SUCCEEDED, period__in=history_periods
-        ).values_list("period", flat=True)
-    )
-    if not screened:
-        return 0
-    hist: dict[tuple[str, str, str], dict[str, int]] = {}
-    for level, region, risk, period, count in RiskTally.objects.filter(period__in=screened).values_list(
-        "level", "region_code", "risk_type", "period", "count"
-    ):
-        hist.setdefault((level, region, risk), {})[period] = count
-    regions = sorted(set(tallies.get_column("region_code").to_list()))
-    resolved = parameters_resolve(
-        region_codes=regions, year=period_parse(run.period)[0], max_id=run.params_max_id
-    ).values
-    alerts = []
-    k = ParameterKeyChoices
-    for row in tallies.iter_rows(named=True):
-        p = resolved.get(row["region_code"], {})
-        village = row["level"] == ScaleLevelChoices.VILLAGE
-        min_count = p.get(k.SCALE_VILLAGE_MIN_COUNT if village else k.SCALE_TOWNSHIP_MIN_COUNT)
-        min_share = p.get(k.SCALE_VILLAGE_MIN_SHARE if village else k.SCALE_TOWNSHIP_MIN_SHARE)
-        if min_count is None or min_share is None or row["count"] <= min_count:
-            continue
-        by_period = hist.get((row["level"], row["region_code"], row["risk_type"]), {})
-        history = [by_period.get(p_, 0) for p_ in sorted(screened)]
-        j = scale_judge(
-            count=row["count"],
-            households=row["households"],
-            history=history,
-            min_count=float(min_count),
-            min_share=float(min_share),
-            k=float(p.get(k.SCALE_K, 3)),
-            min_history=int(p.get(k.SCALE_MIN_HISTORY, 3)),
-        )
-        if j.fires:
-            alerts.append(
-                ScaleAlert(
-                    run=run,
-                    period=run.period,
-                    level=row["level"],
-                    region_code=row["region_code"],
-                    risk_type=row["risk_type"],
-                    count=row["count"],
-                    share=Decimal(row["count"] / row["households"]).quantize(Decimal("0.0001")),
-                    baseline={
-                        "mean": j.mean,
-                        "sd": j.sd,
-                        "months": j.months,
-                        "threshold": j.threshold,
-                        "households": row["households"],
-                    },
-                )
-            )
-    ScaleAlert.objects.bulk_create(alerts)
-    return len(alerts)
 
 
 def _prune_snapshots(run: ScreeningRun) -> None:
