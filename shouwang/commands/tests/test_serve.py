@@ -1,4 +1,5 @@
-"""``shouwang serve`` starts gunicorn (two worker processes) in a real process and answers over real HTTP (127.0.0.1 only)."""
+"""``shouwang serve`` starts gunicorn (two worker processes) in a real process and answers over real HTTP
+(127.0.0.1 only)."""
 
 import os
 import socket

@@ -1,4 +1,5 @@
-"""``shouwang serve [--host H] [--port P] [--workers N] [--threads T]``: the production web server (CONTRACT §1).
+"""``shouwang serve [--host H] [--port P] [--workers N] [--threads T]``: the production web server
+(CONTRACT §1).
 
 gunicorn (a maintained pre-fork WSGI server, Linux) runs ``--workers`` processes of the Django application,
 each with ``--threads`` threads (the ``gthread`` worker: a slow request never blocks the worker's heartbeat),
@@ -25,6 +26,24 @@ def default_workers() -> int:
     database, so a second process per core keeps the core busy), at most 16."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(2, min(2 * cores, 16))
+
+
+def cpu_timed(application: Any) -> Any:
+    """WSGI wrapper for the load bench (``SHOUWANG_SERVER_TIMING=1``): adds ``Server-Timing: cpu;dur=<ms>``,
+    the CPU time the request's thread spent until the response started (gthread runs a request on one
+    thread). Off by default: a production server does not tell clients its timings."""
+    import time
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.thread_time()
+
+        def timed_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            cpu_ms = (time.thread_time() - started) * 1000
+            return start_response(status, [*headers, ("Server-Timing", f"cpu;dur={cpu_ms:.2f}")], *exc)
+
+        return application(environ, timed_start)
+
+    return app
 
 
 class Command(BaseCommand):
@@ -75,7 +94,7 @@ class Command(BaseCommand):
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
-            # Background jobs run in daemon threads of a worker (decision 0455): never recycle workers by count.
+            # Background jobs run in daemon threads of a worker (decision 0455): no recycling by count.
             "max_requests": 0,
         }
 
@@ -89,8 +108,10 @@ class Command(BaseCommand):
                 # STATIC_ROOT (collected above).
                 from django.core.wsgi import get_wsgi_application
 
-                return get_wsgi_application()
+                application = get_wsgi_application()
+                return cpu_timed(application) if timing else application
 
+        timing = os.environ.get("SHOUWANG_SERVER_TIMING") == "1"
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
         self.stdout.write(
             f"守望 Web 服务已启动：http://{shown}:{port}/  （{workers} 个工作进程 × "
