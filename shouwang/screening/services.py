@@ -25,6 +25,7 @@ from shouwang.accounts.access import Forbidden
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.common.dbstats import analyze_stale
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.choices import FEED_KINDS, BatchStatusChoices
 from shouwang.exchange.models import ImportBatch
@@ -486,6 +487,9 @@ def _bulk_insert_warnings(rows: pl.DataFrame) -> None:
             values = rows.with_columns(pl.lit(created).alias("created_at")).rows()
             marks = ", ".join(["%s"] * len(WARNING_COLUMNS))
             c.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
+    analyze_stale(
+        [table]
+    )  # after the run's commit (issue 13: stale statistics made the warnings API 60x slower)
 
 
 def _store(

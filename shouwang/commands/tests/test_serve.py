@@ -106,7 +106,6 @@ def test_serve_answers_with_the_login_page_and_static_files(server):
     assert (var / "static" / "console" / "console.css").exists()  # collectstatic ran into STATIC_ROOT
 
 
-
 def _children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from shouwang.accounts.actors import Actor
 from shouwang.audit.services import audit_record_many
+from shouwang.common.dbstats import analyze_stale
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_progress, batch_start, batch_succeed
 from shouwang.exchange.bulk import large_page_cache
@@ -58,6 +59,15 @@ from shouwang.exchange.registry_import.write import (
 )
 
 log = logging.getLogger(__name__)
+
+
+ANALYZED_TABLES = (
+    "registry_household",
+    "registry_person",
+    "registry_incomerecord",
+    "registry_dataqualityissue",
+    "audit_auditentry",
+)
 
 
 def registry_import(
@@ -108,6 +118,7 @@ def registry_import(
         finally:
             bar.close()
     log.info("committed in %.2fs", time.perf_counter() - started)
+    analyze_stale(ANALYZED_TABLES)  # planner statistics now, not when autovacuum comes round (issue 13)
     return RegistryImportResult(
         files=[p.result for p in plans if p.result is not None], seconds=time.perf_counter() - started
     )

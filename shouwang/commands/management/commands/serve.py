@@ -60,9 +60,7 @@ class Command(BaseCommand):
             help=f"工作进程数（默认按CPU核数：本机 {default_workers()}）",
         )
         parser.add_argument("--threads", type=int, default=4, help="每个工作进程的线程数（默认 4）")
-        parser.add_argument(
-            "--timeout", type=int, default=120, help="工作进程无响应多少秒后重启（默认 120）"
-        )
+        parser.add_argument("--timeout", type=int, default=120, help="工作进程无响应多少秒后重启（默认 120）")
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="不自动收集静态文件（已由部署流程完成时）"
         )
