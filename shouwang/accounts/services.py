@@ -63,6 +63,9 @@ def api_token_login(*, username: str, password: str, request: HttpRequest | None
     return api_token_create(user=user, name="api-login")
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def api_token_user(token: str) -> tuple[User, list[str]] | None:
     row = (
         ApiToken.objects.select_related("user", "user__region")
@@ -71,7 +74,10 @@ def api_token_user(token: str) -> tuple[User, list[str]] | None:
     )
     if row is None or not row.user.is_active:
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # One write a minute per token, not one per API request (issue 13: every call queued for the write lock).
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user, list(row.scopes)
 
 
