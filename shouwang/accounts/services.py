@@ -135,14 +135,23 @@ def api_token_login(*, username: str, password: str, request: HttpRequest | None
         return api_token_create(user=user, name="api-login")
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def api_token_user(token: str) -> ApiToken | None:
     """The token row for a presented bearer token (revoked and expired ones too: the caller tells the
     client which), or None when no such token exists or its account is inactive."""
     row = ApiToken.objects.select_related("user", "user__region").filter(key_hash=_hash(token)).first()
     if row is None or not row.user.is_active:
         return None
-    if not row.revoked and row.expires_at > timezone.now():
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # One write a minute per token, not one per API request (issue 13: every call queued for the write lock).
+    if (
+        not row.revoked
+        and row.expires_at > now
+        and (row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION)
+    ):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row
 
 

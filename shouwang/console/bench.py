@@ -378,7 +378,7 @@ def _analyze() -> None:
             cur.execute(f"ANALYZE {table}")
 
 
-def _users() -> dict[str, Any]:
+def bench_users() -> dict[str, Any]:
 
     out = {}
     for role, fixed in (("county", COUNTY), ("province", "53"), ("village", "")):
@@ -420,8 +420,9 @@ def _measure(client: Client, url: str) -> dict[str, Any]:
     }
 
 
-def bench_console(*, households: int, seed: int = 20240601) -> dict[str, Any]:
-
+def bench_data(*, households: int, seed: int = 20240601) -> dict[str, Any]:
+    """Make sure the configured database holds N bench households (built once, reused after), with fresh
+    planner statistics and dashboard statistics. Also used by the load bench (``console/bench_load.py``)."""
     today = clock.today()
     existing = Household.objects.filter(household_no__startswith=PREFIX).count()
     build: dict[str, float] = {}
@@ -438,8 +439,20 @@ def bench_console(*, households: int, seed: int = 20240601) -> dict[str, Any]:
     _analyze()
     t = time.perf_counter()
     refresh = stats_refresh(actor=ACTOR, reason="控制台性能测试")
-    refresh_seconds = round(time.perf_counter() - t, 2)
-    users = _users()
+    return {
+        "households": existing,
+        "build_seconds": build,
+        "stats_refresh_seconds": round(time.perf_counter() - t, 2),
+        "stats_rows": refresh.rows,
+    }
+
+
+def bench_console(*, households: int, seed: int = 20240601) -> dict[str, Any]:
+
+    data = bench_data(households=households, seed=seed)
+    existing, build = data["households"], data["build_seconds"]
+    refresh_seconds = data["stats_refresh_seconds"]
+    users = bench_users()
     clients = {}
     for role, user in users.items():
         c = Client()
@@ -475,7 +488,7 @@ def bench_console(*, households: int, seed: int = 20240601) -> dict[str, Any]:
         "database": "postgresql" if connection.vendor == "postgresql" else connection.vendor,
         "build_seconds": build,
         "stats_refresh_seconds": refresh_seconds,
-        "stats_rows": refresh.rows,
+        "stats_rows": data["stats_rows"],
         "runs_per_page": RUNS,
         "pages": results,
     }

@@ -47,6 +47,7 @@ from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case, Clue
 from shouwang.cases.parameters import params_by_village
 from shouwang.channels.models import SelfReport
+from shouwang.common.dbstats import analyze_stale
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices, StatRefreshStatusChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.regions.choices import LEVEL_BY_LENGTH
@@ -469,6 +470,7 @@ def _write(rows: pl.DataFrame, progress: Callable[[int], None] | None) -> None:
                         copy.write_row(row)
                     if progress:
                         progress(chunk.height)
+            analyze_stale([table])  # after the refresh commits: the dashboard's plans (issue 13)
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
         for chunk in rows.iter_slices(WRITE_CHUNK):

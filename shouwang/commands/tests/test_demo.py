@@ -41,7 +41,7 @@ def demo(**options) -> str:
 def test_demo_builds_everything_once_and_reuses_it(var):
     out = demo()
     assert var.is_dir() and (var / "data").is_dir()
-    for phase in ("[1/7]", "[2/7]", "[3/7]", "[4/7]", "[5/7]", "[6/7]", "[7/7]"):
+    for phase in ("[1/8]", "[2/8]", "[3/8]", "[4/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]"):
         assert phase in out
 
     # One user per role, each with the printed password, the role fitting the region level.

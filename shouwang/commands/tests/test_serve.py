@@ -1,4 +1,5 @@
-"""``shouwang serve`` starts waitress in a real process and answers over real HTTP (127.0.0.1 only)."""
+"""``shouwang serve`` starts gunicorn (two worker processes) in a real process and answers over real HTTP
+(127.0.0.1 only)."""
 
 import os
 import socket
@@ -8,8 +9,15 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+
+
+class _Served(NamedTuple):
+    base: str
+    var: Path
+    pid: int
 
 
 def _free_port() -> int:
@@ -46,6 +54,8 @@ def server(tmp_path: Path):
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            "2",
             "--threads",
             "2",
         ],
@@ -66,7 +76,7 @@ def server(tmp_path: Path):
                     out = proc.stdout.read() if proc.stdout else ""
                     pytest.fail(f"serve did not start (exit {proc.poll()}):\n{out}")
                 time.sleep(0.2)
-        yield base, tmp_path / "var"
+        yield _Served(base, tmp_path / "var", proc.pid)
     finally:
         proc.terminate()
         try:
@@ -77,11 +87,11 @@ def server(tmp_path: Path):
 
 
 def test_serve_answers_with_the_login_page_and_static_files(server):
-    base, var = server
+    base, var = server.base, server.var
     status, headers, _ = _get(base + "/")
     assert status in (200, 302)
     assert headers["Location"].startswith("/login/")
-    assert headers.get("Server") == "shouwang"  # waitress ident; runserver would say WSGIServer
+    assert headers.get("Server", "").startswith("gunicorn")  # runserver would say WSGIServer
 
     status, headers, body = _get(base + "/login/")
     assert status == 200
@@ -94,3 +104,15 @@ def test_serve_answers_with_the_login_page_and_static_files(server):
     assert headers["Content-Type"].startswith("text/css")
     assert b"--navy" in body
     assert (var / "static" / "console" / "console.css").exists()  # collectstatic ran into STATIC_ROOT
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_serve_runs_several_worker_processes(server):
+    status, _, _ = _get(server.base + "/login/")
+    assert status == 200
+    master = server.pid
+    workers = _children(master)
+    assert len(workers) == 2  # --workers 2: the master forked two processes that serve requests

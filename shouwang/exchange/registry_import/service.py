@@ -34,6 +34,7 @@ from shouwang.accounts.actors import Actor
 from shouwang.audit.services import audit_record_many
 from shouwang.audit.spool import spool_flush
 from shouwang.common.dblock import pause_point, write_transaction
+from shouwang.common.dbstats import analyze_stale
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.exchange.batches import batch_audit_entry, batch_progress, batch_start, batch_succeed
 from shouwang.exchange.bulk import large_page_cache
@@ -60,6 +61,15 @@ from shouwang.exchange.registry_import.write import (
 )
 
 log = logging.getLogger(__name__)
+
+
+ANALYZED_TABLES = (
+    "registry_household",
+    "registry_person",
+    "registry_incomerecord",
+    "registry_dataqualityissue",
+    "audit_auditentry",
+)
 
 
 def registry_import(
@@ -117,6 +127,7 @@ def registry_import(
             bar.close()
     log.info("committed in %.2fs", time.perf_counter() - started)
     spool_flush(busy_ms=None)  # page views audited while the import held the lock (audit.spool)
+    analyze_stale(ANALYZED_TABLES)  # planner statistics now, not when autovacuum comes round (issue 13)
     return RegistryImportResult(
         files=[p.result for p in plans if p.result is not None], seconds=time.perf_counter() - started
     )

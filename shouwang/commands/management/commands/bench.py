@@ -1,6 +1,7 @@
 """``shouwang bench screening --households N [--engines …] [--json]`` and
 ``shouwang bench import --persons N [--json]`` (CONTRACT §1), and ``shouwang bench console --households N
-[--json]`` (console pages' server time).
+[--json]`` (console pages' server time), and ``shouwang bench load [--rate R] [--seconds S] [--json]`` (the
+web server under mixed traffic on the loopback address, shouwang.console.bench_load).
 
 ``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
 shouwang.exchange.bench_registry.
@@ -17,6 +18,7 @@ from shouwang.common.errors import InputRefused
 
 class Command(BaseCommand):
     help = "性能测试：筛查引擎对比（screening）、户籍导入吞吐量（import）或控制台页面耗时（console）"
+    help += "或Web服务负载（load）"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -43,6 +45,16 @@ class Command(BaseCommand):
         con = sub.add_parser("console", help="控制台页面服务端耗时（农户列表、农户页、县级驾驶舱）")
         con.add_argument("--households", type=int, required=True)
         con.add_argument("--json", action="store_true")
+        load = sub.add_parser(
+            "load", help="Web服务负载测试：本机回环地址上的混合流量（控制台、API、公众查询）"
+        )
+        load.add_argument("--households", type=int, default=20000, help="测试数据户数（默认 20000）")
+        load.add_argument("--rate", type=float, default=100, help="目标请求速率，次/秒（默认 100）")
+        load.add_argument("--seconds", type=float, default=60, help="持续秒数（默认 60）")
+        load.add_argument("--workers", type=int, default=None, help="Web服务工作进程数（默认按CPU核数）")
+        load.add_argument("--host", default="127.0.0.1", help="只允许本机回环地址（默认 127.0.0.1）")
+        load.add_argument("--seed", type=int, default=20240601)
+        load.add_argument("--json", action="store_true")
         imp = sub.add_parser("import", help="户籍导入吞吐量（在当前配置的数据库上）")
         imp.add_argument("--persons", type=int, required=True)
         imp.add_argument("--json", action="store_true")
@@ -65,6 +77,14 @@ class Command(BaseCommand):
             from shouwang.console.bench import bench_console_cli
 
             bench_console_cli(options)
+            return
+        if options["subcommand"] == "load":
+            from shouwang.commands.management.commands.serve import default_workers
+            from shouwang.console.bench_load import bench_load_cli
+
+            if options["workers"] is None:
+                options["workers"] = default_workers()
+            bench_load_cli(options)
             return
         self._import(options)
 

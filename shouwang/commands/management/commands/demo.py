@@ -83,6 +83,7 @@ class Command(BaseCommand):
             ("逐月导入部门数据并筛查", lambda: self.phase_months(sim_dir)),
             ("创建各角色演示账号", self.phase_users),
             ("汇总驾驶舱统计", self.phase_stats),
+            ("更新数据库统计信息（PostgreSQL）", self.phase_analyze),
         ]
         for i, (title, run) in enumerate(phases, start=1):
             t0 = time.monotonic()
@@ -148,6 +149,13 @@ class Command(BaseCommand):
         db = settings.DATABASES["default"]
         where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db['ENGINE']} {db.get('NAME')}"
         self.say(f"      数据目录 {var_dir}；数据库 {where}；数据湖 {settings.DATA_DIR}")
+
+    def phase_analyze(self) -> None:
+        """Planner statistics for everything the demo loaded (autovacuum may come much later, or never)."""
+        from shouwang.common.dbstats import analyze_all
+
+        if not analyze_all():
+            self.say("      （SQLite 无需此步）")
 
     def phase_migrate(self) -> None:
         call_command("migrate", interactive=False, verbosity=0)
