@@ -173,19 +173,10 @@ class LazyMultipart:
         raise AssertionError("multipart parsing never reads lines")
 
 
-def test_a_200_mb_api_upload_is_refused_without_being_held(case, village, settings, monkeypatch):
-    # What the spooling handlers after the limit handler ever received (memory, then a temporary file).
-    spooled = {"MemoryFileUploadHandler": 0, "TemporaryFileUploadHandler": 0}
-    for cls in (MemoryFileUploadHandler, TemporaryFileUploadHandler):
-        original = cls.receive_data_chunk
-
-        def counting(self, raw_data, start, _original=original):
-            spooled[type(self).__name__] += len(raw_data)
-            return _original(self, raw_data, start)
-
-        monkeypatch.setattr(cls, "receive_data_chunk", counting)
+def _post_lazily(case: Any, village: Any, size: int) -> tuple[Any, int]:
+    """POST a ``size``-byte upload through the whole WSGI stack; the response and Python's peak memory."""
     token = Api(village).headers["Authorization"]
-    body = LazyMultipart(200 * MB)
+    body = LazyMultipart(size)
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": f"/api/v1/cases/{case.pk}/documents",
@@ -207,6 +198,43 @@ def test_a_200_mb_api_upload_is_refused_without_being_held(case, village, settin
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    return response, peak
+
+
+def _count_spooled(monkeypatch: Any) -> dict[str, int]:
+    """What the spooling handlers after the limit handler ever receive (memory, then a temporary file)."""
+    spooled = {"MemoryFileUploadHandler": 0, "TemporaryFileUploadHandler": 0}
+    for cls in (MemoryFileUploadHandler, TemporaryFileUploadHandler):
+        original = cls.receive_data_chunk
+
+        def counting(self, raw_data, start, _original=original):
+            spooled[type(self).__name__] += len(raw_data)
+            return _original(self, raw_data, start)
+
+        monkeypatch.setattr(cls, "receive_data_chunk", counting)
+    return spooled
+
+
+def test_a_200_mb_api_upload_is_refused_by_its_announced_length_before_any_is_read(
+    case, village, settings, monkeypatch
+):
+    spooled = _count_spooled(monkeypatch)
+    response, peak = _post_lazily(case, village, 200 * MB)
+    assert response.status_code == 413, response.content
+    assert json.loads(response.content)["errors"][0]["column"] == "Content-Length"
+    assert peak < 32 * MB, f"peak {peak / MB:.0f} MB"
+    assert max(spooled.values()) == 0
+    assert CaseDocument.objects.count() == 0 and stored(settings) == []
+
+
+def test_a_200_mb_api_upload_is_refused_while_streaming_without_being_held(
+    case, village, settings, monkeypatch
+):
+    # A proxy that allows large bodies (or a body whose length was not announced): the upload handler itself
+    # stops at the document limit.
+    settings.SHOUWANG_API_MAX_UPLOAD_BYTES = 1024 * MB
+    spooled = _count_spooled(monkeypatch)
+    response, peak = _post_lazily(case, village, 200 * MB)
     assert response.status_code == 422, response.content
     assert json.loads(response.content)["errors"][0]["reason"] == "文件不能超过10MB"
     assert peak < 32 * MB, f"peak {peak / MB:.0f} MB"
