@@ -21,13 +21,17 @@ logger = logging.getLogger(__name__)
 MIN_CHANGED_ROWS = 1000
 
 
-def analyze_stale(tables: list[str] | tuple[str, ...], *, share: float = 0.1) -> list[str]:
+def analyze_stale(
+    tables: list[str] | tuple[str, ...], *, share: float = 0.1, deferred: bool = False
+) -> list[str]:
     """ANALYZE the given tables whose statistics are stale; return the names analysed."""
     if connection.vendor != "postgresql" or not tables:
         return []
-    if connection.in_atomic_block:
-        # The writer's transaction: analyse once it has committed (the rows are visible then).
-        connection.on_commit(lambda: analyze_stale(tables, share=share))
+    if connection.in_atomic_block and not deferred:
+        # The writer's transaction: analyse once it has committed (the rows are visible then). The deferred
+        # call never defers again: where on-commit callbacks run inside an outer transaction (a test's
+        # captureOnCommitCallbacks), re-deferring would register itself forever.
+        connection.on_commit(lambda: analyze_stale(tables, share=share, deferred=True))
         return []
     t0 = time.perf_counter()
     done: list[str] = []

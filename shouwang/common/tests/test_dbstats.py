@@ -55,3 +55,17 @@ def test_inside_a_transaction_it_waits_for_the_commit():
 def test_sqlite_needs_nothing():
     assert analyze_stale(["registry_household"]) == []
     assert analyze_all() is False
+
+
+@pg_only
+@pytest.mark.django_db
+def test_callbacks_run_inside_an_outer_transaction_analyse_once(django_capture_on_commit_callbacks):
+    # A test's transaction never commits: the captured callback runs inside it and must not defer again.
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE dbstats_probe (n integer)")
+        cur.execute("INSERT INTO dbstats_probe SELECT generate_series(1, 5000)")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            assert analyze_stale(["dbstats_probe"]) == []  # deferred
+    assert len(callbacks) == 1
+    assert _analysed("dbstats_probe") is not None
