@@ -33,7 +33,9 @@ PAUSE = "registry-import"
 
 
 def _env(var: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "SHOUWANG_VAR_DIR": str(var), "PYTHONUNBUFFERED": "1", **extra}
+    # The embedded default whatever the suite runs on: the PostgreSQL run's database URL is not passed on.
+    base = {k: v for k, v in os.environ.items() if k != "SHOUWANG_DATABASE_URL"}
+    return {**base, "SHOUWANG_VAR_DIR": str(var), "PYTHONUNBUFFERED": "1", **extra}
 
 
 def _shouwang(var: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
