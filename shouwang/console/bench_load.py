@@ -9,6 +9,10 @@ under mixed console / API / public traffic, over real HTTP on the loopback addre
 2. starts ``shouwang serve`` itself (gunicorn, ``--workers`` processes) on 127.0.0.1 and a free port, with
    ``SHOUWANG_SERVER_TIMING=1`` so each response carries the CPU time its request cost the server;
 3. logs the users in through the login page and the API token endpoint, like a browser and a client would;
+   The public look-ups come from ``CITIZENS`` citizens, each with a self-report of their own and, on
+   127.0.0.1, their own loopback address (127.0.0.11 …): the status look-up is throttled per address and per
+   code (issue 13), so one address polling one code at 12 requests/s would measure the throttle, not the
+   server;
 4. sends ``rate × seconds`` requests on an open-loop schedule (request i is due at ``i / rate`` seconds,
    whether or not the earlier ones have answered) with aiohttp (decision 0011), pages drawn by weight;
 5. reports the rate achieved, p50/p95/p99 latency per page and overall (measured from the moment a request
@@ -38,6 +42,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 from django.db import connection
+from django.test.utils import override_settings
 
 from shouwang.accounts.models import User
 from shouwang.channels.choices import DepartmentItemChoices, FilingModeChoices
@@ -54,6 +59,9 @@ GRACE = 30
 WARMUP_PER_PAGE = 6
 START_TIMEOUT = 120
 BENCH_REPORTER = "负载测试"
+CITIZENS = 240
+CITIZEN_FIRST_ADDRESS = 11  # 127.0.0.11 … 127.0.0.250
+NAME_CHARS = "安宝成德芳刚国海华建杰静军兰丽林玲敏明娜宁平强荣瑞山涛伟文霞祥秀燕勇玉云珍志忠"
 TIMING_RE = re.compile(r"cpu;dur=([0-9.]+)")
 
 
@@ -71,9 +79,10 @@ class Page:
     form: dict[str, str] = field(default_factory=dict)
 
 
-def pages_mix(*, household_nos: list[str], tracking_code: str) -> list[Page]:
+def pages_mix(*, household_nos: list[str]) -> list[Page]:
     """The traffic mix: officials' console pages (70 %), the API (18 %), the public self-report look-up
-    (12 %). Household pages and look-ups rotate over a sample of households (``{no}`` filled per request)."""
+    (12 %). Household pages rotate over a sample of households (``{no}`` filled per request), look-ups over
+    the citizens (``{code}``, sent from the citizen's own session)."""
     first = household_nos[0]
     return [
         Page("work_queue_county", "county", "GET", "/", 10),
@@ -87,7 +96,7 @@ def pages_mix(*, household_nos: list[str], tracking_code: str) -> list[Page]:
         Page("case_list", "county", "GET", "/cases/", 3),
         Page("api_household", "api", "GET", "/api/v1/households/{no}", 12),
         Page("api_warnings", "api", "GET", "/api/v1/warnings", 6),
-        Page("public_status", "public", "GET", f"/api/v1/self-reports/{tracking_code}", 12),
+        Page("public_status", "public", "GET", "/api/v1/self-reports/{code}", 12),
     ]
 
 
@@ -117,19 +126,37 @@ def _passwords(users: dict[str, User]) -> dict[str, str]:
     return out
 
 
-def _tracking_code(village: str) -> str:
-    report = SelfReport.objects.filter(reporter_name=BENCH_REPORTER).order_by("id").first()
-    if report is None:
-        report, _ = self_report_submit(
-            village_code=village,
-            difficulty=DepartmentItemChoices.BASIC_LIVING,
-            subject_name="负载测试",
-            contact_phone="13900000000",
-            filing_mode=FilingModeChoices.PROXY,
-            reporter_name=BENCH_REPORTER,
-            description="负载测试用的自主申报（合成数据）",
-        )
-    return report.tracking_code
+def _tracking_codes(village: str, citizens: int = CITIZENS) -> list[str]:
+    """One self-report per bench citizen (filed once, reused after), through the real service. The filing
+    limits per address, phone and name are for the public; the bench files its citizens' reports itself,
+    each with its own phone and name, under limits wide enough for them."""
+    codes = list(
+        SelfReport.objects.filter(reporter_name=BENCH_REPORTER)
+        .order_by("id")
+        .values_list("tracking_code", flat=True)[:citizens]
+    )
+    wide = dict.fromkeys(("ip", "phone", "subject"), (3600, citizens * 2))
+    with override_settings(SHOUWANG_PUBLIC_RATE_LIMITS=wide):
+        for i in range(len(codes), citizens):
+            n = len(NAME_CHARS)
+            name = "负载" + NAME_CHARS[i // n % n] + NAME_CHARS[i % n]
+            report, _ = self_report_submit(
+                village_code=village,
+                difficulty=DepartmentItemChoices.BASIC_LIVING,
+                subject_name=name,
+                contact_phone=f"139{i:08d}",
+                filing_mode=FilingModeChoices.PROXY,
+                reporter_name=BENCH_REPORTER,
+                description="负载测试用的自主申报（合成数据）",
+            )
+            codes.append(report.tracking_code)
+    return codes
+
+
+def _citizen_address(host: str, i: int) -> str | None:
+    """The loopback address citizen ``i`` sends from (127.0.0.11 …), or None where the server is not on
+    127.0.0.1 (one address for all; the throttle then answers 429s that the report counts)."""
+    return f"127.0.0.{CITIZEN_FIRST_ADDRESS + i}" if host == "127.0.0.1" else None
 
 
 def _start_server(host: str, port: int, workers: int) -> subprocess.Popen[str]:
@@ -219,13 +246,13 @@ async def _token(session: aiohttp.ClientSession, username: str, password: str) -
 
 
 async def _warm(
-    session: aiohttp.ClientSession, page: Page, headers: dict[str, str], csrf: str, no: str
+    session: aiohttp.ClientSession, url: str, page: Page, headers: dict[str, str], csrf: str
 ) -> None:
     kwargs: dict[str, Any] = {"headers": headers, "allow_redirects": False}
     if page.method == "POST":
         kwargs["data"] = {**page.form, "csrfmiddlewaretoken": csrf}
     try:
-        async with session.request(page.method, page.path.replace("{no}", no), **kwargs) as r:
+        async with session.request(page.method, url, **kwargs) as r:
             await r.read()
     except (aiohttp.ClientError, TimeoutError):
         pass  # the measured run counts errors
@@ -238,6 +265,8 @@ async def _drive(
     users: dict[str, User],
     passwords: dict[str, str],
     household_nos: list[str],
+    codes: list[str],
+    host: str,
     rate: float,
     seconds: float,
     seed: int,
@@ -256,17 +285,32 @@ async def _drive(
             csrf[role] = await _login(sessions[role], users[role].username, passwords[role])
             headers[role] = {}
         sessions["api"] = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), **common)
-        sessions["public"] = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), **common)
+        # Each citizen their own session (and, on 127.0.0.1, their own address) and tracking code.
+        citizens: list[tuple[aiohttp.ClientSession, str]] = []
+        for i, code in enumerate(codes):
+            address = _citizen_address(host, i)
+            own = aiohttp.TCPConnector(limit=8, local_addr=(address, 0) if address else None)
+            session = aiohttp.ClientSession(
+                base_url=base, timeout=timeout, connector=own, cookie_jar=aiohttp.DummyCookieJar()
+            )
+            sessions[f"citizen-{i}"] = session
+            citizens.append((session, code))
         token = await _token(sessions["api"], users["county"].username, passwords["county"])
         headers["api"] = {"Authorization": f"Bearer {token}"}
+
+        def _target(page: Page, no: str, citizen: int) -> tuple[aiohttp.ClientSession, str]:
+            if page.who == "public":
+                session, code = citizens[citizen % len(citizens)]
+                return session, page.path.replace("{code}", code)
+            return sessions[page.who], page.path.replace("{no}", no)
 
         # Warm-up, not measured: every worker loads its templates and code paths and opens its connection.
         warm = [page for page in pages for _ in range(WARMUP_PER_PAGE)]
         for i in range(0, len(warm), 8):
             await asyncio.gather(
                 *(
-                    _warm(sessions[p.who], p, headers[p.who], csrf.get(p.who, ""), household_nos[0])
-                    for p in warm[i : i + 8]
+                    _warm(*_target(p, household_nos[0], n), p, headers[p.who], csrf.get(p.who, ""))
+                    for n, p in enumerate(warm[i : i + 8], start=i)
                 )
             )
         cpu_start = cpu_probe()
@@ -275,11 +319,11 @@ async def _drive(
         total = int(rate * seconds)
         plan = rng.choices(pages, weights=[p.weight for p in pages], k=total)
         nos = [rng.choice(household_nos) for _ in range(total)]
+        who = [rng.randrange(len(citizens)) for _ in range(total)]
         samples: list[Sample] = []
 
-        async def one(page: Page, no: str, due: float) -> None:
-            session = sessions[page.who]
-            url = page.path.replace("{no}", no)
+        async def one(page: Page, no: str, citizen: int, due: float) -> None:
+            session, url = _target(page, no, citizen)
             kwargs: dict[str, Any] = {"headers": headers[page.who], "allow_redirects": False}
             if page.method == "POST":
                 kwargs["data"] = {**page.form, "csrfmiddlewaretoken": csrf[page.who]}
@@ -305,12 +349,12 @@ async def _drive(
         tasks = []
         start = time.perf_counter()
         cpu0 = time.process_time()
-        for i, (page, no) in enumerate(zip(plan, nos, strict=True)):
+        for i, (page, no, citizen) in enumerate(zip(plan, nos, who, strict=True)):
             due = start + i / rate
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(page, no, due)))
+            tasks.append(asyncio.create_task(one(page, no, citizen, due)))
         _, pending = await asyncio.wait(tasks, timeout=GRACE) if tasks else (set(), set())
         for task in pending:
             task.cancel()
@@ -385,8 +429,9 @@ def bench_load(
         .order_by("id")
         .values_list("household_no", flat=True)[:200]
     )
-    tracking = _tracking_code(users["village"].region_id)
-    pages = pages_mix(household_nos=household_nos, tracking_code=tracking)
+    # About 25 requests per citizen's look-ups (3 look-ups each at the mix's 12 %), 240 at 100/s × 60 s.
+    codes = _tracking_codes(users["village"].region_id, max(1, min(CITIZENS, int(rate * seconds) // 25)))
+    pages = pages_mix(household_nos=household_nos)
     port = _free_port(host)
     proc = _start_server(host, port, workers)
     try:
@@ -398,6 +443,8 @@ def bench_load(
                 users=users,
                 passwords=passwords,
                 household_nos=household_nos,
+                codes=codes,
+                host=host,
                 rate=rate,
                 seconds=seconds,
                 seed=seed,

@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from shouwang.console.bench_load import LoadBenchRefused, Sample, bench_load, summarize
+from shouwang.channels.models import SelfReport
+from shouwang.console.bench_load import (
+    BENCH_REPORTER,
+    LoadBenchRefused,
+    Sample,
+    _citizen_address,
+    _tracking_codes,
+    bench_load,
+    summarize,
+)
 from shouwang.registry.models import Household
+from shouwang.testing.builders import VILLAGE_A
 
 
 def _cli(var: Path, *args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
@@ -101,3 +111,14 @@ def test_a_tiny_load_run_over_real_http(tmp_path):
         "api_warnings",
         "public_status",
     }
+
+
+@pytest.mark.django_db
+def test_citizens_each_have_a_code_and_an_address_of_their_own():
+    codes = _tracking_codes(VILLAGE_A, 5)
+    assert len(set(codes)) == 5
+    assert SelfReport.objects.filter(reporter_name=BENCH_REPORTER).count() == 5
+    assert _tracking_codes(VILLAGE_A, 3) == codes[:3]  # reused, nothing filed again
+    assert SelfReport.objects.filter(reporter_name=BENCH_REPORTER).count() == 5
+    assert [_citizen_address("127.0.0.1", i) for i in (0, 239)] == ["127.0.0.11", "127.0.0.250"]
+    assert _citizen_address("::1", 0) is None
