@@ -38,6 +38,7 @@ from django.utils import timezone
 from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.models import Case, Clue
+from shouwang.common.dbstats import analyze_all
 from shouwang.console.stats import stats_refresh
 from shouwang.exchange.bench_registry import generate
 from shouwang.exchange.registry_import import registry_import
@@ -361,21 +362,9 @@ def _cases(*, seed: int, today: dt.date) -> None:
 
 def _analyze() -> None:
     """Planner statistics after a bulk load (what autovacuum does a little later in production): without
-    them PostgreSQL estimates a freshly loaded table at a few rows and plans accordingly."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cur:
-        for table in (
-            "registry_household",
-            "registry_person",
-            "registry_incomerecord",
-            "screening_warning",
-            "screening_screeningrun",
-            "cases_case",
-            "cases_clue",
-            "console_regionperiodstat",
-        ):
-            cur.execute(f"ANALYZE {table}")
+    them PostgreSQL estimates a freshly loaded table at a few rows and plans accordingly, and SQLite guesses
+    (common/dbstats.py). The bench's rows are inserted directly, so every table is analysed."""
+    analyze_all()
 
 
 def bench_users() -> dict[str, Any]:

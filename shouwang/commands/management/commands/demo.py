@@ -155,7 +155,7 @@ class Command(BaseCommand):
         from shouwang.common.dbstats import analyze_all
 
         if not analyze_all():
-            self.say("      （SQLite 无需此步）")
+            self.say("      （数据库正忙，统计信息留待下次批量写入后更新）")
 
     def phase_migrate(self) -> None:
         call_command("migrate", interactive=False, verbosity=0)
