@@ -124,6 +124,19 @@ def login_succeeded(*, user: User, request: HttpRequest | None, channel: str) ->
     )
 
 
+def logout_record(*, user: User, request: HttpRequest | None, channel: str) -> None:
+    """Audit the end of a session (``logout``, with the address), like its start. The API's logout is the
+    revocation of its token, audited there."""
+    audit_record(
+        actor=user,
+        action=AuditActionChoices.LOGOUT,
+        object_type=channel,
+        object_id=user.username,
+        region_code=user.region_code,
+        changes={"ip": client_address(request)},
+    )
+
+
 def api_token_login(*, username: str, password: str, request: HttpRequest | None = None) -> str | None:
     """``POST /api/v1/auth/token``: a new token for the right password, None for a wrong one. Raises
     ``LoginThrottled`` while throttled. Audited as a ``login`` (channel "api") and a token ``create``."""

@@ -13,6 +13,7 @@ class AuditActionChoices(models.TextChoices):
     NOT_FOUND = "not_found", "访问不存在对象"
     LOGIN = "login", "登录"
     LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出登录"
     TRANSITION = "transition", "流程操作"
     EXPORT = "export", "导出"
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from shouwang.accounts.access import Forbidden, NotFound, user_household_q
 from shouwang.accounts.models import User
-from shouwang.accounts.services import login_authenticate, login_succeeded
+from shouwang.accounts.services import login_authenticate, login_succeeded, logout_record
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases.models import Case, Clue
@@ -40,8 +40,13 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
     return user
 
 
-def session_logout(*, request: HttpRequest) -> None:
-    logout(request)
+def session_logout(*, request: HttpRequest, channel: str = "session") -> None:
+    """End the session; audited as ``logout`` when someone was signed in (channel "session" or "field")."""
+    user = request.user
+    with transaction.atomic():
+        if isinstance(user, User) and user.is_authenticated:
+            logout_record(user=user, request=request, channel=channel)
+        logout(request)
 
 
 # ---------------------------------------------------------------------------------------------- workflow

@@ -158,5 +158,5 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    session_logout(request=request)
+    session_logout(request=request, channel="field")
     return redirect("field:login")

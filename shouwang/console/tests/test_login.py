@@ -93,9 +93,15 @@ def test_logout_takes_a_post():
     c.force_login(user)
     assert "确定要退出" in c.get("/logout/").content.decode()
     assert c.get(reverse("console:household_list")).status_code == 200  # a GET did not log out
-    response = c.post("/logout/")
+    assert not AuditEntry.objects.filter(action="logout").exists()  # nor did it audit one
+    response = c.post("/logout/", REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 302
     assert c.get(reverse("console:household_list")).status_code == 302
+    row = AuditEntry.objects.get(action="logout")
+    assert (row.actor_id, row.object_type, row.region_code) == (user.pk, "session", TOWNSHIP_A)
+    assert row.changes == {"ip": "10.1.2.3"}
+    c.post("/logout/")  # already signed out: nothing more to audit
+    assert AuditEntry.objects.filter(action="logout").count() == 1
 
 
 def test_home_sends_each_role_to_its_page():

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from shouwang.audit.models import AuditEntry
 from shouwang.field.tests.helpers import make_field_household
 from shouwang.testing.builders import make_user
 
@@ -89,4 +90,5 @@ def test_login_and_logout():
     assert client.get("/field/logout/").status_code == 405  # logging out takes a POST
     r = client.post("/field/logout/")
     assert r.status_code == 302 and r["Location"] == "/field/login/"
+    assert AuditEntry.objects.filter(action="logout", object_type="field", object_id="wg").count() == 1
     assert client.get("/api/v1/field/session").status_code == 401
