@@ -89,15 +89,33 @@ def _limit(scope: str) -> tuple[dt.timedelta, int]:
     return RATE_LIMITS[scope]
 
 
+# Every SWEEP_EVERY-th throttle row, the rows older than every window go (keys never seen again included).
+SWEEP_EVERY = 1000
+
+
+def throttle_sweep(*, now: dt.datetime | None = None) -> int:
+    """Delete the throttle rows that no window looks at any more; return how many."""
+    longest = max(_limit(scope)[0] for scope in RATE_LIMITS)
+    cutoff = (now or timezone.now()) - longest
+    deleted, _ = SubmissionThrottle.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
 def _throttle(keys: dict[str, str], *, advice: str) -> None:
     """Record this attempt under every key, then refuse if any key made too many recently (DB-backed).
-    Refused attempts count too, so a flood keeps itself shut out; Retry-After says when one would pass."""
+    Refused attempts count too, so a flood keeps itself shut out; Retry-After says when one would pass.
+    The table stays small: each key's rows older than its window go as the key is used again (index
+    ``scope, key, at``), and every SWEEP_EVERY-th row sweeps the rest."""
     hashed = {scope: crypto.blind_index(f"{scope}:{raw}") for scope, raw in keys.items()}
     now = timezone.now()
     with transaction.atomic():
-        SubmissionThrottle.objects.bulk_create(
+        rows = SubmissionThrottle.objects.bulk_create(
             [SubmissionThrottle(scope=s, key=k) for s, k in hashed.items()]
         )
+        for scope, key in hashed.items():
+            SubmissionThrottle.objects.filter(scope=scope, key=key, at__lt=now - _limit(scope)[0]).delete()
+        if any(row.pk and row.pk % SWEEP_EVERY == 0 for row in rows):
+            throttle_sweep(now=now)
     for scope, key in hashed.items():
         window, limit = _limit(scope)
         recent = SubmissionThrottle.objects.filter(scope=scope, key=key, at__gte=now - window)

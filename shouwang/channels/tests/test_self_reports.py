@@ -5,13 +5,14 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from shouwang.audit.models import AuditEntry
 from shouwang.cases import services as case_services
 from shouwang.cases.models import Clue
 from shouwang.cases.tests.helpers import D0, Api, set_today
 from shouwang.channels import services
-from shouwang.channels.models import HotlineCall, SelfReport
+from shouwang.channels.models import HotlineCall, SelfReport, SubmissionThrottle
 from shouwang.common import idnumber
 from shouwang.testing.builders import COUNTY, VILLAGE_A, VILLAGE_B, make_household, make_user
 
@@ -163,6 +164,28 @@ def test_status_look_ups_are_throttled_per_code_and_per_address(today, settings)
     # the public web page shares the limit
     page = other.get(f"/self-report/track/{code}/")
     assert page.status_code == 429 and "查询过于频繁" in page.content.decode() and page["Retry-After"]
+
+
+def test_throttle_rows_leave_once_no_window_needs_them(today, settings, monkeypatch):
+    settings.SHOUWANG_PUBLIC_RATE_LIMITS = {"st_code": (3600, 100), "st_ip": (3600, 100)}
+    code = report(Api()).json()["tracking_code"]
+    reader = Client(REMOTE_ADDR="10.4.4.4")
+    assert reader.get(f"/api/v1/self-reports/{code}").status_code == 200
+    looked = SubmissionThrottle.objects.filter(scope__startswith="st_")
+    assert looked.count() == 2
+    # two hours on: this key's old rows go as it is used again (the window is one hour)...
+    looked.update(at=timezone.now() - dt.timedelta(hours=2))
+    stranger = SubmissionThrottle.objects.create(scope="ip", key="x" * 32)
+    SubmissionThrottle.objects.filter(pk=stranger.pk).update(at=timezone.now() - dt.timedelta(days=2))
+    assert reader.get(f"/api/v1/self-reports/{code}").status_code == 200
+    assert SubmissionThrottle.objects.filter(scope__startswith="st_").count() == 2  # only the new ones
+    assert SubmissionThrottle.objects.filter(pk=stranger.pk).exists()  # another key: kept until a sweep
+    # ...and a sweep removes every row older than the longest window (one day), whoever's
+    monkeypatch.setattr(services, "SWEEP_EVERY", 1)
+    assert reader.get(f"/api/v1/self-reports/{code}").status_code == 200
+    assert not SubmissionThrottle.objects.filter(pk=stranger.pk).exists()
+    assert SubmissionThrottle.objects.filter(scope__startswith="st_").count() == 4  # recent rows stay
+    assert services.throttle_sweep() == 0
 
 
 def test_invalid_input_is_refused_in_chinese(today):
