@@ -2,6 +2,7 @@
 (127.0.0.1 only)."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from django.core.management import CommandError, call_command
+
+from shouwang.field import assets
+from shouwang.field.assets import vendor_problems
 
 
 class _Served(NamedTuple):
@@ -122,3 +127,35 @@ def test_serve_runs_several_worker_processes(server):
         time.sleep(0.2)
         workers = _children(master)
     assert len(workers) == 2
+
+
+def _vendor_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "vendor"
+    shutil.copytree(assets.VENDOR_DIR, copy)
+    return copy
+
+
+def test_the_vendored_front_end_files_are_checked_against_their_manifest(tmp_path):
+    vendor = _vendor_copy(tmp_path)
+    assert vendor_problems(vendor) == []
+    (vendor / "htmx.org" / "htmx.min.js").unlink()
+    (vendor / "echarts" / "echarts.min.js").write_text("altered", encoding="utf-8")
+    problems = vendor_problems(vendor)
+    assert len(problems) == 2
+    assert "缺少 htmx.org" in problems[1] and "htmx.min.js" in problems[1]
+    assert "echarts 的文件 echarts.min.js 与清单中的校验值不符" in problems[0]
+    (vendor / "manifest.json").unlink()
+    assert vendor_problems(vendor) == [f"缺少前端资源清单 {vendor / 'manifest.json'}"]
+
+
+@pytest.mark.django_db
+def test_serve_refuses_to_start_without_its_front_end_files(tmp_path, monkeypatch):
+    vendor = _vendor_copy(tmp_path)
+    (vendor / "idb-keyval" / "index.js").unlink()
+    monkeypatch.setattr(assets, "VENDOR_DIR", vendor)
+    port = _free_port()
+    with pytest.raises(CommandError, match="前端资源不完整，Web服务未启动") as refused:
+        call_command("serve", "--port", str(port), "--workers", "1", "--no-collectstatic")
+    assert "缺少 idb-keyval" in str(refused.value) and "make install" in str(refused.value)
+    with socket.socket() as s:  # nothing listens: the server never started
+        assert s.connect_ex(("127.0.0.1", port)) != 0

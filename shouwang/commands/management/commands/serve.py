@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shouwang.field.assets import vendor_problems
+
 
 def static_collect(*, verbosity: int = 0) -> None:
     """Collect static files into STATIC_ROOT. Cheap when nothing changed; whitenoise indexes STATIC_ROOT
@@ -75,6 +77,13 @@ class Command(BaseCommand):
         if not 1 <= options["port"] <= 65535:
             raise CommandError("--port 必须在 1 到 65535 之间")
         self.check(display_num_errors=False)
+        problems = vendor_problems()
+        if problems:
+            raise CommandError(
+                "前端资源不完整，Web服务未启动：\n  "
+                + "\n  ".join(problems)
+                + "\n请在源码目录运行 make install（安装并复制前端资源）后重新构建、安装本软件包。"
+            )
         if not options["no_collectstatic"]:
             static_collect()
         connections.close_all()  # nothing opened here may be shared with the forked workers
