@@ -64,11 +64,14 @@ class SelfReportStatusOut(Schema):
     rejection_reason: str
     escalated: bool
     can_confirm: bool
+    answer_by: dt.date | None = Field(
+        None, description="未答复时：逾期未答复将自动督办至县级的日期（R-ID-07）；已答复或已督办为空"
+    )
     progress: list[ProgressOut]
 
 
 class ConfirmIn(CleanSchema):
-    satisfied: bool = True
+    satisfied: bool = Field(description="是否满意（必填，不预设）")
     comment: str = Field("", max_length=max_length(SelfReport, "citizen_comment"))
 
 

@@ -408,8 +408,18 @@ def self_report_public_status(*, tracking_code: str) -> dict[str, Any]:
         "rejection_reason": reason,
         "escalated": report.escalated_at is not None,
         "can_confirm": _answered(report) and report.status != SelfReportStatusChoices.CONFIRMED,
+        "answer_by": _answer_by(report),
         "progress": progress,
     }
+
+
+def _answer_by(report: SelfReport) -> dt.date | None:
+    """While nobody has answered: the day after which an unanswered report goes to the county (督办,
+    R-ID-07, the village's ``self_report_escalation_days``); None once answered or escalated."""
+    if report.responded_at or report.escalated_at or report.status != SelfReportStatusChoices.SUBMITTED:
+        return None
+    params = params_get(region_code=report.village_id, year=report.submitted_on.year)
+    return report.submitted_on + dt.timedelta(days=params.self_report_escalation_days)
 
 
 def _answered(report: SelfReport) -> bool:

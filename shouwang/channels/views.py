@@ -57,6 +57,12 @@ def self_report_form(request: HttpRequest) -> HttpResponse:
     return render(request, "channels/self_report_form.html", context)
 
 
+def _not_found(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    """The citizens' own not-found page (their style, the way back), not the console's."""
+    context = {"code": tracking_code[:12]}
+    return render(request, "channels/self_report_not_found.html", context, status=404)
+
+
 @require_http_methods(["GET"])
 def self_report_lookup(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip().upper()
@@ -69,14 +75,17 @@ def self_report_lookup(request: HttpRequest) -> HttpResponse:
 def self_report_track(request: HttpRequest, tracking_code: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
+        choice = request.POST.get("satisfied", "")
         try:
+            if choice not in ("yes", "no"):  # nothing is preselected: the citizen must say
+                raise InputRefused("请选择您对办理结果是否满意", [])
             services.self_report_confirm(
                 tracking_code=tracking_code,
-                satisfied=request.POST.get("satisfied") == "yes",
+                satisfied=choice == "yes",
                 comment=request.POST.get("comment", ""),
             )
-        except NotFound as exc:
-            raise Http404 from exc
+        except NotFound:
+            return _not_found(request, tracking_code)
         except InputRefused as exc:
             error = exc.message
     if request.method == "GET":
@@ -90,8 +99,8 @@ def self_report_track(request: HttpRequest, tracking_code: str) -> HttpResponse:
             return response
     try:
         status = services.self_report_public_status(tracking_code=tracking_code)
-    except NotFound as exc:
-        raise Http404("查询码不存在") from exc
+    except NotFound:
+        return _not_found(request, tracking_code)
     return render(
         request,
         "channels/self_report_track.html",

@@ -262,9 +262,40 @@ def test_public_pages_without_javascript(today):
     )
     assert ok.status_code == 302
     track = c.get(ok["Location"]).content.decode()
-    code = SelfReport.objects.get().tracking_code
+    filed = SelfReport.objects.get()
+    code = filed.tracking_code
     assert code in track and "王五" not in track and "13611112222" not in track
-    assert c.get("/self-report/track/NOSUCHCODE/").status_code == 404
+    # What happens next, and by when: the day after which an unanswered report goes to the county.
+    by = filed.submitted_on + dt.timedelta(days=10)
+    assert "接下来" in track and f"最迟在 {by.year}年{by.month}月{by.day}日 前答复" in track
+    assert Api().get(f"/api/v1/self-reports/{code}").json()["answer_by"] == by.isoformat()
+    # The citizens' own not-found page, with the way back (not the console's).
+    missing = c.get("/self-report/track/NOSUCHCODE/")
+    assert missing.status_code == 404
+    text = missing.content.decode()
+    assert "没有找到查询码为“NOSUCHCODE”的申报" in text and 'href="/self-report/"' in text
+    assert "登录" not in text and "<script" not in text
+
+
+def test_sign_off_needs_an_answer_and_a_choice_nothing_preselected(today):
+    code = report(Api()).json()["tracking_code"]
+    c = Client()
+    page = c.get(f"/self-report/track/{code}/").content.decode()
+    assert "确认签单" not in page  # not answered yet: nothing to sign
+    refused = c.post(f"/self-report/track/{code}/", {"satisfied": "yes"})
+    assert "尚未办结答复" in refused.content.decode()
+    Api(make_user("township")).post(f"/api/v1/self-reports/{code}/response", {"response": "已上门核实"})
+    page = c.get(f"/self-report/track/{code}/").content.decode()
+    assert "确认签单" in page and "checked" not in page
+    no_choice = c.post(f"/self-report/track/{code}/", {"comment": "好"})
+    assert "请选择您对办理结果是否满意" in no_choice.content.decode()
+    assert Api().post(f"/api/v1/self-reports/{code}/confirm", {"comment": "好"}).status_code == 422
+    report_ = SelfReport.objects.get(tracking_code=code)
+    assert report_.status == "answered" and report_.confirmed_at is None  # nothing changed
+    signed = c.post(f"/self-report/track/{code}/", {"satisfied": "no", "comment": "还要再看看"})
+    assert signed.status_code == 200 and "群众已签单确认" in signed.content.decode()
+    report_.refresh_from_db()
+    assert report_.status == "confirmed" and report_.satisfied is False
 
 
 def test_hotline_help_request_becomes_a_clue_and_closes(today):
