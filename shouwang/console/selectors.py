@@ -301,23 +301,40 @@ def warning_filtered_queryset(*, user: Viewer, filters: WarningFilters) -> Any:
     return qs
 
 
+def _score_cursor(after: str) -> tuple[Decimal, str] | None:
+    """``after`` of the warning list: ``<score>~<household_no>`` (None if malformed: the first page)."""
+    score, sep, no = after.partition("~")
+    try:
+        return (Decimal(score), no) if sep and no else None
+    except ArithmeticError:
+        return None
+
+
 def warning_browse(*, user: Viewer, filters: WarningFilters, after: str = "", limit: int = 50) -> Page:
-    """One page of one month's warnings (``filters.period`` is required by the page), by household number,
-    each annotated with whether its household already has a clue since the month began (``verified``)."""
+    """One page of one month's warnings (``filters.period`` is required by the page), highest risk score
+    first (then by household number), each annotated with whether its household already has a clue since
+    the month began (``verified``). The keyset is (score, household number)."""
 
     limit = _clamp(limit)
     qs = warning_filtered_queryset(user=user, filters=filters)
-    if after:
-        qs = qs.filter(household_no__gt=after)
+    cursor = _score_cursor(after)
+    if cursor is not None:
+        score, no = cursor
+        qs = qs.filter(Q(score__lt=score) | Q(score=score, household_no__gt=no))
     first = dt.date(int(filters.period[:4]), int(filters.period[5:7]), 1) if filters.period else None
     if first is not None:
         qs = qs.annotate(
             verified=Exists(Clue.objects.filter(household=OuterRef("household"), reported_on__gte=first))
         )
-    rows = list(qs.select_related("household", "household__village").order_by("household_no")[: limit + 1])
+    rows = list(
+        qs.select_related("household", "household__village__parent").order_by("-score", "household_no")[
+            : limit + 1
+        ]
+    )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows=rows, next_after=rows[-1].household_no if more and rows else None)
+    last = rows[-1] if more and rows else None
+    return Page(rows=rows, next_after=f"{last.score}~{last.household_no}" if last else None)
 
 
 def warning_export_rows(*, user: Viewer, filters: WarningFilters) -> Any:
@@ -484,6 +501,7 @@ class Listing:
     threshold: Decimal | None = None
     region_households: int | None = None
     periods: tuple[str, ...] = ()
+    total: int | None = None  # every row the filters select (the warning list: one month's)
 
 
 def household_listing_get(
@@ -514,7 +532,8 @@ def warning_listing_get(
     if not period or picker is None:
         return Listing(picker=picker, filters=filters, page=Page(rows=[], next_after=None), periods=periods)
     page = warning_browse(user=user, filters=filters, after=after, limit=limit)
-    return Listing(picker=picker, filters=filters, page=page, periods=periods)
+    total = warning_filtered_queryset(user=user, filters=filters).count()
+    return Listing(picker=picker, filters=filters, page=page, periods=periods, total=total)
 
 
 def case_listing_get(*, user: Viewer, filters: CaseFilters, after: str = "", limit: int = 50) -> Listing:

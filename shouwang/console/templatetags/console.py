@@ -3,7 +3,7 @@
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from shouwang.console import permissions
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.screening.choices import WarningStatusChoices
+from shouwang.screening.rules import RULES_BY_CODE
 
 register = template.Library()
 
@@ -189,6 +190,23 @@ def risk_label(code: str) -> str:
 @register.filter
 def risk_labels(codes: Any) -> str:
     return "、".join(risk_label(c) for c in (codes or [])) or "—"
+
+
+@register.filter
+def rule_titles(codes: Any) -> SafeString:
+    """Rule codes as their Chinese titles, the code and its policy rules in a tooltip (issue 14: no raw
+    codes in running text); an unknown code shows as it is."""
+    if not codes:
+        return format_html("{}", "—")
+    parts = []
+    for code in codes:
+        rule = RULES_BY_CODE.get(code)
+        if rule is None:
+            parts.append(format_html('<span class="mono">{}</span>', code))
+        else:
+            tip = " · ".join([code, *rule.policy])
+            parts.append(format_html('<span class="rule" title="{}">{}</span>', tip, rule.title))
+    return format_html_join("、", "{}", ((part,) for part in parts))
 
 
 @register.filter
