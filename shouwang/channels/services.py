@@ -482,6 +482,22 @@ def access_self_report_by_code(user: Viewer, tracking_code: str) -> SelfReport:
     return report
 
 
+def self_report_reveal_phone(*, report: SelfReport, actor: User, reason: str = "") -> str:
+    """The contact phone in clear, to call the citizen back (the page shows it masked); one ``reveal``
+    audit row per look, like a household's phone."""
+    if actor.role not in STAFF_ROLES:
+        raise Forbidden("您的角色无权查看群众的联系电话")
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.REVEAL,
+        object_type="self_report.phone",
+        object_id=report.tracking_code,
+        region_code=report.village_id,
+        reason=reason or "回访群众",
+    )
+    return crypto.unseal(report.phone_sealed)
+
+
 @transaction.atomic
 def self_report_respond(*, report: SelfReport, actor: User, response: str) -> SelfReport:
     """An official's answer, shown to the citizen on the tracking page (群众点单、干部收单)."""

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case as Case_
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value, When
 
 from shouwang.accounts.access import region_q, signed_in, user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
@@ -641,6 +642,26 @@ def parameter_page_get(*, user: Viewer, region_code: str = "", year: int | None 
         "history": history,
         "notes": resolved.notes if resolved else [],
     }
+
+
+CANDIDATES = 20
+
+
+def self_report_candidates(*, user: Viewer, report: SelfReport, q: str) -> list[Any] | None:
+    """Households a report filed without an ID may belong to: the user's search (name, ID or household
+    number) within their own region, the report's township first. None when there is nothing to match
+    (the report already has its household) or no search yet."""
+    if report.clue is None or report.clue.household_id is not None or not q:
+        return None
+    township = report.village_id[:9]
+    return list(
+        household_queryset(user=user, q=q)
+        .select_related("village")
+        .annotate(
+            same_township=Case_(When(township_code=township, then=Value(0)), default=Value(1)),
+        )
+        .order_by("same_township", "household_no")[:CANDIDATES]
+    )
 
 
 def access_self_report_for_page(*, user: Viewer, tracking_code: str) -> SelfReport:

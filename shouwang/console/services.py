@@ -18,10 +18,13 @@ from shouwang.accounts.services import login_authenticate, login_succeeded, logo
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases.models import Case, Clue
-from shouwang.cases.services import CLUE_ROLES, case_transition, clue_from_warning
+from shouwang.cases.services import CLUE_ROLES, case_transition, clue_from_warning, clue_household_resolve
+from shouwang.channels.models import SelfReport
+from shouwang.common.errors import InputRefused, RowError
 from shouwang.console import tasks
 from shouwang.console.stats import stats_refresh
 from shouwang.console.tasks import run_after_commit
+from shouwang.registry.selectors import access_household_by_id
 from shouwang.screening.models import ScreeningRun, Warning
 from shouwang.screening.services import screening_run_create, screening_run_execute
 
@@ -111,6 +114,21 @@ def case_transition_submit(
         )
         stats_refresh_soon(reason=f"案件#{case.pk}办理后刷新")
     return result
+
+
+def self_report_match(*, user: User, report: SelfReport, household_no: str) -> Case:
+    """A self-report filed without an ID: staff found the household (in their region) — its clue joins
+    or opens the household's case (``cases.services.clue_household_resolve``)."""
+    clue = report.clue
+    if clue is None or clue.household_id is not None:
+        raise InputRefused(
+            "该申报已对应农户，无需再匹配", [RowError(None, "household_no", household_no, "已对应农户")]
+        )
+    household = access_household_by_id(user, household_no, purpose="clue_resolve")
+    with transaction.atomic():
+        case = clue_household_resolve(clue=clue, household=household, actor=user)
+        stats_refresh_soon(reason="群众申报匹配农户后刷新")
+    return case
 
 
 def warning_clue_create(*, user: User, warning_id: int) -> Clue:

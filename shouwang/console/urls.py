@@ -29,6 +29,12 @@ urlpatterns = [
     path("cases/<int:case_id>/transition/", views.case_transition_view, name="case_transition"),
     path("cases/<int:case_id>/documents/", views.case_document_view, name="case_document"),
     path("self-reports/<str:tracking_code>/", views.self_report_view, name="self_report_detail"),
+    path("self-reports/<str:tracking_code>/match/", views.self_report_match_view, name="self_report_match"),
+    path(
+        "self-reports/<str:tracking_code>/reveal-phone/",
+        views.self_report_reveal_phone_view,
+        name="self_report_reveal_phone",
+    ),
     path("exports/", views.export_list_view, name="export_list"),
     path("exports/<int:job_id>/", views.export_progress_view, name="export_progress"),
     path("exports/<int:job_id>/download/", views.export_download_view, name="export_download"),

@@ -149,7 +149,8 @@ def test_warnings_come_highest_risk_first_with_township_total_and_rule_titles(mo
     townships = {w.household_no: w.household.village.parent.name for w in listing.page.rows}
     assert townships["H_S1"] and townships["H_S1"] in page
     # The keyset walks ties on the score without losing or repeating a household.
-    walked, after = [], ""
+    walked: list[str] = []
+    after = ""
     while True:
         page_ = warning_browse(
             user=make_user("county", COUNTY, username=f"walker{len(walked)}"),

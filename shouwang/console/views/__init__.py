@@ -27,7 +27,13 @@ from shouwang.console.views.screening import (
     screening_run_detail_view,
     screening_run_list_view,
 )
-from shouwang.console.views.worklists import self_report_view, warning_clue_view, warning_list_view
+from shouwang.console.views.worklists import (
+    self_report_match_view,
+    self_report_reveal_phone_view,
+    self_report_view,
+    warning_clue_view,
+    warning_list_view,
+)
 
 __all__ = [
     "audit_list_view",
@@ -54,6 +60,8 @@ __all__ = [
     "person_reveal_id_view",
     "screening_run_detail_view",
     "screening_run_list_view",
+    "self_report_match_view",
+    "self_report_reveal_phone_view",
     "self_report_view",
     "warning_clue_view",
     "warning_list_view",

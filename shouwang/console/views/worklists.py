@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -11,12 +12,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
-from shouwang.channels.services import self_report_respond
+from shouwang.channels.services import (
+    access_self_report_by_code,
+    self_report_respond,
+    self_report_reveal_phone,
+)
 from shouwang.common.errors import InputRefused
-from shouwang.console.forms import SelfReportRespondForm, WarningFilterForm
+from shouwang.console.forms import RevealForm, SelfReportRespondForm, WarningFilterForm
 from shouwang.console.permissions import can_read_households
-from shouwang.console.selectors import WarningFilters, access_self_report_for_page, warning_listing_get
-from shouwang.console.services import warning_clue_create
+from shouwang.console.selectors import (
+    WarningFilters,
+    access_self_report_for_page,
+    self_report_candidates,
+    warning_listing_get,
+)
+from shouwang.console.services import self_report_match, warning_clue_create
 from shouwang.console.views.common import forbidden, not_found, refusal_messages, role_required, safe_next
 
 PAGE_SIZE = 50
@@ -91,9 +101,67 @@ def self_report_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
         else:
             messages.success(request, _("已答复，群众可凭查询码查看答复并签单确认"))
             return redirect("console:self_report_detail", tracking_code=report.tracking_code)
+    q = (request.GET.get("q") or "").strip()[:64]
     return render(
         request,
         "console/self_report.html",
-        {"report": report, "form": form, "errors": errors},
+        {
+            "report": report,
+            "form": form,
+            "errors": errors,
+            "q": q,
+            "candidates": self_report_candidates(user=request.user, report=report, q=q),
+            "reveal_form": RevealForm(),
+        },
         status=422 if errors else 200,
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def self_report_match_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    """Staff picked the household of a report filed without an ID: its clue joins or opens that case."""
+    try:
+        report = access_self_report_by_code(request.user, tracking_code)
+        case = self_report_match(
+            user=request_user(request), report=report, household_no=request.POST.get("household_no", "")
+        )
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    except InputRefused as exc:
+        messages.error(request, "；".join(refusal_messages(exc, with_message=True)))
+        return redirect("console:self_report_detail", tracking_code=tracking_code)
+    messages.success(
+        request,
+        _("已匹配到农户%(no)s，申报转入案件#%(case)s；核实后请答复群众")
+        % {"no": case.household.household_no, "case": case.pk},
+    )
+    return redirect("console:self_report_detail", tracking_code=report.tracking_code)
+
+
+@login_required
+@never_cache
+@require_POST
+def self_report_reveal_phone_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        report = access_self_report_by_code(request.user, tracking_code)
+        phone = self_report_reveal_phone(report=report, actor=request_user(request), reason=reason)
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    return render(
+        request,
+        "console/revealed.html",
+        {
+            "label": _("申报人联系电话"),
+            "value": phone,
+            "back_url": reverse("console:self_report_detail", args=[report.tracking_code]),
+            "back_label": _("返回申报页面"),
+        },
     )
