@@ -78,9 +78,16 @@ def rate_breaks(rates: list[Decimal]) -> list[Decimal]:
     return out
 
 
-def rate_class(rate: Decimal | None, breaks: list[Decimal]) -> str:
+# A rate over fewer households than this says little (3 warnings in 7 households is 428.6 ‰): such a region
+# is marked "small base" in grey, kept out of the class breaks, and never coloured as the worst (issue 14).
+MIN_RATE_BASE = 30
+
+
+def rate_class(rate: Decimal | None, breaks: list[Decimal], *, households: int | None = None) -> str:
     if rate is None:
         return "rate-none"
+    if households is not None and households < MIN_RATE_BASE:
+        return "rate-small"
     for i, b in enumerate(breaks):
         if rate < b:
             return f"rate-{i + 1}"
@@ -116,6 +123,10 @@ class Dashboard:
         items += [(f"rate-{i + 2}", f"{b[i]}–{b[i + 1]}") for i in range(len(b) - 1)]
         items.append((f"rate-{len(b) + 1}", f"≥{b[-1]}"))
         return items
+
+    @property
+    def min_rate_base(self) -> int:
+        return MIN_RATE_BASE
 
     @property
     def region(self) -> Region:
@@ -197,8 +208,12 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
             )
         )
 
-    breaks = rate_breaks([c.warning_rate for c in children if c.warning_rate is not None])
-    children = [replace(c, rate_class=rate_class(c.warning_rate, breaks)) for c in children]
+    breaks = rate_breaks(
+        [c.warning_rate for c in children if c.warning_rate is not None and c.households >= MIN_RATE_BASE]
+    )
+    children = [
+        replace(c, rate_class=rate_class(c.warning_rate, breaks, households=c.households)) for c in children
+    ]
     warnings = values.get(M.WARNINGS, 0)
     verified = values.get(M.WARNINGS_VERIFIED, 0)
     identified_w = values.get(M.WARNINGS_IDENTIFIED, 0)

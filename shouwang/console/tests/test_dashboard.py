@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shouwang.console.dashboard import MIN_RATE_BASE, rate_class
 from shouwang.console.exports import suppress_small
 from shouwang.console.stats import stats_refresh
 from shouwang.console.tests.helpers import client_for, warning_for, xlsx_rows
@@ -88,7 +89,8 @@ def test_drill_down_links_from_county_to_household_list(county):
 
 
 def test_figures_come_from_the_statistics(county):
-    board = client_for(make_user("county", COUNTY)).get(URL).context["board"]
+    response = client_for(make_user("county", COUNTY)).get(URL)
+    board = response.context["board"]
     assert board.period == "2025-03"  # the latest screened month by default
     assert board.snapshot["households"] == 8
     assert board.value("warnings") == 3 and board.value("warnings:new") == 2
@@ -99,7 +101,16 @@ def test_figures_come_from_the_statistics(county):
     assert rows[TOWNSHIP_A].warnings == 3 and rows[TOWNSHIP_A].households == 7
     assert rows[TOWNSHIP_A].warning_rate == Decimal("428.6")  # warnings per 1,000 households
     assert rows[TOWNSHIP_B].warnings == 0
+    # 7 households: a rate that says little is marked, not coloured as the worst.
+    assert rows[TOWNSHIP_A].rate_class == "rate-small" and board.breaks == []
+    assert "428.6‰<abbr" in response.content.decode() and "（样本小）" in response.content.decode()
     assert board.trend["months"][-1] == "2025-03"
+
+
+def test_small_bases_stay_out_of_the_classes():
+    assert rate_class(Decimal("428.6"), [Decimal(5)], households=7) == "rate-small"
+    assert rate_class(Decimal("428.6"), [Decimal(5)], households=MIN_RATE_BASE) == "rate-2"
+    assert rate_class(None, [Decimal(5)], households=7) == "rate-none"
 
 
 def test_query_count_is_pinned_and_the_households_table_is_not_read(county, django_assert_max_num_queries):
