@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from shouwang.accounts.actors import Viewer
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices
 from shouwang.console.models import RegionPeriodStat, StatRefresh
-from shouwang.console.selectors import RegionPicker, region_picker_get
+from shouwang.console.selectors import RegionPicker, region_picker_get, warning_periods
 from shouwang.console.stats import stat_refresh_latest
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
@@ -112,6 +112,12 @@ class Dashboard:
     children: list[ChildRow]
     alerts: list[dict[str, Any]] = field(default_factory=list)
     breaks: list[Decimal] = field(default_factory=list)
+    unscreened: frozenset[str] = frozenset()  # offered months without a finished monthly screening
+
+    @property
+    def screened(self) -> bool:
+        """Whether the month shown had a finished monthly screening (its warning figures mean something)."""
+        return bool(self.period) and self.period not in self.unscreened
 
     @property
     def legend(self) -> list[tuple[str, str]]:
@@ -295,10 +301,12 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     ]
     monitored_risks = sorted(_labelled(values, "monitored_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
     warning_risks = sorted(_labelled(values, "warning_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
+    screened = set(warning_periods(limit=240))
     return Dashboard(
         picker=picker,
         period=period,
         periods=periods,
+        unscreened=frozenset(p for p in periods if p not in screened),
         refresh=refresh,
         values=values,
         snapshot=snapshot,

@@ -148,3 +148,16 @@ def test_suppression_is_complementary():
     # a's 3 alone would be total − b − c: the next smallest (b's 9) is suppressed with it.
     assert [r["n"] for r in out] == ["<5", "<5", 12, 24]
     assert [r["m"] for r in out] == [7, 6, 0, 13]  # zeros and counts ≥ 5 stay
+
+
+def test_months_without_a_screening_say_so(county):
+    c = client_for(make_user("county", COUNTY))
+    board = c.get(URL).context["board"]
+    assert board.period == "2025-03" and board.screened  # March was screened (warning_for's run)
+    assert "2025-04" in board.periods and "2025-04" in board.unscreened and "2025-03" not in board.unscreened
+    april = c.get(URL, {"period": "2025-04"})
+    page = april.content.decode()
+    assert not april.context["board"].screened
+    assert "2025-04 未进行月度筛查" in page and ">2025-04（未筛查）</option>" in page
+    assert ">2025-03</option>" in page  # a screened month is offered without the mark
+    assert "未进行月度筛查" not in c.get(URL).content.decode()
