@@ -78,7 +78,8 @@ def test_matching_refuses_what_is_not_the_users_and_changes_nothing(filed):
     )
     again = c.post(match, {"household_no": "H_SECOND"}, follow=True)
     assert "该申报已对应农户" in again.content.decode()
-    assert Clue.objects.get(pk=filed.clue_id).household.household_no == "H_MATCH"
+    matched = Clue.objects.get(pk=filed.clue_id).household
+    assert matched is not None and matched.household_no == "H_MATCH"
 
 
 def test_revealing_the_phone_to_call_back_is_audited(filed):
