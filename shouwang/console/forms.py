@@ -309,3 +309,58 @@ def step_data_from_post(action: str, post: Any) -> dict[str, Any]:
 
 def step_labels() -> dict[str, str]:
     return {f.name: str(f.label) for fields in STEP_FIELDS.values() for f in fields}
+
+
+INCOME_FIELDS = (
+    "wage",
+    "business",
+    "property",
+    "transfer",
+    "business_cost",
+    "compliant_self_pay",
+    "insurance_claims",
+)
+
+
+def _money(label: Any) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=False, max_digits=12, decimal_places=2)
+
+
+class VisitForm(forms.Form):
+    """A follow-up visit (R-ID-06) from the console: date, risk level, notes and, optionally, the household's
+    new 12-month income (R-INC-01/02). The rules are the service's (``cases.services.visit_record``)."""
+
+    visited_on = forms.DateField(label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    risk_level = forms.ChoiceField(
+        label=_("走访后的风险等级"),
+        required=False,
+        choices=[("", _("不变")), *RiskLevelChoices.choices],
+    )
+    notes = forms.CharField(
+        label=_("走访情况"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    with_income = forms.BooleanField(label=_("同时更新家庭收入（近12个月）"), required=False)
+    income_period = forms.RegexField(
+        label=_("收入截至月份"),
+        regex=r"^\d{4}-\d{2}$",
+        required=False,
+        error_messages={"invalid": _("收入期间格式应为YYYY-MM")},
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+    )
+    wage = _money(_("工资性收入（元）"))
+    business = _money(_("生产经营性收入（元）"))
+    property = _money(_("财产性收入（元）"))
+    transfer = _money(_("转移性收入（元）"))
+    business_cost = _money(_("生产经营费用支出（元）"))
+    compliant_self_pay = _money(_("合规自付医疗费用（元）"))
+    insurance_claims = _money(_("保险理赔（元）"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("with_income"):
+            if not data.get("income_period") and "income_period" not in self.errors:
+                self.add_error("income_period", _("请填写收入截至月份"))
+            for name in ("wage", "business", "property", "transfer", "business_cost"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("请填写金额（没有的填0）"))
+        return data

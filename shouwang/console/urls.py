@@ -29,6 +29,8 @@ urlpatterns = [
     path("cases/<int:case_id>/transition/", views.case_transition_view, name="case_transition"),
     path("cases/<int:case_id>/documents/", views.case_document_view, name="case_document"),
     path("self-reports/<str:tracking_code>/", views.self_report_view, name="self_report_detail"),
+    path("visits/", views.visits_due_view, name="visits_due"),
+    path("cases/<int:case_id>/visits/new/", views.visit_create_view, name="visit_create"),
     path("self-reports/<str:tracking_code>/match/", views.self_report_match_view, name="self_report_match"),
     path(
         "self-reports/<str:tracking_code>/reveal-phone/",

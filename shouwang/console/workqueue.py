@@ -244,7 +244,10 @@ def visits_due(user: User, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[
             continue
         out.append(
             {
-                "link": reverse("console:case_detail", args=[r["id"]]),
+                # The work queue lands on the action: the visit form of the case.
+                "link": reverse("console:visit_create", args=[r["id"]]),
+                "visit_link": reverse("console:visit_create", args=[r["id"]]),
+                "case_link": reverse("console:case_detail", args=[r["id"]]),
                 "title": _("%(name)s户")
                 % {"name": r["household__head_name"] or r["household__household_no"]},
                 "household_no": r["household__household_no"],
@@ -284,6 +287,7 @@ def _visits(user: User, today: dt.date) -> Section:
         title=_("到期及超期走访"),
         count=len(rows),
         items=rows[:ITEMS],
+        more_link=reverse("console:visits_due"),
         note=_("其中已超期 %(n)s 户（红色每周、黄色每月、绿色每季度，R-ID-06）") % {"n": shown},
     )
 

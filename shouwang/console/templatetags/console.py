@@ -24,6 +24,11 @@ register = template.Library()
 
 # Permission filters: the templates pass ``user`` (the request's viewer); anything else is refused (False).
 @register.filter
+def can_record_visits(user: Viewer) -> bool:
+    return permissions.can_record_visits(user)
+
+
+@register.filter
 def can_reveal(user: Viewer) -> bool:
     return permissions.can_reveal(user)
 

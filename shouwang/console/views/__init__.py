@@ -27,6 +27,7 @@ from shouwang.console.views.screening import (
     screening_run_detail_view,
     screening_run_list_view,
 )
+from shouwang.console.views.visits import visit_create_view, visits_due_view
 from shouwang.console.views.worklists import (
     self_report_match_view,
     self_report_reveal_phone_view,
@@ -63,6 +64,8 @@ __all__ = [
     "self_report_match_view",
     "self_report_reveal_phone_view",
     "self_report_view",
+    "visit_create_view",
+    "visits_due_view",
     "warning_clue_view",
     "warning_list_view",
 ]

@@ -1,0 +1,102 @@
+"""Follow-up visits from the console (R-ID-06): the list of visits due and overdue in the user's region, and
+the visit form of one case (optionally with the household's new income). Adapters only: the rules are
+``cases.services.visit_record``'s, the list ``console.workqueue.visits_due``."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
+from shouwang.cases import clock
+from shouwang.cases.selectors import access_case_by_id
+from shouwang.cases.services.visits import IncomeInput, visit_record
+from shouwang.common.errors import InputRefused
+from shouwang.console.forms import INCOME_FIELDS, VisitForm
+from shouwang.console.permissions import can_record_visits
+from shouwang.console.views.common import forbidden, not_found, role_required
+from shouwang.console.workqueue import visits_due
+
+VISITS_LISTED = 500
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+@role_required(can_record_visits, gettext_lazy("您的角色无权登记走访"))
+def visits_due_view(request: HttpRequest) -> HttpResponse:
+    official = request_user(request)
+    today = clock.today()
+    rows = visits_due(official, today, cap=VISITS_LISTED + 1)
+    return render(
+        request,
+        "console/visits_due.html",
+        {
+            "rows": rows[:VISITS_LISTED],
+            "more": len(rows) > VISITS_LISTED,
+            "overdue": sum(1 for r in rows[:VISITS_LISTED] if r["overdue"]),
+            "today": today,
+        },
+    )
+
+
+def _income(data: dict[str, Any]) -> IncomeInput | None:
+    if not data.get("with_income"):
+        return None
+    return IncomeInput(
+        period=data["income_period"],
+        **{name: data.get(name) or Decimal(0) for name in INCOME_FIELDS},
+    )
+
+
+# Where a refusal of the service lands in the form (its RowError columns).
+FIELD_OF_COLUMN = {"visited_on": "visited_on", "risk_level": "risk_level", "notes": "notes"}
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def visit_create_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    try:
+        case = access_case_by_id(
+            request.user, case_id, purpose="visit" if request.method == "POST" else "view"
+        )
+    except NotFound:
+        return not_found(request)
+    form = VisitForm(request.POST or None, initial={"visited_on": clock.today()})
+    general: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit_record(
+                case=case,
+                actor=request_user(request),
+                visited_on=form.cleaned_data["visited_on"],
+                notes=form.cleaned_data["notes"],
+                risk_level=form.cleaned_data["risk_level"],
+                income=_income(form.cleaned_data),
+            )
+        except Forbidden as exc:
+            return forbidden(request, str(exc))
+        except InputRefused as exc:
+            for e in exc.errors or []:
+                column = (e.column or "").removeprefix("income.")
+                field = FIELD_OF_COLUMN.get(column) or ("income_period" if column == "period" else column)
+                if field in form.fields:
+                    form.add_error(field, e.reason)
+                else:
+                    general.append(e.reason)
+        else:
+            messages.success(request, _("走访已登记"))
+            return redirect("console:case_detail", case_id=case.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "console/visit_form.html", {"case": case, "form": form, "general": general}, status=status
+    )
