@@ -27,7 +27,7 @@ from shouwang.console.views.screening import (
     screening_run_detail_view,
     screening_run_list_view,
 )
-from shouwang.console.views.visits import visit_create_view, visits_due_view
+from shouwang.console.views.visits import elimination_review_view, visit_create_view, visits_due_view
 from shouwang.console.views.worklists import (
     self_report_match_view,
     self_report_reveal_phone_view,
@@ -45,6 +45,7 @@ __all__ = [
     "case_list_view",
     "case_transition_view",
     "dashboard_view",
+    "elimination_review_view",
     "export_download_view",
     "export_list_view",
     "export_progress_view",

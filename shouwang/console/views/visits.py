@@ -1,6 +1,7 @@
-"""Follow-up visits from the console (R-ID-06): the list of visits due and overdue in the user's region, and
-the visit form of one case (optionally with the household's new income). Adapters only: the rules are
-``cases.services.visit_record``'s, the list ``console.workqueue.visits_due``."""
+"""The assistance half of the console: follow-up visits (R-ID-06: the list of visits due and overdue in the
+user's region, and the visit form of one case, optionally with the household's new income) and the
+elimination review (R-ELIM). Adapters only: the rules are ``cases.services``'s (``visit_record``,
+``elimination_refusals``), the lists ``console.workqueue.visits_due`` and ``console.elimination``."""
 
 from decimal import Decimal
 from typing import Any
@@ -20,8 +21,9 @@ from shouwang.cases import clock
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services.visits import IncomeInput, visit_record
 from shouwang.common.errors import InputRefused
+from shouwang.console.elimination import elimination_review_get
 from shouwang.console.forms import INCOME_FIELDS, VisitForm
-from shouwang.console.permissions import can_record_visits
+from shouwang.console.permissions import can_read_households, can_record_visits
 from shouwang.console.views.common import forbidden, not_found, role_required
 from shouwang.console.workqueue import visits_due
 
@@ -99,4 +101,17 @@ def visit_create_view(request: HttpRequest, case_id: int) -> HttpResponse:
     status = 422 if request.method == "POST" else 200
     return render(
         request, "console/visit_form.html", {"case": case, "form": form, "general": general}, status=status
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+@role_required(can_read_households, gettext_lazy("您的角色无权查看监测户"))
+def elimination_review_view(request: HttpRequest) -> HttpResponse:
+    rows, total = elimination_review_get(user=request.user)
+    return render(
+        request,
+        "console/elimination.html",
+        {"rows": rows, "total": total, "qualifying": sum(1 for r in rows if r.qualifies)},
     )
