@@ -17,12 +17,15 @@ import duckdb
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from shouwang.cases.models import AssistancePlan, Case, CaseStep, Visit
+from shouwang.cases.choices import CaseStateChoices
+from shouwang.cases.models import AssistancePlan, Case, CaseStep, Clue, Visit
+from shouwang.console.workqueue import latest_screened_period
 from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.exchange.lake import feed_files
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.registry.selectors import HouseholdDetail, household_get_detail
+from shouwang.screening.choices import WarningStatusChoices
 from shouwang.screening.models import Parameter
 from shouwang.screening.params import ParamRow, params_resolve_rows
 from shouwang.screening.selectors import warning_household_history
@@ -45,6 +48,8 @@ class Household360:
     helpers: list[Any] = field(default_factory=list)
     visits: list[Any] = field(default_factory=list)
     open_case_id: int | None = None
+    open_case_monitoring: bool = False  # the open identification case is in 监测帮扶 (visits, elimination)
+    actionable_warning_id: int | None = None  # the latest warning, not yet turned into a clue
 
     @property
     def household(self) -> Household:
@@ -83,8 +88,10 @@ def household_360_get(*, household: Household) -> Household360:
             float(thresholds[int(r.period[:4])]) if int(r.period[:4]) in thresholds else None for r in incomes
         ],
     }
+    history = list(warning_household_history(household_id=household.pk)[:24])
     warnings = [
         {
+            "id": w.pk,
             "period": w.period,
             "status": w.get_status_display(),
             "status_code": w.status,
@@ -105,8 +112,17 @@ def household_360_get(*, household: Household) -> Household360:
                 if isinstance(s, dict)
             ],
         }
-        for w in warning_household_history(household_id=household.pk)[:24]
+        for w in history
     ]
+    actionable = None
+    latest = history[0] if history else None
+    if (
+        latest is not None
+        and latest.status in (WarningStatusChoices.NEW, WarningStatusChoices.PERSISTING)
+        and latest.period == latest_screened_period()
+        and not Clue.objects.filter(household=household, reported_on__gte=f"{latest.period}-01").exists()
+    ):
+        actionable = latest.pk
     cases: list[dict[str, Any]] = []
     for case in (
         Case.objects.filter(household=household)
@@ -132,9 +148,10 @@ def household_360_get(*, household: Household) -> Household360:
         .select_related("visitor")
         .order_by("-visited_on", "-id")
     )
-    open_case = next(
-        (c["case"].pk for c in cases if c["case"].is_open and c["case"].kind == "identification"), None
+    open_identification = next(
+        (c["case"] for c in cases if c["case"].is_open and c["case"].kind == "identification"), None
     )
+    open_case = open_identification.pk if open_identification else None
     return Household360(
         detail=detail,
         income_chart=income_chart,
@@ -145,6 +162,10 @@ def household_360_get(*, household: Household) -> Household360:
         helpers=helpers,
         visits=visits,
         open_case_id=open_case,
+        open_case_monitoring=bool(
+            open_identification and open_identification.state == CaseStateChoices.MONITORING
+        ),
+        actionable_warning_id=actionable,
     )
 
 

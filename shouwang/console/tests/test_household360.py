@@ -102,3 +102,31 @@ def test_household_page_query_count(li, django_assert_max_num_queries):
     c.get(reverse("console:household_detail", args=["H_LI"]))
     with django_assert_max_num_queries(24):
         c.get(reverse("console:household_detail", args=["H_LI"]))
+
+
+def test_the_page_carries_the_next_actions_its_state_allows(monkeypatch):
+    set_today(monkeypatch, TODAY)
+    hh = make_household("H_NEXT", VILLAGE_A)
+    warning = warning_for(hh, "2025-02", risk_types=["illness"])
+    village = make_user("village", VILLAGE_A)
+    c = client_for(village)
+    url = reverse("console:household_detail", args=["H_NEXT"])
+    page = c.get(url).content.decode()
+    verify = reverse("console:warning_clue", args=[warning.pk])
+    assert verify in page and "核实预警（转为风险线索）" in page
+    assert "登记走访" not in page and "提出风险消除" not in page  # nothing monitored yet
+    # The warning verified: the case opens and the button gives way to the case.
+    assert c.post(verify, {"next": url}).status_code == 302
+    page = c.get(url).content.decode()
+    case = hh.cases.get()
+    assert verify not in page and reverse("console:case_detail", args=[case.pk]) in page
+    # Monitored: record a visit, propose elimination.
+    type(case).objects.filter(pk=case.pk).update(state="monitoring", decided_on=TODAY)
+    page = c.get(url).content.decode()
+    assert reverse("console:visit_create", args=[case.pk]) in page
+    assert f"{reverse('console:case_detail', args=[case.pk])}?act=propose_elimination" in page
+    # A reader without the right to act sees the case but not the buttons.
+    seen = client_for(make_user("auditor", COUNTY, username="aud")).get(url)
+    assert seen.status_code == 200 and reverse("console:case_detail", args=[case.pk]) in seen.content.decode()
+    assert reverse("console:visit_create", args=[case.pk]) not in seen.content.decode()
+    assert "?act=propose_elimination" not in seen.content.decode()
