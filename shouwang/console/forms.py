@@ -10,6 +10,8 @@ from shouwang.cases.choices import (
     CaseKindChoices,
     CaseStateChoices,
     DocumentKindChoices,
+    MeasureItemChoices,
+    MeasureTypeChoices,
     ReviewResultChoices,
     RiskLevelChoices,
 )
@@ -364,3 +366,55 @@ class VisitForm(forms.Form):
                 if data.get(name) is None and name not in self.errors:
                     self.add_error(name, _("请填写金额（没有的填0）"))
         return data
+
+
+class PlanMeasureForm(forms.Form):
+    """One measure row of the plan form (一户一策, R-AID). The member choices are the household's (set by
+    the view); every rule is ``cases.services.plan_measures_add``'s. A row without a measure type is blank."""
+
+    measure_type = forms.ChoiceField(
+        label=_("帮扶措施（全国代码）"),
+        required=False,
+        choices=[("", _("请选择")), *MeasureTypeChoices.choices],
+    )
+    item = forms.ChoiceField(
+        label=_("具体项目"), required=False, choices=[("", _("（不细分）")), *MeasureItemChoices.choices]
+    )
+    person = forms.TypedChoiceField(
+        label=_("落实到的家庭成员"), required=False, coerce=int, empty_value=None, choices=[]
+    )
+    start_on = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_on = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(label=_("措施内容"), required=False, max_length=255)
+    amount = _money(_("金额（元）"))
+    loan_term_months = forms.IntegerField(label=_("贷款期限（月）"), required=False, min_value=0)
+    subsidised = forms.BooleanField(label=_("贴息"), required=False)
+
+    def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("（整户）")), *members]  # type: ignore[attr-defined]
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data.get("measure_type"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("measure_type") and not data.get("start_on") and "start_on" not in self.errors:
+            self.add_error("start_on", _("请填写开始日期"))
+        return data
+
+
+PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=3, max_num=6)
+
+
+class PlanHelperForm(forms.Form):
+    """The helper (帮扶责任人) added with the measures, optional."""
+
+    name = forms.CharField(label=_("帮扶责任人姓名"), required=False, max_length=64)
+    unit = forms.CharField(label=_("帮扶单位"), required=False, max_length=128)
+    phone = forms.CharField(label=_("帮扶责任人手机"), required=False, max_length=20)

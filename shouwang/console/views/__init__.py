@@ -20,6 +20,7 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
+from shouwang.console.views.plans import plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -60,6 +61,7 @@ __all__ = [
     "not_found",
     "parameter_view",
     "person_reveal_id_view",
+    "plan_view",
     "screening_run_detail_view",
     "screening_run_list_view",
     "self_report_match_view",

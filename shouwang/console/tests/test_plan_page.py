@@ -1,0 +1,100 @@
+"""一户一策 in the console: a plan refused by the R-AID rules, each refusal under its field (the whole
+plan's above the rows) and nothing written, then accepted."""
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from shouwang.audit.models import AuditEntry
+from shouwang.cases.models import AssistancePlan, Case, Measure
+from shouwang.console.tests.helpers import TODAY, client_for, open_case, set_today
+from shouwang.testing.builders import VILLAGE_A, VILLAGE_B, make_household, make_user
+
+pytestmark = pytest.mark.django_db
+HELPER = {"h-name": "王帮扶", "h-unit": "县农业农村局", "h-phone": "13912345678"}
+
+
+def post(*rows: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The plan form's POST: up to three measure rows (prefix m-) and the helper (h-)."""
+    data: dict[str, Any] = {"m-TOTAL_FORMS": "3", "m-INITIAL_FORMS": "0", **extra}
+    for i, row in enumerate(rows):
+        data.update({f"m-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+@pytest.fixture
+def monitored(monkeypatch):
+    set_today(monkeypatch, TODAY)
+    village = make_user("village", VILLAGE_A)
+    case = open_case(make_household("H_PLAN", VILLAGE_A), village)  # a labour-capable family
+    Case.objects.filter(pk=case.pk).update(state="monitoring", decided_on=TODAY, risk_types=["illness"])
+    case.refresh_from_db()
+    return village, case
+
+
+def test_a_plan_first_refused_then_accepted(monitored):
+    village, case = monitored
+    c = client_for(village)
+    url = reverse("console:plan", args=[case.pk])
+    page = c.get(url)
+    assert page.status_code == 200 and "添加帮扶措施" in page.content.decode()
+    head = case.household.members.get(relation="head")
+    grandmother = case.household.members.get(relation="parent")
+    today = TODAY.isoformat()
+    # 综合保障 only, for a family that can work: no development measure (R-AID-01), nothing for the
+    # illness (R-AID-05); a bad helper phone; a public-welfare post for the 77-year-old (R-AID-08).
+    refused = c.post(
+        url,
+        post(
+            {"measure_type": "100A48", "start_on": today},
+            {"measure_type": "100A42", "person": grandmother.pk, "start_on": today},
+            **{**HELPER, "h-phone": "139123"},
+        ),
+    )
+    assert refused.status_code == 422
+    rows = refused.context["rows"].forms
+    assert "只安排16至69岁人员" in str(rows[1].errors["person"])
+    assert "手机号码应为11位数字" in str(refused.context["helper"].errors["phone"])
+    assert not AssistancePlan.objects.exists() and not Measure.objects.exists()
+    # Row problems fixed, the whole plan's rules now speak (above the rows, in Chinese).
+    plan_wide = c.post(url, post({"measure_type": "100A48", "start_on": today}, **HELPER))
+    text = " ".join(plan_wide.context["plan_errors"])
+    assert "开发式帮扶措施" in text and "须有匹配措施" in text
+    assert "未加入计划，整个计划须满足" in plan_wide.content.decode()
+    assert not Measure.objects.exists() and not AuditEntry.objects.filter(object_type="measure").exists()
+    # Accepted: an industry measure for the head and the medical aid the illness calls for.
+    done = c.post(
+        url,
+        post(
+            {
+                "measure_type": "100A39",
+                "person": head.pk,
+                "start_on": today,
+                "description": "养殖能繁母牛2头",
+            },
+            {"measure_type": "100A45", "start_on": today, "description": "大病救助"},
+            **HELPER,
+        ),
+    )
+    assert done.status_code == 302 and done["Location"] == url
+    assert sorted(Measure.objects.values_list("measure_type", flat=True)) == ["100A39", "100A45"]
+    assert Measure.objects.get(measure_type="100A39").person_id == head.pk
+    assert AssistancePlan.objects.get(household=case.household).helpers.get().name == "王帮扶"
+    assert AuditEntry.objects.filter(object_type="measure", action="create").count() == 1
+    shown = c.get(url).content.decode()
+    assert (
+        "产业帮扶" in shown
+        and "养殖能繁母牛2头" in shown
+        and "王帮扶" in shown
+        and "13912345678" not in shown
+    )
+
+
+def test_other_regions_and_roles_change_nothing(monitored):
+    _, case = monitored
+    url = reverse("console:plan", args=[case.pk])
+    row = {"measure_type": "100A39", "start_on": TODAY.isoformat()}
+    assert client_for(make_user("village", VILLAGE_B, username="vb")).post(url, post(row)).status_code == 404
+    assert client_for(make_user("grid", VILLAGE_A, username="g1")).post(url, post(row)).status_code == 403
+    assert not Measure.objects.exists()

@@ -1,0 +1,121 @@
+"""一户一策 in the console: the household's plan (measures, helpers) on its own page, one measure (and a
+helper) added at a time. Adapters only: the R-AID rules are ``cases.services.plan_measures_add``'s, and each
+refusal is shown under the field it concerns."""
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.actors import request_user
+from shouwang.cases import clock
+from shouwang.cases.models import AssistancePlan
+from shouwang.cases.selectors import access_case_by_id
+from shouwang.cases.services import CaseConflict, HelperInput, MeasureInput, plan_measures_add
+from shouwang.common.errors import InputRefused
+from shouwang.console.forms import PlanHelperForm, PlanMeasureFormSet
+from shouwang.console.views.common import forbidden, not_found
+
+# Where a refusal lands: "measures[0].person_id" → that row's person; the whole plan's rules (R-AID-01/05/08,
+# column "measures") above the rows; a helper's problems under the helper's fields.
+_MEASURE_FIELD = {"person_id": "person"}
+_HELPER_FIELD = {"name": "name", "unit": "unit", "phone": "phone", "end_on": "name"}
+_ROW = re.compile(r"^measures\[(\d+)\]\.(\w+)$")
+
+
+def _place(exc: InputRefused, rows: list[Any], helper: PlanHelperForm, plan_errors: list[str]) -> None:
+    for e in exc.errors or []:
+        column = e.column or ""
+        row = _ROW.match(column)
+        if row and int(row.group(1)) < len(rows):
+            form = rows[int(row.group(1))]
+            field = _MEASURE_FIELD.get(row.group(2), row.group(2))
+            if field in form.fields:
+                form.add_error(field, e.reason)
+                continue
+        if column.startswith("helpers"):
+            leaf = column.rsplit(".", 1)[-1] if "." in column else "name"
+            helper.add_error(_HELPER_FIELD.get(leaf, "name"), e.reason)
+            continue
+        plan_errors.append(e.reason)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    try:
+        purpose = "measures" if request.method == "POST" else "view"
+        case = access_case_by_id(request.user, case_id, purpose=purpose)
+    except NotFound:
+        return not_found(request)
+    household = case.household
+    members = [(p.pk, f"{p.name}（{p.get_relation_display()}）") for p in household.members.order_by("id")]
+    data = request.POST or None
+    rows = PlanMeasureFormSet(
+        data, prefix="m", form_kwargs={"members": members}, initial=[{"start_on": clock.today()}]
+    )
+    helper = PlanHelperForm(data, prefix="h")
+    plan_errors: list[str] = []
+    if request.method == "POST" and rows.is_valid() and helper.is_valid():
+        filled = [f for f in rows.forms if f.cleaned_data.get("measure_type")]
+        h = helper.cleaned_data
+        helpers = []
+        if h["name"] or h["unit"] or h["phone"]:
+            start = next((f.cleaned_data["start_on"] for f in filled), None) or clock.today()
+            helpers.append(HelperInput(name=h["name"], unit=h["unit"], phone=h["phone"], start_on=start))
+        try:
+            plan_measures_add(
+                case=case,
+                actor=request_user(request),
+                measures=[
+                    MeasureInput(
+                        measure_type=f.cleaned_data["measure_type"],
+                        item=f.cleaned_data["item"],
+                        description=f.cleaned_data["description"],
+                        person_id=f.cleaned_data["person"],
+                        start_on=f.cleaned_data["start_on"],
+                        end_on=f.cleaned_data["end_on"],
+                        amount=f.cleaned_data["amount"],
+                        loan_term_months=f.cleaned_data["loan_term_months"],
+                        subsidised=f.cleaned_data["subsidised"],
+                    )
+                    for f in filled
+                ],
+                helpers=helpers,
+                expected_version=int(request.POST.get("expected_version") or case.version),
+            )
+        except Forbidden as exc:
+            return forbidden(request, str(exc))
+        except CaseConflict:
+            plan_errors.append(_("案件已被他人更新，请核对后重新提交"))
+            case.refresh_from_db()
+        except InputRefused as exc:
+            _place(exc, filled, helper, plan_errors)
+        else:
+            messages.success(request, _("已加入帮扶计划"))
+            return redirect("console:plan", case_id=case.pk)
+    plan = AssistancePlan.objects.filter(household=household).first()
+    return render(
+        request,
+        "console/plan.html",
+        {
+            "case": case,
+            "rows": rows,
+            "helper": helper,
+            "plan_errors": plan_errors,
+            "plan": plan,
+            "measures": list(plan.measures.select_related("person").order_by("start_on", "id"))
+            if plan
+            else [],
+            "helpers": list(plan.helpers.order_by("start_on", "id")) if plan else [],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
