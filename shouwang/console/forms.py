@@ -332,7 +332,9 @@ class VisitForm(forms.Form):
     """A follow-up visit (R-ID-06) from the console: date, risk level, notes and, optionally, the household's
     new 12-month income (R-INC-01/02). The rules are the service's (``cases.services.visit_record``)."""
 
-    visited_on = forms.DateField(label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_("走访日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     risk_level = forms.ChoiceField(
         label=_("走访后的风险等级"),
         required=False,
@@ -384,10 +386,10 @@ class PlanMeasureForm(forms.Form):
         label=_("落实到的家庭成员"), required=False, coerce=int, empty_value=None, choices=[]
     )
     start_on = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     end_on = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     description = forms.CharField(label=_("措施内容"), required=False, max_length=255)
     amount = _money(_("金额（元）"))
@@ -409,7 +411,9 @@ class PlanMeasureForm(forms.Form):
         return data
 
 
-PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=3, max_num=6)
+# Three rows, each with today's date already in (the view passes them as initial rows).
+PLAN_ROWS = 3
+PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=0, max_num=6)
 
 
 class PlanHelperForm(forms.Form):

@@ -20,7 +20,7 @@ from shouwang.cases.models import AssistancePlan
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services import CaseConflict, HelperInput, MeasureInput, plan_measures_add
 from shouwang.common.errors import InputRefused
-from shouwang.console.forms import PlanHelperForm, PlanMeasureFormSet
+from shouwang.console.forms import PLAN_ROWS, PlanHelperForm, PlanMeasureFormSet
 from shouwang.console.views.common import forbidden, not_found
 
 # Where a refusal lands: "measures[0].person_id" → that row's person; the whole plan's rules (R-AID-01/05/08,
@@ -60,7 +60,10 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
     members = [(p.pk, f"{p.name}（{p.get_relation_display()}）") for p in household.members.order_by("id")]
     data = request.POST or None
     rows = PlanMeasureFormSet(
-        data, prefix="m", form_kwargs={"members": members}, initial=[{"start_on": clock.today()}]
+        data,
+        prefix="m",
+        form_kwargs={"members": members},
+        initial=[{"start_on": clock.today()}] * PLAN_ROWS,
     )
     helper = PlanHelperForm(data, prefix="h")
     plan_errors: list[str] = []

@@ -1,0 +1,70 @@
+"""The assistance half in a real browser (Debian chromium): a village cadre builds the household's plan,
+first refused (a family that can work, with only 综合保障 and nothing for its illness), then accepted; records
+a visit; the county's elimination review. Writes docs/screenshots/console-plan*.png, console-visit.png and
+console-elimination.png when SHOUWANG_SCREENSHOTS=1."""
+
+import pytest
+
+from shouwang.cases.models import Case, Measure, Visit
+from shouwang.console.tests.a11y import a11y_problems
+from shouwang.console.tests.helpers import open_case
+from shouwang.testing.browser import console_login
+from shouwang.testing.builders import COUNTY, VILLAGE_A, make_household, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREEN = {"viewport": {"width": 1366, "height": 900}}
+
+
+def test_a_cadre_builds_a_plan_and_records_a_visit(browser_context, base_url, screenshot):
+    village = make_user("village", VILLAGE_A)
+    case = open_case(make_household("H_BROWSER", VILLAGE_A), village)
+    Case.objects.filter(pk=case.pk).update(state="monitoring", risk_types=["illness"])
+    page = browser_context(**SCREEN).new_page()
+    console_login(page, base_url, village.username)
+
+    page.goto(f"{base_url}/households/H_BROWSER/")
+    page.click("a:has-text('编辑帮扶计划')")
+    page.wait_for_selector("h1:has-text('帮扶计划')")
+    page.select_option("#id_m-0-measure_type", "100A48")  # 综合保障 only
+    page.click("button:has-text('加入帮扶计划')")
+    page.wait_for_selector("#plan-errors")
+    refusal = page.inner_text("#plan-errors")
+    assert "开发式帮扶措施" in refusal and "须有匹配措施" in refusal
+    assert Measure.objects.count() == 0
+    assert a11y_problems(page.content()) == []
+    screenshot(page, "console-plan-refused", full_page=True)
+
+    head = case.household.members.get(relation="head")
+    page.select_option("#id_m-0-measure_type", "100A39")
+    page.select_option("#id_m-0-person", str(head.pk))
+    page.fill("#id_m-0-description", "养殖能繁母牛2头")
+    page.select_option("#id_m-1-measure_type", "100A45")
+    page.fill("#id_m-1-description", "大病救助")
+    page.fill("#id_h-name", "王帮扶")
+    page.fill("#id_h-unit", "县农业农村局")
+    page.fill("#id_h-phone", "13912345678")
+    page.click("button:has-text('加入帮扶计划')")
+    page.wait_for_selector(".alert-ok:has-text('已加入帮扶计划')")
+    assert "养殖能繁母牛2头" in page.inner_text("#h-measures + table")
+    assert sorted(Measure.objects.values_list("measure_type", flat=True)) == ["100A39", "100A45"]
+    screenshot(page, "console-plan", full_page=True)
+
+    page.goto(f"{base_url}/visits/")
+    page.goto(f"{base_url}/cases/{case.pk}/visits/new/")
+    page.fill("#id_notes", "家中老人住院，已落实大病救助")
+    page.select_option("#id_risk_level", "red")
+    assert a11y_problems(page.content()) == []
+    screenshot(page, "console-visit", full_page=True)
+    page.click("button:has-text('登记走访')")
+    page.wait_for_selector(".alert-ok:has-text('走访已登记')")
+    assert Visit.objects.filter(case=case).count() == 1
+
+    # The county's elimination review lists the household with every reason it cannot be proposed yet.
+    county = make_user("county", COUNTY)
+    page.context.clear_cookies()
+    console_login(page, base_url, county.username)
+    page.goto(f"{base_url}/elimination/")
+    row = page.locator("tr:has-text('H_BROWSER')")
+    assert "暂不符合" in row.inner_text()
+    assert a11y_problems(page.content()) == []
+    screenshot(page, "console-elimination", full_page=True)
