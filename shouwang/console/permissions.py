@@ -6,6 +6,7 @@ from shouwang.accounts.access import signed_in_with_region, user_can_read_audit_
 from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS, PERSONAL_DATA_REVEALERS, RoleChoices
 from shouwang.cases.services import CLUE_ROLES
+from shouwang.cases.services.plans import PLAN_ROLES
 from shouwang.cases.services.visits import VISIT_ROLES
 
 # The region dashboard: county, prefecture and province (and the township for its own villages) plus
@@ -68,6 +69,11 @@ def has_work_queue(user: Viewer) -> bool:
 def can_record_visits(user: Viewer) -> bool:
     """Follow-up visits (R-ID-06): the roles of ``cases.services.visit_record``."""
     return _role_in(user, VISIT_ROLES)
+
+
+def can_edit_plans(user: Viewer) -> bool:
+    """一户一策: the roles of ``cases.services.plan_measures_add`` and ``measure_end``."""
+    return _role_in(user, PLAN_ROLES)
 
 
 def can_start_screening(user: Viewer) -> bool:

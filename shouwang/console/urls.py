@@ -32,6 +32,9 @@ urlpatterns = [
     path("visits/", views.visits_due_view, name="visits_due"),
     path("elimination/", views.elimination_review_view, name="elimination_review"),
     path("cases/<int:case_id>/plan/", views.plan_view, name="plan"),
+    path(
+        "cases/<int:case_id>/plan/measures/<int:measure_id>/end/", views.measure_end_view, name="measure_end"
+    ),
     path("cases/<int:case_id>/visits/new/", views.visit_create_view, name="visit_create"),
     path("self-reports/<str:tracking_code>/match/", views.self_report_match_view, name="self_report_match"),
     path(

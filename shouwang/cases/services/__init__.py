@@ -27,7 +27,13 @@ from shouwang.cases.services.comparison import comparison_gather
 from shouwang.cases.services.documents import case_document_upload
 from shouwang.cases.services.elimination import elimination_candidate_list, elimination_refusals
 from shouwang.cases.services.escalation import case_escalate_overdue
-from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add, plan_validate
+from shouwang.cases.services.plans import (
+    HelperInput,
+    MeasureInput,
+    measure_end,
+    plan_measures_add,
+    plan_validate,
+)
 from shouwang.cases.services.steps import case_transition
 from shouwang.cases.services.visits import IncomeInput, visit_record
 
@@ -49,6 +55,7 @@ __all__ = [
     "elimination_refusals",
     "household_by_id_number",
     "household_has_labour",
+    "measure_end",
     "plan_measures_add",
     "plan_validate",
     "risk_types_validate",

@@ -305,3 +305,49 @@ def plan_measures_add(
         reason="制定帮扶计划（一户一策）",
     )
     return plan
+
+
+@transaction.atomic
+def measure_end(*, case: Case, measure_id: int, actor: User, ended_on: dt.date, reason: str = "") -> Measure:
+    """End one measure of the household's plan on ``ended_on`` (the job ended, the aid was paid out…).
+    The plan must still hold as it will be (R-AID-01/05/08): a household that can work keeps at least one
+    development measure, so the replacement is added first. Audited; bumps the case version."""
+    if actor.role not in PLAN_ROLES:
+        raise Forbidden("您的角色无权调整帮扶计划")
+    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
+    if not user_can_see_region(actor, household_region(locked.household)):
+        raise NotFound(str(locked.pk))
+    measure = Measure.objects.filter(pk=measure_id, plan__household=locked.household).first()
+    if measure is None:
+        raise NotFound(str(measure_id))
+    errors: list[RowError] = []
+    if measure.status != MeasureStatusChoices.ACTIVE:
+        errors.append(row_error("measure", measure.pk, "该措施已结束"))
+    if ended_on < measure.start_on:
+        errors.append(row_error("ended_on", ended_on, f"结束日期不能早于措施开始日期（{measure.start_on}）"))
+    if ended_on > clock.today():
+        errors.append(row_error("ended_on", ended_on, f"结束日期不能晚于今天（{clock.today()}）"))
+    if len(reason) > 255:
+        errors.append(row_error("reason", "", "原因不超过255字"))
+    refuse("结束帮扶措施", errors)
+    others = [m for m in measure.plan.measures.all() if m.pk != measure.pk]
+    plan_errors, _warnings = plan_validate(household=locked.household, case=locked, measures=others)
+    refuse("结束帮扶措施", plan_errors)
+    old_end = measure.end_on
+    measure.status, measure.end_on = MeasureStatusChoices.ENDED, ended_on
+    measure.save(update_fields=["status", "end_on"])
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.UPDATE,
+        object_type="measure",
+        object_id=str(measure.pk),
+        region_code=locked.household.village_id,
+        changes={
+            "status": [MeasureStatusChoices.ACTIVE, MeasureStatusChoices.ENDED],
+            "end_on": [old_end.isoformat() if old_end else None, ended_on.isoformat()],
+        },
+        reason=reason or "结束帮扶措施",
+    )
+    return measure

@@ -98,3 +98,32 @@ def test_other_regions_and_roles_change_nothing(monitored):
     assert client_for(make_user("village", VILLAGE_B, username="vb")).post(url, post(row)).status_code == 404
     assert client_for(make_user("grid", VILLAGE_A, username="g1")).post(url, post(row)).status_code == 403
     assert not Measure.objects.exists()
+
+
+def test_ending_a_measure_keeps_the_plan_whole(monitored):
+    village, case = monitored
+    Case.objects.filter(pk=case.pk).update(risk_types=[])
+    head = case.household.members.get(relation="head")
+    c = client_for(village)
+    url = reverse("console:plan", args=[case.pk])
+    today = TODAY.isoformat()
+    c.post(url, post({"measure_type": "100A39", "person": head.pk, "start_on": today}))
+    industry = Measure.objects.get()
+    end = reverse("console:measure_end", args=[case.pk, industry.pk])
+    # The only development measure of a family that can work: refused, nothing changed (R-AID-01).
+    refused = c.post(end, {"ended_on": today, "reason": "养殖项目结束"}, follow=True)
+    assert "开发式帮扶措施" in refused.content.decode()
+    industry.refresh_from_db()
+    assert industry.status == "active" and industry.end_on is None
+    # With an employment measure added first, the industry one ends (date and reason audited).
+    c.post(url, post({"measure_type": "100A40", "person": head.pk, "start_on": today}))
+    done = c.post(end, {"ended_on": today, "reason": "养殖项目结束"}, follow=True)
+    assert "已结束措施：产业帮扶" in done.content.decode()
+    industry.refresh_from_db()
+    assert industry.status == "ended" and industry.end_on == TODAY
+    row = AuditEntry.objects.get(object_type="measure", action="update")
+    assert row.reason == "养殖项目结束" and row.changes["status"] == ["active", "ended"]
+    # Ending it twice is refused in Chinese.
+    again = c.post(end, {"ended_on": today}, follow=True)
+    assert "该措施已结束" in again.content.decode()
+    assert AuditEntry.objects.filter(object_type="measure", action="update").count() == 1

@@ -20,7 +20,7 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
-from shouwang.console.views.plans import plan_view
+from shouwang.console.views.plans import measure_end_view, plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -58,6 +58,7 @@ __all__ = [
     "household_reveal_phone_view",
     "login_view",
     "logout_view",
+    "measure_end_view",
     "not_found",
     "parameter_view",
     "person_reveal_id_view",

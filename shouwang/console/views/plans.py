@@ -2,6 +2,7 @@
 helper) added at a time. Adapters only: the R-AID rules are ``cases.services.plan_measures_add``'s, and each
 refusal is shown under the field it concerns."""
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -11,17 +12,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
 from shouwang.cases import clock
 from shouwang.cases.models import AssistancePlan
 from shouwang.cases.selectors import access_case_by_id
-from shouwang.cases.services import CaseConflict, HelperInput, MeasureInput, plan_measures_add
+from shouwang.cases.services import CaseConflict, HelperInput, MeasureInput, measure_end, plan_measures_add
 from shouwang.common.errors import InputRefused
 from shouwang.console.forms import PLAN_ROWS, PlanHelperForm, PlanMeasureFormSet
-from shouwang.console.views.common import forbidden, not_found
+from shouwang.console.permissions import can_edit_plans
+from shouwang.console.views.common import forbidden, not_found, refusal_messages
 
 # Where a refusal lands: "measures[0].person_id" → that row's person; the whole plan's rules (R-AID-01/05/08,
 # column "measures") above the rows; a helper's problems under the helper's fields.
@@ -119,6 +121,36 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
             if plan
             else [],
             "helpers": list(plan.helpers.order_by("start_on", "id")) if plan else [],
+            "can_edit": can_edit_plans(request.user),
+            "today": clock.today(),
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@never_cache
+@require_POST
+def measure_end_view(request: HttpRequest, case_id: int, measure_id: int) -> HttpResponse:
+    """End one measure (the date and a reason from the row's small form); refusals come back as a message."""
+    try:
+        case = access_case_by_id(request.user, case_id, purpose="measures")
+        ended_on = dt.date.fromisoformat(request.POST.get("ended_on") or clock.today().isoformat())
+        measure = measure_end(
+            case=case,
+            measure_id=measure_id,
+            actor=request_user(request),
+            ended_on=ended_on,
+            reason=(request.POST.get("reason") or "").strip(),
+        )
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    except ValueError:
+        messages.error(request, _("结束日期格式应为YYYY-MM-DD"))
+    except InputRefused as exc:
+        messages.error(request, "；".join(refusal_messages(exc, with_message=True)))
+    else:
+        messages.success(request, _("已结束措施：%(label)s") % {"label": measure.get_measure_type_display()})
+    return redirect("console:plan", case_id=case_id)
