@@ -1,15 +1,19 @@
 """The assistance half in a real browser (Debian chromium): a village cadre builds the household's plan,
 first refused (a family that can work, with only 综合保障 and nothing for its illness), then accepted; records
-a visit; the county's elimination review. Writes docs/screenshots/console-plan*.png, console-visit.png and
-console-elimination.png when SHOUWANG_SCREENSHOTS=1."""
+a visit; the county's elimination review; a township official matches a self-report filed without an ID to
+a household and answers it. Writes docs/screenshots/console-plan*.png, console-visit.png,
+console-elimination.png and console-self-report.png when SHOUWANG_SCREENSHOTS=1."""
+
+import datetime as dt
 
 import pytest
 
 from shouwang.cases.models import Case, Measure, Visit
+from shouwang.channels.services import self_report_submit
 from shouwang.console.tests.a11y import a11y_problems
 from shouwang.console.tests.helpers import open_case
 from shouwang.testing.browser import console_login
-from shouwang.testing.builders import COUNTY, VILLAGE_A, make_household, make_user
+from shouwang.testing.builders import COUNTY, TOWNSHIP_A, VILLAGE_A, make_household, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREEN = {"viewport": {"width": 1366, "height": 900}}
@@ -68,3 +72,36 @@ def test_a_cadre_builds_a_plan_and_records_a_visit(browser_context, base_url, sc
     assert "暂不符合" in row.inner_text()
     assert a11y_problems(page.content()) == []
     screenshot(page, "console-elimination", full_page=True)
+
+
+def test_a_township_official_matches_a_self_report_and_answers(browser_context, base_url, screenshot):
+    make_household(
+        "H_REPORTED",
+        VILLAGE_A,
+        members=[{"seq": 17, "name": "杨秀芬", "birth": dt.date(1968, 5, 2), "relation": "head"}],
+    )
+    report, _ = self_report_submit(
+        village_code=VILLAGE_A,
+        difficulty="medical_bills",
+        subject_name="杨秀芬",
+        contact_phone="13912345678",
+        description="丈夫住院，医药费负担重",
+    )
+    township = make_user("township", TOWNSHIP_A)
+    page = browser_context(**SCREEN).new_page()
+    console_login(page, base_url, township.username)
+    page.goto(f"{base_url}/")
+    page.click("a:has-text('杨秀芬')")
+    page.wait_for_selector("h2:has-text('匹配农户')")
+    page.click("button:has-text('查找')")  # the reported name is already in the search box
+    page.wait_for_selector("tr:has-text('H_REPORTED')")
+    assert a11y_problems(page.content()) == []
+    screenshot(page, "console-self-report", full_page=True)
+    page.click("tr:has-text('H_REPORTED') button:has-text('确认为此户')")
+    page.wait_for_selector(".alert-ok:has-text('已匹配到农户H_REPORTED')")
+    page.fill("#id_response", "已上门核实，转入识别程序，村医已联系")
+    page.click("button:has-text('答复')")
+    page.wait_for_selector(".alert-ok:has-text('已答复')")
+    report.refresh_from_db()
+    assert report.status == "answered" and report.clue is not None
+    assert report.clue.household is not None and report.clue.household.household_no == "H_REPORTED"
