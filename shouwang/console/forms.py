@@ -29,6 +29,7 @@ from shouwang.registry.choices import (
     PovertyStatusChoices,
     RiskTypeChoices,
 )
+from shouwang.registry.income import INCOME_MONEY
 from shouwang.screening.choices import EngineChoices, ParameterKeyChoices, WarningStatusChoices
 
 
@@ -313,15 +314,7 @@ def step_labels() -> dict[str, str]:
     return {f.name: str(f.label) for fields in STEP_FIELDS.values() for f in fields}
 
 
-INCOME_FIELDS = (
-    "wage",
-    "business",
-    "property",
-    "transfer",
-    "business_cost",
-    "compliant_self_pay",
-    "insurance_claims",
-)
+INCOME_FIELDS = INCOME_MONEY  # the visit form's income fields carry the income record's column names
 
 
 def _money(label: Any) -> forms.DecimalField:
