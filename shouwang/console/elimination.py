@@ -5,7 +5,6 @@ be proposed for risk elimination today (R-ELIM-01…03, assisted mode) and, if n
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -16,16 +15,10 @@ from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case
 from shouwang.cases.selectors import case_list
 from shouwang.cases.services.elimination import elimination_refusals
+from shouwang.console.policytext import PolicyText, policy_split
 from shouwang.registry.choices import EliminationModeChoices
 
 REVIEWED = 300  # at most this many monitored households per page load (oldest identified first)
-_POLICY = re.compile(r"[（(]([^（()）]*R-[A-Z]+-\d+[^（()）]*)[）)]")
-
-
-@dataclass
-class Reason:
-    text: str
-    policy: str = ""
 
 
 @dataclass
@@ -37,20 +30,8 @@ class Candidate:
     identified_on: dt.date | None
     link: str
     qualifies: bool
-    reasons: list[Reason] = field(default_factory=list)
+    reasons: list[PolicyText] = field(default_factory=list)
     open_elimination_case_id: int | None = None
-
-
-def _reason(text: str) -> Reason:
-    """The refusal's words without the policy IDs in brackets (those go to the tooltip)."""
-    found = _POLICY.search(text)
-    if found is None:
-        return Reason(text)
-    inner = found.group(1)
-    rules = "、".join(re.findall(r"R-[A-Z]+-\d+", inner))
-    rest = re.sub(r"R-[A-Z]+-\d+[；;，,]?", "", inner).strip("；;，, ")
-    clean = _POLICY.sub(f"（{rest}）" if rest else "", text, count=1)
-    return Reason(clean, rules)
 
 
 def elimination_review_get(*, user: Viewer, on: dt.date | None = None) -> tuple[list[Candidate], int]:
@@ -84,7 +65,7 @@ def elimination_review_get(*, user: Viewer, on: dt.date | None = None) -> tuple[
                 identified_on=hh.identified_on or case.decided_on,
                 link=reverse("console:case_detail", args=[case.pk]),
                 qualifies=elim is None and not refusals,
-                reasons=[_reason(e.reason) for e in refusals],
+                reasons=[policy_split(e.reason) for e in refusals],
                 open_elimination_case_id=elim,
             )
         )

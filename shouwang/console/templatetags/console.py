@@ -14,6 +14,7 @@ from shouwang.accounts.choices import RoleChoices
 from shouwang.cases.choices import CaseStateChoices, ChannelChoices
 from shouwang.cases.transitions import MOVES
 from shouwang.console import permissions
+from shouwang.console.policytext import policy_split
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.screening.choices import WarningStatusChoices
@@ -195,6 +196,17 @@ def risk_label(code: str) -> str:
 @register.filter
 def risk_labels(codes: Any) -> str:
     return "、".join(risk_label(c) for c in (codes or [])) or "—"
+
+
+@register.filter
+def policy_tip(text: Any) -> SafeString:
+    """A refusal's words with its policy rule IDs in a tooltip instead of the running text."""
+    split = policy_split(str(text))
+    if not split.policy:
+        return format_html("{}", split.text)
+    return format_html(
+        '<span class="policy-tip" title="{}：{}">{}</span>', _("政策依据"), split.policy, split.text
+    )
 
 
 @register.filter

@@ -61,7 +61,9 @@ def test_a_plan_first_refused_then_accepted(monitored):
     plan_wide = c.post(url, post({"measure_type": "100A48", "start_on": today}, **HELPER))
     text = " ".join(plan_wide.context["plan_errors"])
     assert "开发式帮扶措施" in text and "须有匹配措施" in text
-    assert "未加入计划，整个计划须满足" in plan_wide.content.decode()
+    html = plan_wide.content.decode()
+    assert "未加入计划，整个计划须满足" in html
+    assert 'title="政策依据：R-AID-01"' in html and "（R-AID-01）" not in html  # the rule ID in a tooltip
     assert not Measure.objects.exists() and not AuditEntry.objects.filter(object_type="measure").exists()
     # Accepted: an industry measure for the head and the medical aid the illness calls for.
     done = c.post(
