@@ -107,17 +107,18 @@ def _throttle(keys: dict[str, str], *, advice: str) -> None:
     The table stays small: each key's rows older than its window go as the key is used again (index
     ``scope, key, at``), and every SWEEP_EVERY-th row sweeps the rest."""
     hashed = {scope: crypto.blind_index(f"{scope}:{raw}") for scope, raw in keys.items()}
+    limits = {scope: _limit(scope) for scope in hashed}
     now = timezone.now()
     with transaction.atomic():
         rows = SubmissionThrottle.objects.bulk_create(
             [SubmissionThrottle(scope=s, key=k) for s, k in hashed.items()]
         )
         for scope, key in hashed.items():
-            SubmissionThrottle.objects.filter(scope=scope, key=key, at__lt=now - _limit(scope)[0]).delete()
+            SubmissionThrottle.objects.filter(scope=scope, key=key, at__lt=now - limits[scope][0]).delete()
         if any(row.pk and row.pk % SWEEP_EVERY == 0 for row in rows):
             throttle_sweep(now=now)
     for scope, key in hashed.items():
-        window, limit = _limit(scope)
+        window, limit = limits[scope]
         recent = SubmissionThrottle.objects.filter(scope=scope, key=key, at__gte=now - window)
         count = recent.count()
         if count > limit:

@@ -12,8 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import Viewer
 from shouwang.common.errors import InputRefused
+from shouwang.console.forms import RevealForm
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -41,6 +43,23 @@ def role_required(check: Callable[[Viewer], bool], message: Any) -> Callable[...
         return wrapped
 
     return decorator
+
+
+def revealed(
+    request: HttpRequest, reveal: Callable[[str], str], *, label: str, back_url: str, back_label: str
+) -> HttpResponse:
+    """A reveal action's answer: the reason from the posted form, ``reveal(reason)`` (the service checks the
+    right and writes the audit row), the clear value shown once with the way back."""
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        value = reveal(reason)
+    except NotFound:
+        return not_found(request)
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    context = {"label": label, "value": value, "back_url": back_url, "back_label": back_label}
+    return render(request, "console/revealed.html", context)
 
 
 def safe_next(request: HttpRequest) -> str:

@@ -4,18 +4,19 @@ the reveal actions."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shouwang.accounts.access import Forbidden, NotFound
+from shouwang.accounts.access import NotFound
 from shouwang.accounts.actors import request_user
 from shouwang.console.forms import HouseholdFilterForm, HouseholdSearchForm, RevealForm
 from shouwang.console.household import household_360_get, household_evidence_get
 from shouwang.console.permissions import can_read_households
 from shouwang.console.selectors import HouseholdFilters, household_listing_get
-from shouwang.console.views.common import forbidden, is_htmx, not_found, role_required
+from shouwang.console.views.common import is_htmx, not_found, revealed, role_required
 from shouwang.registry.selectors import access_household_by_id
 from shouwang.registry.services import household_reveal_phone, person_reveal_id
 
@@ -95,20 +96,14 @@ def household_evidence_view(request: HttpRequest, household_no: str) -> HttpResp
 @never_cache
 @require_POST
 def person_reveal_id_view(request: HttpRequest, household_no: str, person_id: int) -> HttpResponse:
-    form = RevealForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        number = person_reveal_id(
-            user=request_user(request), household_no=household_no, person_id=person_id, reason=reason
-        )
-    except NotFound:
-        return not_found(request)
-    except Forbidden as exc:
-        return forbidden(request, str(exc))
-    return render(
+    return revealed(
         request,
-        "console/revealed.html",
-        {"household_no": household_no, "label": _("完整证件号码"), "value": number},
+        lambda reason: person_reveal_id(
+            user=request_user(request), household_no=household_no, person_id=person_id, reason=reason
+        ),
+        label=_("完整证件号码"),
+        back_url=reverse("console:household_detail", args=[household_no]),
+        back_label=_("返回农户页面"),
     )
 
 
@@ -116,16 +111,12 @@ def person_reveal_id_view(request: HttpRequest, household_no: str, person_id: in
 @never_cache
 @require_POST
 def household_reveal_phone_view(request: HttpRequest, household_no: str) -> HttpResponse:
-    form = RevealForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        phone = household_reveal_phone(user=request_user(request), household_no=household_no, reason=reason)
-    except NotFound:
-        return not_found(request)
-    except Forbidden as exc:
-        return forbidden(request, str(exc))
-    return render(
+    return revealed(
         request,
-        "console/revealed.html",
-        {"household_no": household_no, "label": _("完整联系电话"), "value": phone},
+        lambda reason: household_reveal_phone(
+            user=request_user(request), household_no=household_no, reason=reason
+        ),
+        label=_("完整联系电话"),
+        back_url=reverse("console:household_detail", args=[household_no]),
+        back_label=_("返回农户页面"),
     )

@@ -59,10 +59,6 @@ def _income(data: dict[str, Any]) -> IncomeInput | None:
     )
 
 
-# Where a refusal of the service lands in the form (its RowError columns).
-FIELD_OF_COLUMN = {"visited_on": "visited_on", "risk_level": "risk_level", "notes": "notes"}
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -89,8 +85,9 @@ def visit_create_view(request: HttpRequest, case_id: int) -> HttpResponse:
             return forbidden(request, str(exc))
         except InputRefused as exc:
             for e in exc.errors or []:
+                # The service names the form's fields ("income.wage" → wage, "income.period" → income_period).
                 column = (e.column or "").removeprefix("income.")
-                field = FIELD_OF_COLUMN.get(column) or ("income_period" if column == "period" else column)
+                field = "income_period" if column == "period" else column
                 if field in form.fields:
                     form.add_error(field, e.reason)
                 else:

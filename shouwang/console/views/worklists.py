@@ -27,7 +27,14 @@ from shouwang.console.selectors import (
     warning_listing_get,
 )
 from shouwang.console.services import self_report_match, warning_clue_create
-from shouwang.console.views.common import forbidden, not_found, refusal_messages, role_required, safe_next
+from shouwang.console.views.common import (
+    forbidden,
+    not_found,
+    refusal_messages,
+    revealed,
+    role_required,
+    safe_next,
+)
 
 PAGE_SIZE = 50
 
@@ -146,22 +153,14 @@ def self_report_match_view(request: HttpRequest, tracking_code: str) -> HttpResp
 @never_cache
 @require_POST
 def self_report_reveal_phone_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
-    form = RevealForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        report = access_self_report_by_code(request.user, tracking_code)
-        phone = self_report_reveal_phone(report=report, actor=request_user(request), reason=reason)
-    except NotFound:
-        return not_found(request)
-    except Forbidden as exc:
-        return forbidden(request, str(exc))
-    return render(
+    return revealed(
         request,
-        "console/revealed.html",
-        {
-            "label": _("申报人联系电话"),
-            "value": phone,
-            "back_url": reverse("console:self_report_detail", args=[report.tracking_code]),
-            "back_label": _("返回申报页面"),
-        },
+        lambda reason: self_report_reveal_phone(
+            report=access_self_report_by_code(request.user, tracking_code),
+            actor=request_user(request),
+            reason=reason,
+        ),
+        label=_("申报人联系电话"),
+        back_url=reverse("console:self_report_detail", args=[tracking_code.strip().upper()]),
+        back_label=_("返回申报页面"),
     )
