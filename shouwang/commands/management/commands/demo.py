@@ -83,7 +83,7 @@ class Command(BaseCommand):
             ("逐月导入部门数据并筛查", lambda: self.phase_months(sim_dir)),
             ("创建各角色演示账号", self.phase_users),
             ("汇总驾驶舱统计", self.phase_stats),
-            ("更新数据库统计信息（PostgreSQL）", self.phase_analyze),
+            ("更新数据库统计信息", self.phase_analyze),
         ]
         for i, (title, run) in enumerate(phases, start=1):
             t0 = time.monotonic()
