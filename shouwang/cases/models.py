@@ -44,6 +44,9 @@ class CaseParameter(models.Model):
     visit_days_red = models.PositiveSmallIntegerField("红色走访间隔（天）", default=7)  # R-ID-06
     visit_days_yellow = models.PositiveSmallIntegerField("黄色走访间隔（天）", default=30)
     visit_days_green = models.PositiveSmallIntegerField("绿色走访间隔（天）", default=92)
+    # Households without an open case that are neither 脱贫户 nor formerly monitored (those keep the green
+    # interval): the routine sweep of every rural household (R-ID-06, R-NRM-06 "乡村两级常态化监测").
+    visit_days_routine = models.PositiveSmallIntegerField("常态化走访间隔（天）", default=182)
     self_report_escalation_days = models.PositiveSmallIntegerField("自主申报督办天数", default=10)  # R-ID-07
     duplicate_window_days = models.PositiveSmallIntegerField("重复申报合并天数", default=30)
     income_threshold = money("监测范围（元/人·年）", null=True, blank=True)  # R-THR-04, if screening has none
@@ -279,9 +282,12 @@ class Measure(models.Model):
 
 
 class Visit(models.Model):
-    """A follow-up visit (R-ID-06 tiers) with an optional income update."""
+    """A visit to a household (R-ID-06), with an optional income update: a follow-up visit of a monitored
+    household's case (tier red/yellow/green), or a routine visit (常态化走访) of a household without an open
+    identification case, on the grid's rhythm (``case`` empty; docs/cases.md "Routine visits")."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="visits")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
     visited_on = models.DateField("走访日期")
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     notes = models.TextField("走访情况", blank=True)
@@ -291,6 +297,11 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["household", "visited_on"], name="cases_visit_hh_day")]
 
     def __str__(self) -> str:
         return f"走访 {self.visited_on}"
+
+    @property
+    def routine(self) -> bool:
+        return self.case_id is None

@@ -23,6 +23,7 @@ class Params:
     visit_days_red: int = 7
     visit_days_yellow: int = 30
     visit_days_green: int = 92
+    visit_days_routine: int = 182
     self_report_escalation_days: int = 10
     duplicate_window_days: int = 30
     income_threshold: Decimal | None = None

@@ -3,7 +3,9 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, DateField, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from shouwang.accounts.access import NotFound, user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
@@ -13,8 +15,10 @@ from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
-from shouwang.cases.models import Case, Clue
-from shouwang.cases.parameters import params_get
+from shouwang.cases.models import Case, Clue, Visit
+from shouwang.cases.parameters import Params, params_by_village, params_get
+from shouwang.registry.choices import HouseholdStatusChoices, PovertyStatusChoices
+from shouwang.registry.models import Household
 
 
 def access_case_by_id(user: Viewer, case_id: int, *, purpose: str = "view") -> Case:
@@ -108,6 +112,123 @@ def visit_overdue_list(*, user: Viewer, today: dt.date | None = None) -> list[di
                 }
             )
     return out
+
+
+def _routine_green_q() -> Q:
+    """Households on the green (quarterly) rhythm without a case: 脱贫户, and households monitored before
+    (risk eliminated or identified once, R-ID-06 会泽: green = stably out of poverty). The same rule as
+    ``routine_rhythm``, as a filter."""
+    return (
+        Q(poverty_status=PovertyStatusChoices.FORMER_POOR)
+        | Q(risk_eliminated_on__isnull=False)
+        | Q(identified_on__isnull=False)
+    )
+
+
+def routine_rhythm(household: Household) -> str:
+    """ "green" (the green tier's interval) or "routine" (``visit_days_routine``): ``_routine_green_q``."""
+    green = (
+        household.poverty_status == PovertyStatusChoices.FORMER_POOR
+        or household.risk_eliminated_on is not None
+        or household.identified_on is not None
+    )
+    return "green" if green else "routine"
+
+
+def routine_visit_next_due(
+    households: list[Household],
+    last_visit_on: dict[int, dt.date],
+    *,
+    year: int,
+    params: dict[str, Params] | None = None,
+) -> dict[int, dt.date]:
+    """The next routine visit of each household (that has no open identification case): its last visit
+    of any kind, else the day it entered the registry, plus its rhythm's interval in its village."""
+    if params is None:
+        params = params_by_village(villages={h.village_id for h in households}, year=year)
+    out = {}
+    for h in households:
+        p = params[h.village_id]
+        since = last_visit_on.get(h.pk) or timezone.localdate(h.created_at)
+        interval = p.visit_days_green if routine_rhythm(h) == "green" else p.visit_days_routine
+        out[h.pk] = since + dt.timedelta(days=interval)
+    return out
+
+
+def routine_visit_households(*, user: Viewer) -> QuerySet[Household]:
+    """The user's households that get routine visits (常态化走访): active and without an open identification
+    case (those have follow-up visits on their case's tier, ``visit_overdue_list``), annotated with
+    ``since`` (the last visit of any kind, else the day the household entered the registry)."""
+    open_case = Case.objects.filter(
+        household=OuterRef("pk"), kind=CaseKindChoices.IDENTIFICATION, is_open=True
+    )
+    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    return (
+        Household.objects.filter(user_household_q(user))
+        .exclude(status=HouseholdStatusChoices.CANCELLED)
+        .filter(~Exists(open_case))
+        .annotate(
+            last_visit=Subquery(last, output_field=DateField()),
+            since=Coalesce(Subquery(last, output_field=DateField()), TruncDate("created_at")),
+        )
+    )
+
+
+def _routine_due_q(params: dict[str, Params], by: dt.date) -> Q:
+    """Households (of ``routine_visit_households``) whose routine visit falls due on or before ``by``: the
+    green interval for 脱贫户 and formerly monitored households, ``visit_days_routine`` for the others,
+    each village with its own parameters (R-NRM-06: visit rhythms are parameters per region)."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for village, p in params.items():
+        groups.setdefault((p.visit_days_green, p.visit_days_routine), []).append(village)
+    q = Q(pk__in=[])
+    for (green, routine), members in groups.items():
+        q |= Q(village_id__in=members) & (
+            (_routine_green_q() & Q(since__lte=by - dt.timedelta(days=green)))
+            | (~_routine_green_q() & Q(since__lte=by - dt.timedelta(days=routine)))
+        )
+    return q
+
+
+def routine_visit_due_list(
+    *, user: Viewer, today: dt.date | None = None, horizon_days: int = 0, limit: int | None = None
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Routine visits due by ``today + horizon_days`` in the user's region, oldest first: (count due, count
+    overdue today, the first ``limit`` rows). Four queries whatever the region's size."""
+    today = today or clock.today()
+    villages = set(
+        Household.objects.filter(user_household_q(user)).values_list("village_id", flat=True).distinct()
+    )
+    params = params_by_village(villages=villages, year=today.year)
+    due_q = _routine_due_q(params, today + dt.timedelta(days=horizon_days))
+    counts = routine_visit_households(user=user).aggregate(
+        due=Count("pk", filter=due_q),
+        overdue=Count("pk", filter=_routine_due_q(params, today - dt.timedelta(days=1))),
+    )
+    qs = (
+        routine_visit_households(user=user)
+        .filter(due_q)
+        .select_related("village")
+        .order_by("since", "household_no")
+    )
+    rows = list(qs[:limit] if limit is not None else qs)
+    last = {h.pk: h.last_visit for h in rows if h.last_visit}  # type: ignore[attr-defined]  # annotation
+    due = routine_visit_next_due(rows, last, year=today.year, params=params)
+    return (
+        counts["due"],
+        counts["overdue"],
+        [
+            {
+                "household": h,
+                "household_no": h.household_no,
+                "last_visit": last.get(h.pk),
+                "rhythm": routine_rhythm(h),
+                "due_on": due[h.pk],
+                "days_overdue": (today - due[h.pk]).days,
+            }
+            for h in rows
+        ],
+    )
 
 
 def case_next_visit_due(case: Case) -> dt.date | None:

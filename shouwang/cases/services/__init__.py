@@ -6,7 +6,7 @@
   case moves (STYLE 7); ``comparison`` gathers what the data comparison step checks;
 * ``elimination``: the risk elimination conditions and candidates (R-ELIM-01…03);
 * ``plans``: assistance plans and measures (R-AID-01…08);
-* ``visits``: follow-up visits (R-ID-06);
+* ``visits``: follow-up visits of a case and routine visits of any household (R-ID-06);
 * ``escalation``: overdue cases escalated a level up (R-ID-03).
 
 Every action is atomic and writes its audit row (STYLE 3, 4). Refusals raise ``InputRefused`` with one
@@ -35,7 +35,7 @@ from shouwang.cases.services.plans import (
     plan_validate,
 )
 from shouwang.cases.services.steps import case_transition
-from shouwang.cases.services.visits import IncomeInput, visit_record
+from shouwang.cases.services.visits import IncomeInput, household_visit_record, visit_record
 
 __all__ = [
     "CLUE_ROLES",
@@ -55,6 +55,7 @@ __all__ = [
     "elimination_refusals",
     "household_by_id_number",
     "household_has_labour",
+    "household_visit_record",
     "measure_end",
     "plan_measures_add",
     "plan_validate",
