@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shouwang.audit.models import AuditActionChoices
 from shouwang.cases.choices import (
+    RECORDABLE_RISKS,
     CaseKindChoices,
     CaseStateChoices,
     DocumentKindChoices,
@@ -322,8 +323,9 @@ def _money(label: Any) -> forms.DecimalField:
 
 
 class VisitForm(forms.Form):
-    """A follow-up visit (R-ID-06) from the console: date, risk level, notes and, optionally, the household's
-    new 12-month income (R-INC-01/02). The rules are the service's (``cases.services.visit_record``)."""
+    """A visit (R-ID-06) from the console: date, risk level (follow-up visits only), notes and, optionally,
+    the household's new 12-month income (R-INC-01/02). The rules are the services' (``visit_record``,
+    ``household_visit_record``)."""
 
     visited_on = forms.DateField(
         label=_("走访日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -351,6 +353,25 @@ class VisitForm(forms.Form):
     business_cost = _money(_("生产经营费用支出（元）"))
     compliant_self_pay = _money(_("合规自付医疗费用（元）"))
     insurance_claims = _money(_("保险理赔（元）"))
+    new_risks = forms.MultipleChoiceField(
+        label=_("本次发现的新风险（转为风险线索）"),
+        required=False,
+        choices=[(str(c.value), str(c.label)) for c in RECORDABLE_RISKS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    risk_note = forms.CharField(
+        label=_("风险情况说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, routine: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if routine:
+            # A routine visit (常态化走访) has no case, so no tier: a risk seen at the door is a clue.
+            del self.fields["risk_level"]
+        else:
+            # A monitored household's new risks go on its case (the field app's 一键报送 or the case page).
+            del self.fields["new_risks"], self.fields["risk_note"]
+        self.order_fields(["visited_on", "risk_level", "notes", "new_risks", "risk_note"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

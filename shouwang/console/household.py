@@ -144,9 +144,7 @@ def household_360_get(*, household: Household) -> Household360:
     measures = list(plan.measures.select_related("person").order_by("start_on", "id")) if plan else []
     helpers = list(plan.helpers.all()) if plan else []
     visits = list(
-        Visit.objects.filter(case__household=household)
-        .select_related("visitor")
-        .order_by("-visited_on", "-id")
+        Visit.objects.filter(household=household).select_related("visitor").order_by("-visited_on", "-id")
     )
     open_identification = next(
         (c["case"] for c in cases if c["case"].is_open and c["case"].kind == "identification"), None

@@ -36,6 +36,11 @@ urlpatterns = [
         "cases/<int:case_id>/plan/measures/<int:measure_id>/end/", views.measure_end_view, name="measure_end"
     ),
     path("cases/<int:case_id>/visits/new/", views.visit_create_view, name="visit_create"),
+    path(
+        "households/<str:household_no>/visits/new/",
+        views.household_visit_create_view,
+        name="household_visit_create",
+    ),
     path("self-reports/<str:tracking_code>/match/", views.self_report_match_view, name="self_report_match"),
     path(
         "self-reports/<str:tracking_code>/reveal-phone/",

@@ -2,9 +2,9 @@
 
 Sections (docs/console.md "Work queue"): cases due and overdue (R-ID-03), notices whose period has ended
 (R-ID-03, the township review is next), warnings not yet turned into a clue (R-WARN, R-ID-01), visits due or
-overdue (R-ID-06 tiers) and self-reports waiting for an answer or escalated (R-ID-07). Everything is scoped
-with ``user_household_q`` / the user's region; counts are bounded (``COUNT_CAP``) so a province's home page
-costs the same as a village's.
+overdue (R-ID-06 tiers), routine visits of the grid's other households (常态化走访) and self-reports waiting
+for an answer or escalated (R-ID-07). Everything is scoped with ``user_household_q`` / the user's region;
+counts are bounded (``COUNT_CAP``) so a province's home page costs the same as a village's.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
 from shouwang.cases.parameters import Params, params_by_village
+from shouwang.cases.selectors import routine_visit_due_list
 from shouwang.cases.transitions import pending_steps
 from shouwang.channels.choices import SelfReportStatusChoices
 from shouwang.channels.models import SelfReport
@@ -266,6 +267,49 @@ def visits_due(user: User, today: dt.date, *, cap: int = COUNT_CAP + 1) -> list[
     return out[:cap]
 
 
+def routine_visits_due(
+    user: User, today: dt.date, *, limit: int = ITEMS
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Routine visits (常态化走访) of households without an open case due within VISIT_HORIZON_DAYS or
+    past, oldest first: (count due, count overdue, the first ``limit`` rows as work-queue items)."""
+    total, overdue, rows = routine_visit_due_list(
+        user=user, today=today, horizon_days=VISIT_HORIZON_DAYS, limit=limit
+    )
+    rhythm = {"green": _("脱贫户/曾监测户（每季度）"), "routine": _("一般农户（常态化）")}
+    items = [
+        {
+            "link": reverse("console:household_visit_create", args=[r["household_no"]]),
+            "visit_link": reverse("console:household_visit_create", args=[r["household_no"]]),
+            "case_link": reverse("console:household_detail", args=[r["household_no"]]),
+            "title": _("%(name)s户") % {"name": r["household"].head_name or r["household_no"]},
+            "household_no": r["household_no"],
+            "village": r["household"].village.name,
+            "group": r["household"].group_name,
+            "state": rhythm[r["rhythm"]],
+            "next": _("常态化走访"),
+            "due_on": r["due_on"],
+            "days_left": (r["due_on"] - today).days,
+            "days_over": max(0, r["days_overdue"]),
+            "overdue": r["due_on"] < today,
+            "last_visit": r["last_visit"],
+        }
+        for r in rows
+    ]
+    return total, overdue, items
+
+
+def _routine_visits(user: User, today: dt.date) -> Section:
+    total, overdue, items = routine_visits_due(user, today)
+    return Section(
+        key="routine_visits",
+        title=_("常态化走访"),
+        count=total,
+        items=items,
+        more_link=reverse("console:visits_due") + "#routine",
+        note=_("网格内未纳入监测的农户按常态化节奏走访，其中已超期 %(n)s 户（R-ID-06）") % {"n": overdue},
+    )
+
+
 def _shortest_intervals(year: int) -> dict[str, int]:
     """Per tier, the shortest visit interval of the defaults and of any parameter row of the year."""
     default = Params()
@@ -384,6 +428,7 @@ def work_queue_get(*, user: Viewer) -> list[Section]:
         sections.append(_visits_supervised(official))
     else:
         sections.append(_visits(official, today))
+        sections.append(_routine_visits(official, today))
     if role != RoleChoices.GRID:
         sections.append(_self_reports(official))
     return sections

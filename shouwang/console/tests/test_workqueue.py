@@ -154,7 +154,9 @@ def test_home_query_count_is_bounded(village, django_assert_max_num_queries):
         warning_for(make_household(f"H_W{i:02d}", VILLAGE_A, members=[_head(200 + i)]), "2025-02")
     c = client_for(village)
     c.get("/")
-    with django_assert_max_num_queries(17):
+    # 17 before routine visits; their section costs at most 4 more (villages, parameters, counts, rows),
+    # whatever the number of households.
+    with django_assert_max_num_queries(21):
         c.get("/")
 
 

@@ -28,7 +28,12 @@ from shouwang.console.views.screening import (
     screening_run_detail_view,
     screening_run_list_view,
 )
-from shouwang.console.views.visits import elimination_review_view, visit_create_view, visits_due_view
+from shouwang.console.views.visits import (
+    elimination_review_view,
+    household_visit_create_view,
+    visit_create_view,
+    visits_due_view,
+)
 from shouwang.console.views.worklists import (
     self_report_match_view,
     self_report_reveal_phone_view,
@@ -56,6 +61,7 @@ __all__ = [
     "household_evidence_view",
     "household_list_view",
     "household_reveal_phone_view",
+    "household_visit_create_view",
     "login_view",
     "logout_view",
     "measure_end_view",
