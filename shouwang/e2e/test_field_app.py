@@ -1,13 +1,16 @@
 """The field app on a small phone (360×740): offline queue and sync, a conflict shown to the worker, and a
 village cadre's home check (docs/field.md)."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
 from shouwang.cases import clock
 from shouwang.cases import services as cases
-from shouwang.cases.models import Case, CaseDocument, Visit
+from shouwang.cases.models import Case, CaseDocument, Clue, Visit
 from shouwang.field.models import FieldSubmission
 from shouwang.field.tests.helpers import (
     jpeg_bytes,
@@ -16,6 +19,7 @@ from shouwang.field.tests.helpers import (
     make_group,
     make_monitored_case,
 )
+from shouwang.registry.models import Household
 from shouwang.testing.browser import SMALL_PHONE, field_login
 from shouwang.testing.builders import VILLAGE_A, make_user
 
@@ -188,3 +192,71 @@ def test_village_cadre_completes_the_home_check_in_the_browser(browser_context, 
     assert case.documents.filter(kind="authorisation").count() == 1
     step = case.steps.get(action="home_check")
     assert step.actor == grid_world["village"] and "情况属实" in step.data["findings"]
+
+
+def test_refused_offline_visit_is_edited_and_synced(browser_context, base_url, screenshot, grid_world):
+    """A visit the server refuses (a date before the household's first clue) is not lost: the worker
+    opens it again with what they typed, corrects the date and syncs it."""
+    context = browser_context(**SMALL_PHONE)
+    page = context.new_page()
+    field_login(page, base_url, "wangge")
+    page.wait_for_selector(".card[data-household='H_DUE']")
+    _wait_offline_ready(page)
+    context.set_offline(True)
+    opened = grid_world["monitored"].opened_on
+    too_early = (opened - dt.timedelta(days=30)).isoformat()
+    page.click(".card[data-household='H_DUE'] [data-act=visit]")
+    page.fill("#visited_on", too_early)
+    page.fill("#notes", "补记上月走访：户主已出院，在家休养")
+    page.click("#sheet button[type=submit]")
+    page.wait_for_selector("#queue-count[data-count='1']")
+
+    context.set_offline(False)
+    page.wait_for_selector("#tab-dot:not([hidden])")
+    page.click(".tabs [data-tab=queue]")
+    refused = page.locator(".entry.rejected")
+    refused.wait_for()
+    assert f"走访日期不能早于首条线索日期（{opened}）" in refused.inner_text()
+    assert not Visit.objects.exists() and not FieldSubmission.objects.exists()  # nothing written
+
+    refused.locator("[data-act=edit]").click()
+    page.wait_for_selector("#sheet:not([hidden])")
+    # The form comes back with what the worker typed and the server's reason above it.
+    assert page.input_value("#notes") == "补记上月走访：户主已出院，在家休养"
+    assert page.input_value("#visited_on") == too_early
+    assert "走访日期不能早于首条线索日期" in page.inner_text("#sheet .field-error")
+    screenshot(page, "field-refused-edit-phone")
+    page.fill("#visited_on", clock.today().isoformat())
+    page.click("#sheet button[type=submit]")
+    page.wait_for_selector("#notice.ok:has-text('已同步 1 条')")
+    expect(page.locator(".entry.rejected, .entry.queued")).to_have_count(0)
+    visit = Visit.objects.get()
+    assert visit.case == grid_world["monitored"] and visit.visited_on == clock.today()
+    assert visit.notes == "补记上月走访：户主已出院，在家休养"
+    assert FieldSubmission.objects.count() == 1
+
+
+def test_routine_visit_of_a_household_without_a_case(browser_context, base_url, grid_world):
+    """常态化走访: a 脱贫户 with no case, last seen more than a quarter ago, is due this week; the grid
+    worker records the visit (no tier, no photo) and a new risk seen at the door becomes a clue."""
+    group = grid_world["grid"].region
+    routine = make_field_household("H_ROUTINE", VILLAGE_A, group=group, poverty_status="former_poor")
+    Household.objects.filter(pk=routine.pk).update(created_at=timezone.now() - dt.timedelta(days=120))
+    context = browser_context(**SMALL_PHONE)
+    page = context.new_page()
+    field_login(page, base_url, "wangge")
+    card = page.locator("#main .card[data-household='H_ROUTINE']")
+    card.wait_for()
+    assert "常态化走访" in card.locator(".due.late").inner_text()
+    card.locator("[data-act=visit]").click()
+    assert page.locator("#sheet #risk_level").count() == 0
+    assert page.locator("#sheet input[type=file]").count() == 0
+    page.fill("#notes", "家中老人摔伤，儿子外出务工未归")
+    page.check("#sheet input[name=risk][value=accident]")
+    page.click("#sheet button[type=submit]")
+    page.wait_for_selector("#notice.ok:has-text('已同步 1 条')")
+    page.wait_for_selector("#main .card[data-household='H_ROUTINE'] .due.late", state="detached")
+    visit = Visit.objects.get(household=routine)
+    assert visit.case is None and visit.visitor == grid_world["grid"] and visit.risk_level == ""
+    clue = Clue.objects.get(source_ref=f"visit:{visit.pk}")
+    assert clue.household == routine and clue.risk_types == ["accident"] and clue.channel == "cadre_visit"

@@ -69,6 +69,11 @@ class CaseCardOut(Schema):
     needs_authorisation: bool
 
 
+class RoutineOut(Schema):
+    next_visit_due: dt.date
+    rhythm_label: str
+
+
 class CardOut(Schema):
     household_no: str
     head_name: str
@@ -85,6 +90,7 @@ class CardOut(Schema):
     income: IncomeOut | None
     case: CaseCardOut | None
     check: CaseCardOut | None
+    routine: RoutineOut | None
 
 
 class UserOut(Schema):
@@ -101,6 +107,7 @@ class DueOut(Schema):
     due_on: dt.date
     days_overdue: int
     risk_level: str
+    kind: str  # follow_up (a monitored household's case, by tier) | routine (常态化走访)
 
 
 class CheckOut(Schema):

@@ -19,7 +19,7 @@ from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import RECORDABLE_RISKS, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseStep, Visit
-from shouwang.cases.selectors import visit_overdue_list
+from shouwang.cases.selectors import routine_rhythm, routine_visit_next_due, visit_overdue_list
 from shouwang.cases.transitions import MOVES, move_get
 from shouwang.field.choices import FIELD_ROLES
 from shouwang.regions.choices import RegionLevelChoices
@@ -53,6 +53,7 @@ INCOME_FIELDS = (
     "insurance_claims",
 )
 RISK_LABELS = dict(RiskTypeChoices.choices)
+ROUTINE_LABELS = {"green": "常态化走访 · 脱贫户或曾监测户", "routine": "常态化走访 · 一般农户"}
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,10 @@ def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tupl
         .values_list("case_id", "m")
     )
     last_visit_on = dict(
-        Visit.objects.filter(case__household_id__in=ids)
-        .values_list("case__household_id")
+        Visit.objects.filter(household_id__in=ids)
+        .values_list("household_id")
         .annotate(m=Max("visited_on"))
-        .values_list("case__household_id", "m")
+        .values_list("household_id", "m")
     )
     incomes = {
         (r.household_id, r.period): r
@@ -180,6 +181,11 @@ def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tupl
     by_household: dict[int, list[Case]] = {}
     for c in cases:
         by_household.setdefault(c.household_id, []).append(c)
+    # Households without an open identification case get routine visits (常态化走访) on their rhythm.
+    with_case = {c.household_id for c in cases if c.kind == CaseKindChoices.IDENTIFICATION}
+    routine_due = routine_visit_next_due(
+        [h for h in households if h.pk not in with_case], last_visit_on, year=clock.today().year
+    )
 
     cards = []
     for h in households:
@@ -218,6 +224,11 @@ def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tupl
                 ),
                 "case": ident,
                 "check": check,
+                "routine": (
+                    {"next_visit_due": routine_due[h.pk], "rhythm_label": ROUTINE_LABELS[routine_rhythm(h)]}
+                    if h.pk in routine_due
+                    else None
+                ),
             }
         )
     return cards, truncated
@@ -247,6 +258,18 @@ def field_workload(*, user: Viewer) -> dict[str, Any]:
                     "due_on": case["next_visit_due"],
                     "days_overdue": (today - case["next_visit_due"]).days,
                     "risk_level": case["risk_level"],
+                    "kind": "follow_up",
+                }
+            )
+        routine = card["routine"]
+        if routine and routine["next_visit_due"] < horizon:
+            due.append(
+                {
+                    "household_no": card["household_no"],
+                    "due_on": routine["next_visit_due"],
+                    "days_overdue": (today - routine["next_visit_due"]).days,
+                    "risk_level": "",
+                    "kind": "routine",
                 }
             )
         if card["check"]:

@@ -34,7 +34,7 @@ from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases import services as cases
 from shouwang.cases.choices import CaseKindChoices, ChannelChoices, DocumentKindChoices
-from shouwang.cases.models import Case
+from shouwang.cases.models import Case, Clue
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.transitions import move_get
 from shouwang.common.errors import InputRefused, RowError
@@ -49,6 +49,7 @@ from shouwang.field.selectors import (
     version_changes,
 )
 from shouwang.regions.choices import RegionLevelChoices
+from shouwang.registry.models import Household
 from shouwang.registry.selectors import access_household_by_id
 
 MAX_ENTRIES = 20
@@ -188,8 +189,42 @@ def _entry_case(*, user: User, entry: SyncEntry, purpose: str) -> Case:
 # ---------------------------------------------------------------------------------------------- kinds
 
 
+def _apply_routine_visit(*, user: User, entry: SyncEntry, household: Household) -> Applied:
+    """A routine visit (常态化走访) of a household the card showed without an open case; a new risk seen at
+    the door becomes a clue in the same transaction (``household_visit_record``). Visits only add, so there
+    is no version to conflict with: a case opened meanwhile gets the visit as its follow-up visit."""
+    errors: list[RowError] = []
+    d = entry.data
+    visited_on = _date(d, "visited_on", errors)
+    notes = _text(d, "notes", errors, max_length=4000)
+    risk_level = _text(d, "risk_level", errors, max_length=8)
+    income = _income(d.get("income"), errors)
+    risks = _risks(d, errors, required=False)
+    risk_note = _text(d, "risk_note", errors, max_length=2000)
+    if entry.photo:
+        errors.append(_err("photo", "", "常态化走访不保存照片；发现风险请勾选新风险，或另行一键报送并拍照"))
+    _refuse(entry.kind, errors)
+    visit = cases.household_visit_record(
+        household=household,
+        actor=user,
+        visited_on=visited_on,
+        notes=notes,
+        risk_level=risk_level,
+        income=income,
+        new_risks=risks,
+        risk_note=risk_note,
+    )
+    ids: dict[str, int | None] = {"visit_id": visit.pk}
+    clue = Clue.objects.filter(source_ref=f"visit:{visit.pk}").first()
+    if clue is not None:
+        ids["clue_id"] = clue.pk
+    return Applied(case=visit.case or (clue.case if clue else None), ids=ids)
+
+
 def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
     """R-ID-06 follow-up visit, with its photo and any new risk seen at the door (a clue, R-ID-01)."""
+    if isinstance(target, Household):
+        return _apply_routine_visit(user=user, entry=entry, household=target)
     case: Case = target
     errors: list[RowError] = []
     d = entry.data
@@ -331,6 +366,9 @@ def _target(*, user: User, entry: SyncEntry) -> Any:
         if not entry.household_no:
             return None
         return access_household_by_id(user, entry.household_no, purpose="field_report")
+    if entry.kind == SyncEntryKindChoices.VISIT and entry.case_id is None:
+        # A routine visit (常态化走访): the card showed no open case.
+        return access_household_by_id(user, entry.household_no, purpose="field_visit")
     return _entry_case(user=user, entry=entry, purpose=f"field_{entry.kind}")
 
 

@@ -249,11 +249,12 @@ function tierClass(card) {
 }
 
 function dueLine(card) {
-  const c = card.case;
-  if (!c || !c.next_visit_due) return "";
-  const days = daysBetween(c.next_visit_due, isoDay());
+  const due = card.case ? card.case.next_visit_due : card.routine ? card.routine.next_visit_due : null;
+  if (!due) return "";
+  const days = daysBetween(due, isoDay());
   const late = days > 0;
-  const text = late ? `应于 ${c.next_visit_due} 走访（已逾期 ${days} 天）` : `下次走访：${c.next_visit_due}`;
+  const what = card.case ? "走访" : "常态化走访";
+  const text = late ? `应于 ${due} ${what}（已逾期 ${days} 天）` : `下次${what}：${due}`;
   return `<div class="due${late ? " late" : ""}">${esc(text)}</div>`;
 }
 
@@ -274,7 +275,7 @@ function cardHtml(card) {
     <div class="meta">上次走访：${esc(card.last_visit_on || "无记录")}${c ? ` · ${esc(c.state_label)}` : ""}</div>
     ${dueLine(card)}
     <div class="actions">
-      ${c ? `<button type="button" class="btn primary" data-act="visit">登记走访</button>` : ""}
+      ${c || card.routine ? `<button type="button" class="btn primary" data-act="visit">登记走访</button>` : ""}
       ${canCheck ? `<button type="button" class="btn primary" data-act="check">入户核实</button>` : ""}
       <button type="button" class="btn" data-act="report">一键报送</button>
     </div>
@@ -359,7 +360,8 @@ function entryHtml(e) {
       <p><strong>未被接受：</strong>${esc(r.message)}</p>
       ${(r.errors || []).length ? `<ul class="changes">${r.errors.map((x) => `<li>${esc(x.reason)}</li>`).join("")}</ul>` : ""}
       ${dl(entrySummary(e))}
-      <div class="actions"><button type="button" class="btn danger" data-act="discard">删除此条</button></div></div>`;
+      <div class="actions"><button type="button" class="btn primary" data-act="edit">修改后重新提交</button>
+        <button type="button" class="btn danger" data-act="discard">删除此条</button></div></div>`;
   }
   const other = e.owner !== state.username ? "（其他账号录入，该账号登录后同步）" : "";
   return `<div class="entry queued" data-uuid="${esc(e.uuid)}">${head}
@@ -425,7 +427,15 @@ function photoField(label, required = false) {
     <img class="preview" id="preview" alt="照片预览" hidden>`;
 }
 
-function openSheet(title, inner, onSubmit) {
+// A refused entry opened again for editing: what the worker typed, the photo kept unless retaken.
+function priorNote(prior) {
+  if (!prior) return "";
+  const r = prior.result || {};
+  const reasons = (r.errors || []).map((x) => x.reason).filter(Boolean);
+  return `<div class="field-error" role="alert"><strong>上次未被接受：</strong>${esc(reasons.length ? reasons.join("；") : r.message || "")}</div>`;
+}
+
+function openSheet(title, inner, onSubmit, initialPhoto = null) {
   const sheet = $("#sheet");
   sheet.innerHTML = `<div class="head"><button type="button" data-close>‹ 返回</button><h2>${esc(title)}</h2></div>
     <form novalidate>${inner}<div class="field-error" id="form-error" hidden></div>
@@ -433,8 +443,13 @@ function openSheet(title, inner, onSubmit) {
   sheet.hidden = false;
   sheet.scrollTop = 0;
   const form = $("form", sheet);
-  let photo = null;
+  let photo = initialPhoto;
   const input = form.querySelector("input[type=file]");
+  if (input && photo) {
+    const img = $("#preview", sheet);
+    img.src = photo;
+    img.hidden = false;
+  }
   if (input) {
     input.addEventListener("change", async () => {
       const file = input.files && input.files[0];
@@ -495,32 +510,41 @@ function newEntry(kind, card, caseOut, data, photo) {
   };
 }
 
-async function saved(entry) {
+async function saved(entry, prior = null) {
   closeSheet();
   notify(navigator.onLine ? "已保存，正在同步…" : "已保存在手机上，联网后自动同步。", navigator.onLine ? "ok" : "");
+  // An edited entry replaces the refused one: a new UUID, since it is a new decision by the worker.
+  if (prior) await del(prior.uuid, queueStore);
   await enqueue(entry);
 }
 
-function openVisit(card) {
+function openVisit(card, prior = null) {
   const c = card.case;
-  const inc = card.income || {};
+  const p = prior ? prior.data : {};
+  const inc = (p.income) || card.income || {};
   const money = (name, label) =>
     `<label>${label}<input name="${name}" inputmode="decimal" value="${esc(inc[name] ?? "0")}"></label>`;
-  const levels = state.today.risk_levels.map((l) => `<option value="${esc(l.value)}">${esc(l.label)}</option>`).join("");
+  const levels = state.today.risk_levels
+    .map((l) => `<option value="${esc(l.value)}" ${p.risk_level === l.value ? "selected" : ""}>${esc(l.label)}</option>`)
+    .join("");
+  // Without an open case this is a routine visit (常态化走访): no tier, no photo (nothing to attach it to).
+  const context = c
+    ? `${esc(c.state_label)} · 当前${esc(c.risk_level_label)}`
+    : esc(card.routine ? card.routine.rhythm_label : "常态化走访");
   openSheet(
-    `走访 · ${card.head_name}家`,
-    `<p class="context">${esc(card.household_no)} · ${esc(c.state_label)} · 当前${esc(c.risk_level_label)} · 上次走访 ${esc(card.last_visit_on || "无")}</p>
-    <label for="visited_on">走访日期</label><input type="date" id="visited_on" name="visited_on" value="${isoDay()}" max="${isoDay()}" required>
-    <label for="notes">走访情况</label><textarea id="notes" name="notes" maxlength="4000" placeholder="家庭生活、收入和就业变化、帮扶措施落实情况……" required></textarea>
-    <label for="risk_level">走访等级</label><select id="risk_level" name="risk_level"><option value="">不变（${esc(c.risk_level_label)}）</option>${levels}</select>
-    <fieldset><legend>本次发现的新风险（可多选）</legend>${riskChoices("risk", [])}</fieldset>
-    <label for="risk_note">风险情况说明</label><textarea id="risk_note" name="risk_note" maxlength="2000" placeholder="如：户主住院、房屋受损"></textarea>
-    <details><summary>更新家庭收入（近12个月）</summary>
-      <label class="check-line"><input type="checkbox" name="income_on" id="income_on">本次更新收入</label>
+    `${c ? "走访" : "常态化走访"} · ${card.head_name}家`,
+    `${priorNote(prior)}<p class="context">${esc(card.household_no)} · ${context} · 上次走访 ${esc(card.last_visit_on || "无")}</p>
+    <label for="visited_on">走访日期</label><input type="date" id="visited_on" name="visited_on" value="${esc(p.visited_on || isoDay())}" max="${isoDay()}" required>
+    <label for="notes">走访情况</label><textarea id="notes" name="notes" maxlength="4000" placeholder="家庭生活、收入和就业变化、帮扶措施落实情况……" required>${esc(p.notes || "")}</textarea>
+    ${c ? `<label for="risk_level">走访等级</label><select id="risk_level" name="risk_level"><option value="">不变（${esc(c.risk_level_label)}）</option>${levels}</select>` : ""}
+    <fieldset><legend>本次发现的新风险（可多选）</legend>${riskChoices("risk", p.risk_types || [])}</fieldset>
+    <label for="risk_note">风险情况说明</label><textarea id="risk_note" name="risk_note" maxlength="2000" placeholder="如：户主住院、房屋受损">${esc(p.risk_note || "")}</textarea>
+    <details ${p.income ? "open" : ""}><summary>更新家庭收入（近12个月）</summary>
+      <label class="check-line"><input type="checkbox" name="income_on" id="income_on" ${p.income ? "checked" : ""}>本次更新收入</label>
       <label for="income_period">收入期间（截至月份）</label><input type="month" id="income_period" name="income_period" value="${esc(inc.period || isoDay().slice(0, 7))}" max="${isoDay().slice(0, 7)}">
       <div class="grid2">${money("wage", "工资性收入")}${money("business", "生产经营性收入")}${money("property", "财产性收入")}${money("transfer", "转移性收入")}${money("business_cost", "生产经营性支出")}${money("compliant_self_pay", "合规自付支出")}${money("insurance_claims", "理赔收入")}</div>
     </details>
-    ${photoField("拍摄走访照片")}`,
+    ${c ? photoField("拍摄走访照片") : ""}`,
     async (form, photo) => {
       const f = new FormData(form);
       const notes = String(f.get("notes") || "").trim();
@@ -541,20 +565,22 @@ function openVisit(card) {
           data.income[k] = String(f.get(k) || "0").trim() || "0";
         }
       }
-      await saved(newEntry("visit", card, c, data, photo));
+      await saved(newEntry("visit", card, c, data, c ? photo : null), prior);
       return "";
-    }
+    },
+    prior && c ? prior.photo : null
   );
 }
 
-function openCheck(card) {
+function openCheck(card, prior = null) {
   const c = card.check;
+  const p = prior ? prior.data : {};
   openSheet(
     `入户核实 · ${card.head_name}家`,
-    `<p class="context">${esc(card.household_no)} · ${esc(c.kind_label)} · ${esc(c.state_label)}${c.due_on ? ` · 办结时限 ${esc(c.due_on)}` : ""}</p>
-    <label for="checked_on">核实日期</label><input type="date" id="checked_on" name="checked_on" value="${isoDay()}" max="${isoDay()}" required>
-    <label for="findings">核实情况</label><textarea id="findings" name="findings" maxlength="2000" placeholder="家庭人口、收入支出、住房饮水、风险是否属实……" required></textarea>
-    <fieldset><legend>核实的风险类型</legend>${riskChoices("risk", c.risk_types)}</fieldset>
+    `${priorNote(prior)}<p class="context">${esc(card.household_no)} · ${esc(c.kind_label)} · ${esc(c.state_label)}${c.due_on ? ` · 办结时限 ${esc(c.due_on)}` : ""}</p>
+    <label for="checked_on">核实日期</label><input type="date" id="checked_on" name="checked_on" value="${esc(p.checked_on || isoDay())}" max="${isoDay()}" required>
+    <label for="findings">核实情况</label><textarea id="findings" name="findings" maxlength="2000" placeholder="家庭人口、收入支出、住房饮水、风险是否属实……" required>${esc(p.findings || "")}</textarea>
+    <fieldset><legend>核实的风险类型</legend>${riskChoices("risk", p.risk_types || c.risk_types)}</fieldset>
     ${photoField(c.needs_authorisation ? "拍摄农户签字的《申请及承诺授权查询书》" : "拍摄入户照片", c.needs_authorisation)}`,
     async (form, photo) => {
       const f = new FormData(form);
@@ -564,19 +590,21 @@ function openCheck(card) {
       if (c.needs_authorisation && !photo) return "请拍摄农户签字的《申请及承诺授权查询书》。";
       const risks = checkedValues(form, "risk");
       const data = { checked_on: f.get("checked_on"), findings, risk_types: risks, risk_labels: riskLabels(risks) };
-      await saved(newEntry("home_check", card, c, data, photo));
+      await saved(newEntry("home_check", card, c, data, photo), prior);
       return "";
-    }
+    },
+    prior ? prior.photo : null
   );
 }
 
-function openReport(card) {
+function openReport(card, prior = null) {
+  const p = prior ? prior.data : {};
   openSheet(
     card ? `一键报送 · ${card.head_name}家` : "报送未登记的困难群众",
-    `${card ? `<p class="context">${esc(card.household_no)} · ${esc(card.group_name)}</p>` : `<label for="subject_name">当事人姓名</label><input id="subject_name" name="subject_name" maxlength="64" required>`}
-    <fieldset><legend>发现的风险（至少选一项）</legend>${riskChoices("risk", [])}</fieldset>
-    <label for="description">情况说明</label><textarea id="description" name="description" maxlength="2000" placeholder="发生了什么、什么时候、目前情况"></textarea>
-    <label class="check-line"><input type="checkbox" name="green_channel">突发自然灾害或意外事故（绿色通道，先帮扶后补程序）</label>
+    `${priorNote(prior)}${card ? `<p class="context">${esc(card.household_no)} · ${esc(card.group_name)}</p>` : `<label for="subject_name">当事人姓名</label><input id="subject_name" name="subject_name" maxlength="64" required value="${esc(p.subject_name || "")}">`}
+    <fieldset><legend>发现的风险（至少选一项）</legend>${riskChoices("risk", p.risk_types || [])}</fieldset>
+    <label for="description">情况说明</label><textarea id="description" name="description" maxlength="2000" placeholder="发生了什么、什么时候、目前情况">${esc(p.description || "")}</textarea>
+    <label class="check-line"><input type="checkbox" name="green_channel" ${p.green_channel ? "checked" : ""}>突发自然灾害或意外事故（绿色通道，先帮扶后补程序）</label>
     ${card ? photoField("拍摄现场照片") : ""}`,
     async (form, photo) => {
       const f = new FormData(form);
@@ -591,9 +619,10 @@ function openReport(card) {
         reported_on: isoDay(),
         green_channel: Boolean(f.get("green_channel")),
       };
-      await saved(newEntry("report", card, null, data, photo));
+      await saved(newEntry("report", card, null, data, photo), prior);
       return "";
-    }
+    },
+    prior ? prior.photo : null
   );
 }
 
@@ -616,6 +645,18 @@ async function resend(uuid) {
   };
   await del(uuid, queueStore);
   await enqueue(again);
+}
+
+// Open a refused entry's form again with what the worker typed (e.g. a date the server refused), against the
+// household's current card; saving queues it as a new entry in place of the refused one.
+async function edit(uuid) {
+  const entry = await get(uuid, queueStore);
+  if (!entry) return;
+  const card = entry.household_no ? cardOf(entry.household_no) || entry.snapshot : null;
+  if (entry.kind === "visit" && card) openVisit(card, entry);
+  else if (entry.kind === "home_check" && card && card.check) openCheck(card, entry);
+  else if (entry.kind === "report") openReport(card, entry);
+  else notify("该户已不在您的网格内或已没有待办事项，无法修改，请删除此条。", "bad");
 }
 
 async function discard(uuid) {
@@ -664,6 +705,7 @@ document.addEventListener("click", (event) => {
   else if (action === "report") openReport(card);
   else if (action === "report-new") openReport(null);
   else if (action === "resend") resend(uuid);
+  else if (action === "edit") edit(uuid);
   else if (action === "discard") discard(uuid);
 });
 
