@@ -223,6 +223,10 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     snapshot = own.get(current, {})
     screened = set(warning_periods(limit=240))
     trend_months = sorted(p for p in own if p <= (period or current))[-TREND_MONTHS:]
+    # The trends by risk type and by child region run over the screened months: from the first month of the
+    # 12 with a finished screening (a later month without one stays in, marked 未筛查).
+    first_screened = next((i for i, p in enumerate(trend_months) if p in screened), len(trend_months))
+    screened_months = trend_months[first_screened:]
 
     child_values: dict[str, dict[str, int]] = defaultdict(dict)
     child_snapshot: dict[str, dict[str, int]] = defaultdict(dict)
@@ -371,9 +375,9 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
         eliminations=eliminations,
         trend=trend,
         children=children,
-        risk_trend=risk_trend_get(own=own, months=trend_months, screened=screened),
+        risk_trend=risk_trend_get(own=own, months=screened_months, screened=screened),
         area_trend=area_trend_get(
-            children=children, figures=child_months, months=trend_months, screened=screened
+            children=children, figures=child_months, months=screened_months, screened=screened
         ),
         alerts=_alerts(user=user, code=code, period=period),
         breaks=breaks,

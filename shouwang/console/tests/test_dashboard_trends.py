@@ -155,6 +155,19 @@ def test_a_township_sees_its_villages(county):
     assert {r["code"] for r in board.risk_trend["rows"]} == {"illness", "education", "disability", "unknown"}
 
 
+def test_the_trends_start_at_the_first_screened_month(county):
+    # A monitoring object identified before any screening: the 12-month chart starts there, the trends by
+    # risk type and by township (over the screened months) still start at the first screening.
+    early = make_household("H_EARLY", VILLAGE_A, members=_head(300))
+    _monitoring(early, dt.date(2024, 11, 20), ["illness"])
+    stats_refresh(today=TODAY)
+    board, _ = _board()
+    assert board.trend["months"] == ["2024-11", "2024-12", *MONTHS]
+    assert board.trend["unscreened"] == ["2024-11", "2024-12", "2025-02"]
+    assert board.risk_trend["months"] == board.area_trend["months"] == MONTHS
+    assert board.risk_trend["unscreened"] == ["2025-02"]
+
+
 def test_a_village_has_no_area_trend(county):
     board, page = _board("county", COUNTY, region=VILLAGE_A)
     assert board.children == [] and board.area_trend["rows"] == []
