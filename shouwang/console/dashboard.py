@@ -420,7 +420,7 @@ def area_trend_get(
     warning rate per 1,000 households of the register now. A region under ``MIN_RATE_BASE`` households is
     marked ``small`` and left out of the rate chart."""
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in children:
         f = figures.get(c.code, {})
         warned = [month_figure(f.get(p, {}), M.WARNINGS, screened=p in screened) for p in months]

@@ -32,7 +32,9 @@ def test_dashboard_trends_in_a_browser(browser_context, base_url, screenshot, tm
     assert a11y_problems(page.content()) == []
 
     if page.evaluate("() => Boolean(window.echarts)"):  # ECharts installed by `make install`
-        page.wait_for_function("() => document.querySelectorAll('[data-chart=lines][data-rendered]').length === 3")
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-chart=lines][data-rendered]').length === 3"
+        )
         # One line per risk type with data, one per township with enough households.
         lines = page.evaluate(
             """() => [...document.querySelectorAll('[data-chart=lines]')].map(

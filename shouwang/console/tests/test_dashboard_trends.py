@@ -281,7 +281,9 @@ def test_the_work_queue_and_the_warning_list_count_the_same_warnings_to_verify(c
     仅未核实 filter also kept the already-monitored household's warning)."""
     township = _user("township", TOWNSHIP_A)
     queue = {s.key: s for s in work_queue_get(user=township)}["warnings"]
-    listed = client_for(township).get(reverse("console:warning_list"), {"period": "2025-03", "unverified": "1"})
+    listed = client_for(township).get(
+        reverse("console:warning_list"), {"period": "2025-03", "unverified": "1"}
+    )
     assert queue.count == listed.context["listing"].total == 2
     assert queue.more_link.endswith("?period=2025-03&unverified=1")
     assert {w["household_no"] for w in queue.items} == {"H_A00", "H_A03"}
