@@ -34,9 +34,9 @@ MODE_LABELS: dict[str, str] = dict(EliminationModeChoices.choices)
 CATEGORY_COLOURS = {"unstable": "#b3261e", "marginal": "#b06000", "sudden": "#6a3fb5"}
 
 
-def share(part: int, whole: int) -> Decimal | None:
-    """Percentage with one decimal, or None when there is nothing to divide by."""
-    if not whole:
+def share(part: int | None, whole: int | None) -> Decimal | None:
+    """Percentage with one decimal, or None when there is nothing to divide by (or nothing was counted)."""
+    if not whole or part is None:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -278,9 +278,10 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     children = [
         replace(c, rate_class=rate_class(c.warning_rate, breaks, households=c.households)) for c in children
     ]
-    warnings = values.get(M.WARNINGS, 0)
-    verified = values.get(M.WARNINGS_VERIFIED, 0)
-    identified_w = values.get(M.WARNINGS_IDENTIFIED, 0)
+    month_screened = period in screened
+    warnings = month_figure(values, M.WARNINGS, screened=month_screened)
+    verified = month_figure(values, M.WARNINGS_VERIFIED, screened=month_screened)
+    identified_w = month_figure(values, M.WARNINGS_IDENTIFIED, screened=month_screened)
     funnel = [
         {
             "key": "warnings",

@@ -253,6 +253,8 @@ def test_an_unscreened_month_is_empty_in_every_panel_not_zero(county):
     assert all(c.warnings is None and c.warning_rate is None for c in feb.children)
     assert all(c.rate_class == "rate-none" for c in feb.children)
     assert feb.children and "未筛查</span></td>" in feb_page
+    assert [f["value"] for f in feb.funnel] == [None, None, None]  # the funnel and the KPI too
+    assert '<span class="kpi-value"><span class="muted">未筛查</span>' in feb_page
     wb = _workbook(client_for(_user("county", COUNTY)), f_region=COUNTY, f_period="2025-02")
     main = {r[0]: r for r in list(wb.worksheets[0].iter_rows(values_only=True))[1:]}
     assert main[COUNTY][4] == "未筛查" and main[TOWNSHIP_A][4] == "未筛查"
