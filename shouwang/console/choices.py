@@ -36,10 +36,12 @@ class StatMetricChoices(models.TextChoices):
 METRIC_FAMILIES = {
     "monitored": "registry.MonitoringCategoryChoices",
     "identified": "registry.MonitoringCategoryChoices",
+    "identified_risk": "registry.RiskTypeChoices (+ unknown)",
     "monitored_risk": "registry.RiskTypeChoices (+ unknown)",
     "eliminated": "registry.EliminationModeChoices",
     "warnings": "screening.WarningStatusChoices",
     "warning_risk": "registry.RiskTypeChoices",
+    "warning_new_risk": "registry.RiskTypeChoices",
     "clues": "cases.ChannelChoices",
 }
 SNAPSHOT_METRICS = frozenset(

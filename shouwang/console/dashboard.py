@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,9 +34,9 @@ MODE_LABELS: dict[str, str] = dict(EliminationModeChoices.choices)
 CATEGORY_COLOURS = {"unstable": "#b3261e", "marginal": "#b06000", "sudden": "#6a3fb5"}
 
 
-def share(part: int, whole: int) -> Decimal | None:
-    """Percentage with one decimal, or None when there is nothing to divide by."""
-    if not whole:
+def share(part: int | None, whole: int | None) -> Decimal | None:
+    """Percentage with one decimal, or None when there is nothing to divide by (or nothing was counted)."""
+    if not whole or part is None:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -46,6 +47,33 @@ def per_thousand(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 1000 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# --- one reading of each figure (issue 14) ---------------------------------------------------------------
+# Every panel, the child regions' table, the trends and the Excel export read a month's figures through
+# ``month_figure``: a warning figure of a month without a finished monthly screening is None (shown as
+# 未筛查), never 0 — nothing was screened, which is not "no risk".
+WARNING_FIGURES = frozenset({M.WARNINGS.value, M.WARNINGS_VERIFIED.value, M.WARNINGS_IDENTIFIED.value})
+WARNING_FAMILIES = ("warnings:", "warning_risk:", "warning_new_risk:")
+ALREADY_MONITORED = "warnings:already_monitored"
+
+
+def is_warning_figure(metric: str) -> bool:
+    return metric in WARNING_FIGURES or metric.startswith(WARNING_FAMILIES)
+
+
+def month_figure(values: dict[str, int], metric: str, *, screened: bool) -> int | None:
+    """A month's figure from the statistics (missing rows are zeros), or None for a warning figure of a
+    month that was not screened."""
+    if not screened and is_warning_figure(metric):
+        return None
+    return int(values.get(metric, 0))
+
+
+def warning_rate(warnings: int | None, households: int) -> Decimal | None:
+    """Warned households (new + persisting) per 1,000 households of the register: the tile map, the child
+    regions' table, the area trend and the export."""
+    return None if warnings is None else per_thousand(warnings, households)
+
+
 @dataclass(frozen=True)
 class ChildRow:
     code: str
@@ -53,7 +81,7 @@ class ChildRow:
     level: str
     households: int
     monitored: int
-    warnings: int
+    warnings: int | None  # None: the month was not screened
     warning_rate: Decimal | None  # warnings per 1,000 households
     identified: int
     eliminated: int
@@ -62,6 +90,7 @@ class ChildRow:
     link: str
     households_link: str
     rate_class: str = "rate-none"
+    already_monitored: int | None = 0  # warnings of households already monitored (not in ``warnings``)
 
 
 def rate_breaks(rates: list[Decimal]) -> list[Decimal]:
@@ -110,6 +139,8 @@ class Dashboard:
     eliminations: dict[str, Any]
     trend: dict[str, Any]
     children: list[ChildRow]
+    risk_trend: dict[str, Any] = field(default_factory=dict)
+    area_trend: dict[str, Any] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     breaks: list[Decimal] = field(default_factory=list)
     unscreened: frozenset[str] = frozenset()  # offered months without a finished monthly screening
@@ -140,6 +171,17 @@ class Dashboard:
 
     def value(self, metric: str) -> int:
         return self.values.get(metric, 0)
+
+    @property
+    def already_monitored(self) -> int:
+        """The month's warnings of households that were already monitoring objects: listed by the warning
+        list, not counted as 预警户 (decision 0451) — the page says so where the two differ."""
+        return self.values.get(ALREADY_MONITORED, 0)
+
+    @property
+    def child_level(self) -> str:
+        """The children's level label (乡（镇、街道）for a county, 行政村（社区）for a township …)."""
+        return str(RegionLevelChoices(self.children[0].level).label) if self.children else ""
 
 
 def _labelled(values: dict[str, int], prefix: str, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -179,23 +221,38 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     period = period if period in own else default
     values = own.get(period, {})
     snapshot = own.get(current, {})
+    screened = set(warning_periods(limit=240))
+    trend_months = sorted(p for p in own if p <= (period or current))[-TREND_MONTHS:]
+    # The trends by risk type and by child region run over the screened months: from the first month of the
+    # 12 with a finished screening (a later month without one stays in, marked 未筛查).
+    first_screened = next((i for i, p in enumerate(trend_months) if p in screened), len(trend_months))
+    screened_months = trend_months[first_screened:]
 
     child_values: dict[str, dict[str, int]] = defaultdict(dict)
     child_snapshot: dict[str, dict[str, int]] = defaultdict(dict)
+    child_months: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     if picker.children and period:
-        for c, p, metric, value in RegionPeriodStat.objects.filter(
-            parent_code=code, period__in={period, current}
-        ).values_list("region_code", "period", "metric", "value"):
+        # One query: the children's rows of the month and of now, and their trend figures (area trend).
+        for c, p, metric, value in (
+            RegionPeriodStat.objects.filter(parent_code=code)
+            .filter(
+                Q(period__in={period, current})
+                | Q(period__in=trend_months, metric__in=[M.WARNINGS, M.IDENTIFIED])
+            )
+            .values_list("region_code", "period", "metric", "value")
+        ):
             if p == period:
                 child_values[c][metric] = value
             if p == current:
                 child_snapshot[c][metric] = value
+            child_months[c][p][metric] = value
     children = []
     for region in picker.children:
         if region.level == RegionLevelChoices.GROUP:
             continue
         v, s = child_values.get(region.code, {}), child_snapshot.get(region.code, {})
         households = s.get(M.HOUSEHOLDS, 0)
+        warned = month_figure(v, M.WARNINGS, screened=period in screened)
         children.append(
             ChildRow(
                 code=region.code,
@@ -203,14 +260,15 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
                 level=region.level,
                 households=households,
                 monitored=v.get(M.MONITORED, 0),
-                warnings=v.get(M.WARNINGS, 0),
-                warning_rate=per_thousand(v.get(M.WARNINGS, 0), households),
+                warnings=warned,
+                warning_rate=warning_rate(warned, households),
                 identified=v.get(M.IDENTIFIED, 0),
                 eliminated=v.get(M.ELIMINATED, 0),
                 cases_overdue=s.get(M.CASES_OVERDUE, 0),
                 scale_alerts=v.get(M.SCALE_ALERTS, 0),
                 link=_link(region.code),
                 households_link=_households_link(region.code),
+                already_monitored=month_figure(v, ALREADY_MONITORED, screened=period in screened),
             )
         )
 
@@ -220,9 +278,10 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     children = [
         replace(c, rate_class=rate_class(c.warning_rate, breaks, households=c.households)) for c in children
     ]
-    warnings = values.get(M.WARNINGS, 0)
-    verified = values.get(M.WARNINGS_VERIFIED, 0)
-    identified_w = values.get(M.WARNINGS_IDENTIFIED, 0)
+    month_screened = period in screened
+    warnings = month_figure(values, M.WARNINGS, screened=month_screened)
+    verified = month_figure(values, M.WARNINGS_VERIFIED, screened=month_screened)
+    identified_w = month_figure(values, M.WARNINGS_IDENTIFIED, screened=month_screened)
     funnel = [
         {
             "key": "warnings",
@@ -243,7 +302,6 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
             "share": share(identified_w, warnings),
         },
     ]
-    trend_months = sorted(p for p in own if p <= (period or current))[-TREND_MONTHS:]
     last12 = trend_months
     decided_12 = sum(own[p].get(M.CASES_DECIDED, 0) for p in last12)
     in_time_12 = sum(own[p].get(M.CASES_DECIDED_IN_TIME, 0) for p in last12)
@@ -268,7 +326,7 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
                 "key": "warnings",
                 "name": _("预警户数"),
                 "type": "bar",
-                "data": [own[p].get(M.WARNINGS, 0) for p in trend_months],
+                "data": [month_figure(own[p], M.WARNINGS, screened=p in screened) for p in trend_months],
             },
             {
                 "key": "identified",
@@ -289,6 +347,7 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
                 "data": [own[p].get(M.MONITORED, 0) for p in trend_months],
             },
         ],
+        "unscreened": [p for p in trend_months if p not in screened],
     }
     categories = [
         {
@@ -301,7 +360,6 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
     ]
     monitored_risks = sorted(_labelled(values, "monitored_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
     warning_risks = sorted(_labelled(values, "warning_risk", RISK_LABELS), key=lambda r: -int(r["value"]))
-    screened = set(warning_periods(limit=240))
     return Dashboard(
         picker=picker,
         period=period,
@@ -318,9 +376,80 @@ def dashboard_get(*, user: Viewer, region_code: str = "", period: str = "") -> D
         eliminations=eliminations,
         trend=trend,
         children=children,
+        risk_trend=risk_trend_get(own=own, months=screened_months, screened=screened),
+        area_trend=area_trend_get(
+            children=children, figures=child_months, months=screened_months, screened=screened
+        ),
         alerts=_alerts(user=user, code=code, period=period),
         breaks=breaks,
     )
+
+
+def risk_trend_get(
+    *, own: dict[str, dict[str, int]], months: list[str], screened: set[str]
+) -> dict[str, Any]:
+    """The trend by risk type (风险类型, registry.RiskTypeChoices, the national code table): per month, the
+    new warnings (first flagged that month, ``warning_new_risk``) and the newly identified monitoring objects
+    (``identified_risk``, by their identification case's risk types) of each risk type that occurs. A
+    household with several risk types counts under each, so the totals (households) are given apart."""
+
+    def series(metric: str) -> list[int | None]:
+        return [month_figure(own.get(p, {}), metric, screened=p in screened) for p in months]
+
+    rows = []
+    for code, label in RISK_LABELS.items():
+        warned, identified = series(f"warning_new_risk:{code}"), series(f"identified_risk:{code}")
+        if any(warned) or any(identified):
+            rows.append({"code": code, "label": str(label), "warnings_new": warned, "identified": identified})
+    return {
+        "months": months,
+        "unscreened": [p for p in months if p not in screened],
+        "rows": rows,
+        "totals": {"warnings_new": series("warnings:new"), "identified": series(M.IDENTIFIED)},
+    }
+
+
+def area_trend_get(
+    *,
+    children: list[ChildRow],
+    figures: dict[str, dict[str, dict[str, int]]],
+    months: list[str],
+    screened: set[str],
+) -> dict[str, Any]:
+    """The trend by child region (townships of a county, villages of a township …: the children of the region
+    picker, as the tile map): per month, warned households, newly identified monitoring objects and the
+    warning rate per 1,000 households of the register now. A region under ``MIN_RATE_BASE`` households is
+    marked ``small`` and left out of the rate chart."""
+
+    rows: list[dict[str, Any]] = []
+    for c in children:
+        f = figures.get(c.code, {})
+        warned = [month_figure(f.get(p, {}), M.WARNINGS, screened=p in screened) for p in months]
+        rows.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "households": c.households,
+                "small": c.households < MIN_RATE_BASE,
+                "warnings": warned,
+                "identified": [month_figure(f.get(p, {}), M.IDENTIFIED, screened=True) for p in months],
+                "rates": [warning_rate(w, c.households) for w in warned],
+            }
+        )
+    chart = {
+        "months": months,
+        "series": [
+            {"name": r["name"], "data": [None if x is None else float(x) for x in r["rates"]]}
+            for r in rows
+            if not r["small"] and r["households"]
+        ],
+    }
+    return {
+        "months": months,
+        "unscreened": [p for p in months if p not in screened],
+        "rows": rows,
+        "chart": chart,
+    }
 
 
 def _alerts(*, user: Viewer, code: str, period: str) -> list[dict[str, Any]]:
@@ -357,6 +486,7 @@ def dashboard_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
             "eliminated": c.eliminated,
             "cases_overdue": c.cases_overdue,
             "scale_alerts": c.scale_alerts,
+            "already_monitored": c.already_monitored,
         }
         for c in dashboard.children
     ]
@@ -366,11 +496,61 @@ def dashboard_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
             "name": _("%(name)s（合计）") % {"name": dashboard.region.name},
             "households": dashboard.snapshot.get(M.HOUSEHOLDS, 0),
             "monitored": dashboard.value(M.MONITORED),
-            "warnings": dashboard.value(M.WARNINGS),
+            "warnings": month_figure(dashboard.values, M.WARNINGS, screened=dashboard.screened),
             "identified": dashboard.value(M.IDENTIFIED),
             "eliminated": dashboard.value(M.ELIMINATED),
             "cases_overdue": dashboard.snapshot.get(M.CASES_OVERDUE, 0),
             "scale_alerts": dashboard.value(M.SCALE_ALERTS),
+            "already_monitored": month_figure(
+                dashboard.values, ALREADY_MONITORED, screened=dashboard.screened
+            ),
         }
     )
     return rows
+
+
+def risk_trend_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
+    """The risk-type trend as export rows (month, risk type, new warnings, new monitoring objects): the page's
+    own figures (``Dashboard.risk_trend``), the households total of each month first."""
+    t = dashboard.risk_trend
+    out = []
+    for i, month in enumerate(t.get("months", [])):
+        out.append(
+            {
+                "period": month,
+                "code": "",
+                "label": _("合计（户）"),
+                "warnings_new": t["totals"]["warnings_new"][i],
+                "identified": t["totals"]["identified"][i],
+            }
+        )
+        out += [
+            {
+                "period": month,
+                "code": r["code"],
+                "label": r["label"],
+                "warnings_new": r["warnings_new"][i],
+                "identified": r["identified"][i],
+            }
+            for r in t["rows"]
+        ]
+    return out
+
+
+def area_trend_rows_for_export(*, dashboard: Dashboard) -> list[dict[str, Any]]:
+    """The child regions' trend as export rows (one per region and month), from ``Dashboard.area_trend``."""
+    t = dashboard.area_trend
+    return [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "period": month,
+            "households": r["households"],
+            "warnings": r["warnings"][i],
+            "identified": r["identified"][i],
+            "rate": r["rates"][i],
+            "small": r["small"],
+        }
+        for r in t.get("rows", [])
+        for i, month in enumerate(t["months"])
+    ]

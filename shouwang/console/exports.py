@@ -45,7 +45,12 @@ from shouwang.console.choices import (
     IncomeBandChoices,
     MonitoringFilterChoices,
 )
-from shouwang.console.dashboard import dashboard_get, dashboard_rows_for_export
+from shouwang.console.dashboard import (
+    area_trend_rows_for_export,
+    dashboard_get,
+    dashboard_rows_for_export,
+    risk_trend_rows_for_export,
+)
 from shouwang.console.models import ExportJob
 from shouwang.console.permissions import can_export, can_view_dashboard
 from shouwang.console.selectors import WarningFilters, income_threshold_for
@@ -182,7 +187,28 @@ DASHBOARD_COLUMNS = [
     (_l("风险消除"), 9),
     (_l("超期案件"), 9),
     (_l("规模性风险预警"), 14),
+    (_l("已是监测对象的预警户（不计入预警户数）"), 22),
 ]
+RISK_TREND_COLUMNS = [
+    (_l("期间"), 9),
+    (_l("风险类型代码"), 18),
+    (_l("风险类型"), 18),
+    (_l("新预警户数"), 11),
+    (_l("新识别监测对象户数"), 16),
+]
+AREA_TREND_COLUMNS = [
+    (_l("区划代码"), 14),
+    (_l("区划名称"), 18),
+    (_l("期间"), 9),
+    (_l("农户数（当前）"), 12),
+    (_l("预警户数"), 10),
+    (_l("新识别监测对象户数"), 16),
+    (_l("预警率（每千户）"), 14),
+    (_l("样本小（农户少于30户）"), 16),
+]
+NOT_SCREENED = "未筛查"
+# (sheet title, columns, rows) of a workbook's further data sheets.
+Sheet = tuple[str, list[tuple[Any, int]], list[list[Any]]]
 
 
 def _household_row(r: tuple[Any, ...]) -> list[Any]:
@@ -282,9 +308,33 @@ def workbook_write(
     rows: Iterable[list[Any]],
     notes: list[tuple[str, str]],
     progress: Callable[[int], None] | None = None,
+    extra: Iterable[Sheet] = (),
 ) -> int:
-    """Write one data sheet (header row frozen, bold) and a 说明 sheet; returns the number of data rows."""
+    """Write one data sheet (header row frozen, bold), any ``extra`` sheets after it and a 说明 sheet;
+    returns the number of rows of the first data sheet."""
     wb = Workbook(write_only=True)
+    n = _sheet_write(wb, title, columns, rows, progress)
+    for extra_title, extra_columns, extra_rows in extra:
+        _sheet_write(wb, extra_title, extra_columns, extra_rows, None)
+    about = wb.create_sheet("说明")
+    about.column_dimensions["A"].width = 16
+    about.column_dimensions["B"].width = 80
+    for key, value in notes:
+        about.append([safe_cell(key), safe_cell(value)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return n
+
+
+def _sheet_write(
+    wb: Workbook,
+    title: str,
+    columns: list[tuple[Any, int]],
+    rows: Iterable[list[Any]],
+    progress: Callable[[int], None] | None,
+) -> int:
     ws = wb.create_sheet(title[:31])
     for i, (_, width) in enumerate(columns):
         ws.column_dimensions[_column_letter(i)].width = width
@@ -303,15 +353,6 @@ def workbook_write(
         n += 1
         if progress and n % PROGRESS_EVERY == 0:
             progress(n)
-    about = wb.create_sheet("说明")
-    about.column_dimensions["A"].width = 16
-    about.column_dimensions["B"].width = 80
-    for key, value in notes:
-        about.append([safe_cell(key), safe_cell(value)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    wb.save(tmp)
-    tmp.replace(path)
     return n
 
 
@@ -325,8 +366,9 @@ def _column_letter(i: int) -> str:
 
 def _source(
     job: ExportJob, today: dt.date
-) -> tuple[str, list[tuple[Any, int]], Iterator[list[Any]], int | None]:
-    """(sheet title, columns, row iterator, total rows if known) for a job, scoped to its creator."""
+) -> tuple[str, list[tuple[Any, int]], Iterator[list[Any]], int | None, list[Sheet]]:
+    """(sheet title, columns, row iterator, total rows if known, further sheets) for a job, scoped to its
+    creator."""
 
     user, f = job.created_by, dict(job.filters)
     if user is None:
@@ -337,7 +379,7 @@ def _source(
         )
         threshold = _threshold(filters.region or user.region_code, today) if filters.income_band else None
         rows = s.household_export_rows(user=user, filters=filters, threshold=threshold)
-        return "农户名单", HOUSEHOLD_COLUMNS, (_household_row(r) for r in rows), None
+        return "农户名单", HOUSEHOLD_COLUMNS, (_household_row(r) for r in rows), None, []
     if job.kind == ExportKindChoices.WARNINGS:
         wf = warning_filters_from(f)
         return (
@@ -345,11 +387,12 @@ def _source(
             WARNING_COLUMNS,
             (_warning_row(r) for r in s.warning_export_rows(user=user, filters=wf)),
             None,
+            [],
         )
     if job.kind == ExportKindChoices.CASES:
         cf = s.CaseFilters(**{k: v for k, v in f.items() if k in s.CaseFilters.__dataclass_fields__})
         rows = s.case_export_rows(user=user, filters=cf, today=today)
-        return "案件清单", CASE_COLUMNS, (_case_row(r) for r in rows), None
+        return "案件清单", CASE_COLUMNS, (_case_row(r) for r in rows), None, []
     if job.kind == ExportKindChoices.DASHBOARD:
         board = dashboard_get(user=user, region_code=f.get("region", ""), period=f.get("period", ""))
         if board is None:
@@ -363,6 +406,7 @@ def _source(
             "eliminated",
             "cases_overdue",
             "scale_alerts",
+            "already_monitored",
         ]
         rows_d = suppress_small(
             [
@@ -372,9 +416,59 @@ def _source(
             numeric,
             total_key="is_total",
         )
-        data = [[r["code"], r["name"], *(r[c] for c in numeric)] for r in rows_d]
-        return f"区域统计{board.period}", DASHBOARD_COLUMNS, iter(data), len(data)
+        data = [[r["code"], r["name"], *(_screened_cell(r[c]) for c in numeric)] for r in rows_d]
+        return f"区域统计{board.period}", DASHBOARD_COLUMNS, iter(data), len(data), _trend_sheets(board)
     raise ValueError(job.kind)
+
+
+def _screened_cell(value: Any) -> Any:
+    """A warning figure of a month without a finished screening (None) is written 未筛查, as the page says."""
+    return NOT_SCREENED if value is None else value
+
+
+def _hidden_rate(row: dict[str, Any]) -> Any:
+    """The rate, unless its numerator or denominator is suppressed (it would give them away)."""
+    for key in ("warnings", "households"):
+        if isinstance(row[key], str):
+            return row[key]
+    return _screened_cell(_money(row["rate"]))
+
+
+def _trend_sheets(board: Any) -> list[Sheet]:
+    """The dashboard's two trends as sheets: the page's figures (``dashboard.risk_trend_rows_for_export``,
+    ``area_trend_rows_for_export``), small counts suppressed as in the main sheet. A rate whose warning count
+    is suppressed is suppressed with it (it would give the count away)."""
+    risk = suppress_small(risk_trend_rows_for_export(dashboard=board), ["warnings_new", "identified"])
+    risk_rows = [
+        [
+            r["period"],
+            r["code"],
+            str(r["label"]),
+            _screened_cell(r["warnings_new"]),
+            _screened_cell(r["identified"]),
+        ]
+        for r in risk
+    ]
+    area = suppress_small(
+        area_trend_rows_for_export(dashboard=board), ["households", "warnings", "identified"]
+    )
+    area_rows = [
+        [
+            r["code"],
+            r["name"],
+            r["period"],
+            r["households"],
+            _screened_cell(r["warnings"]),
+            _screened_cell(r["identified"]),
+            _hidden_rate(r),
+            "是" if r["small"] else "",
+        ]
+        for r in area
+    ]
+    sheets: list[Sheet] = [("按风险类型月度变化", RISK_TREND_COLUMNS, risk_rows)]
+    if area_rows:
+        sheets.append((f"按{board.child_level}月度变化", AREA_TREND_COLUMNS, area_rows))
+    return sheets
 
 
 def warning_filters_from(f: dict[str, Any]) -> Any:
@@ -471,7 +565,7 @@ def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None
     job.refresh_from_db()
     today = clock.today()
     try:
-        title, columns, rows, total = _source(job, today)
+        title, columns, rows, total, extra = _source(job, today)
         if total is None:
             assert job.created_by is not None  # ``_source`` refuses a job nobody created
             total = export_rows_bounded(
@@ -496,7 +590,22 @@ def export_job_run(*, job: ExportJob, progress: Callable[[int, int | None], None
             notes.append(
                 ("小数保护", f"1至{min_count() - 1}的计数显示为“<{min_count()}”，以免识别到具体农户。")
             )
-        n = workbook_write(path, title=title, columns=columns, rows=rows, notes=notes, progress=step)
+            notes += [
+                (
+                    "预警户",
+                    "新预警+持续预警的农户；已是监测对象的农户筛查发现新增风险的，单列一栏，不计入预警户数"
+                    "（预警名单中一并列出，故名单户数可能多于此数）。未进行月度筛查的月份，预警数字写作“未筛查”。",
+                ),
+                (
+                    "按风险类型",
+                    "一户可有多种风险类型，各类型户数之和可能大于当月合计户数；新预警为当月首次预警（不含持续预警）；"
+                    "新识别监测对象按其识别案件登记的风险类型统计，无识别案件的记为“未登记风险类型”。",
+                ),
+                ("预警率", "每千户预警户数，分母为当前农户数；农户少于30户的区划标为“样本小”。"),
+            ]
+        n = workbook_write(
+            path, title=title, columns=columns, rows=rows, notes=notes, progress=step, extra=extra
+        )
         with transaction.atomic():
             job.status = ExportStatusChoices.SUCCEEDED
             job.progress, job.rows = 100, n

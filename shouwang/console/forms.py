@@ -114,7 +114,7 @@ class WarningFilterForm(forms.Form):
     risk_type = forms.ChoiceField(
         label=_("风险类型"), required=False, choices=_choices(_("全部"), RiskTypeChoices.choices)
     )
-    unverified = forms.BooleanField(label=_("仅显示未核实"), required=False)
+    unverified = forms.BooleanField(label=_("仅显示待核实（不含已是监测对象）"), required=False)
     after = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def set_periods(self, periods: Any) -> None:

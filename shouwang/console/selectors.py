@@ -36,7 +36,7 @@ from shouwang.console.choices import (
     MonitoringFilterChoices,
 )
 from shouwang.console.models import RegionPeriodStat
-from shouwang.console.workqueue import unverified_q
+from shouwang.console.workqueue import to_verify_q
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
 from shouwang.exchange.selectors import user_may_read_feed
@@ -298,7 +298,7 @@ def warning_filtered_queryset(*, user: Viewer, filters: WarningFilters) -> Any:
     if filters.risk_type:
         qs = qs.filter(_risk_contains(filters.risk_type))
     if filters.unverified and filters.period:
-        qs = qs.filter(unverified_q(filters.period))
+        qs = qs.filter(to_verify_q(filters.period))
     return qs
 
 

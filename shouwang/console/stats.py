@@ -14,7 +14,10 @@ What each figure means (docs/console.md "Dashboard"):
   has none, e.g. a monitoring object imported from the national system).
 * ``identified`` / ``eliminated`` (``:mode``) / ``eliminated_cum``: by the month of those dates.
 * ``warnings`` = new + persisting warnings of the month (``warnings:<status>`` for each status, including
-  ``already_monitored``); ``warning_risk:<type>`` over new + persisting.
+  ``already_monitored``); ``warning_risk:<type>`` over new + persisting; ``warning_new_risk:<type>`` over
+  new warnings only (first flagged this month: the risk-type trend).
+* ``identified_risk:<type>``: households identified in the month by the risk types of their latest decided
+  identification case (``unknown`` without one), as ``monitored_risk`` reads them.
 * The funnel (R-WARN, R-ID-01): a new or persisting warning of month P is *verified* when its household has a
   clue (any channel) reported on or after the first day of P — someone checked it and opened or joined a case
   — and *identified* when such a clue's identification case was decided (entered monitoring).
@@ -130,6 +133,21 @@ def _counted(frame: pl.DataFrame, metric: pl.Expr, *, value: pl.Expr | None = No
     )
 
 
+def _with_risks(frame: pl.DataFrame, case_risks: pl.DataFrame) -> pl.DataFrame:
+    """One row per (row of ``frame``, risk type of the household's latest decided identification case);
+    ``unknown`` when it has none (decision 0451: never guessed)."""
+    return (
+        frame.join(case_risks, on="household_id", how="left")
+        .with_columns(
+            pl.when(pl.col("risk_types").is_null() | (pl.col("risk_types").list.len() == 0))
+            .then(pl.lit([UNKNOWN_RISK]))
+            .otherwise(pl.col("risk_types"))
+            .alias("risk_types")
+        )
+        .explode("risk_types")
+    )
+
+
 def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
     """Village-level figures rolled up to every level: ``(code, parent, level, period, metric, value)``
     (non-zero values only) and the window's months."""
@@ -178,17 +196,9 @@ def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
         _counted(stock, pl.lit("monitored:") + pl.col("category")),
         _counted(stock, pl.lit(M.MONITORED_PERSONS.value), value=pl.col("members").sum()),
     ]
-    risks = (
-        stock.join(inputs.case_risks, on="household_id", how="left")
-        .with_columns(
-            pl.when(pl.col("risk_types").is_null() | (pl.col("risk_types").list.len() == 0))
-            .then(pl.lit([UNKNOWN_RISK]))
-            .otherwise(pl.col("risk_types"))
-            .alias("risk_types")
-        )
-        .explode("risk_types")
+    parts.append(
+        _counted(_with_risks(stock, inputs.case_risks), pl.lit("monitored_risk:") + pl.col("risk_types"))
     )
-    parts.append(_counted(risks, pl.lit("monitored_risk:") + pl.col("risk_types")))
     in_window = pl.col("period").is_between(pl.lit(first), pl.lit(current))
     identified = mon.filter(pl.col("identified_on").is_not_null()).with_columns(
         _month("identified_on").alias("period")
@@ -197,6 +207,9 @@ def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
     parts += [
         _counted(identified, pl.lit(M.IDENTIFIED.value)),
         _counted(identified, pl.lit("identified:") + pl.col("category")),
+        _counted(
+            _with_risks(identified, inputs.case_risks), pl.lit("identified_risk:") + pl.col("risk_types")
+        ),
     ]
     eliminated = mon.filter(pl.col("eliminated_on").is_not_null()).with_columns(
         _month("eliminated_on").alias("period")
@@ -224,6 +237,12 @@ def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
         _counted(
             active.explode("risk_types").drop_nulls("risk_types"),
             pl.lit("warning_risk:") + pl.col("risk_types"),
+        )
+    )
+    parts.append(
+        _counted(
+            warnings.filter(pl.col("status") == "new").explode("risk_types").drop_nulls("risk_types"),
+            pl.lit("warning_new_risk:") + pl.col("risk_types"),
         )
     )
     clues = inputs.clues.filter(pl.col("household_id").is_not_null())

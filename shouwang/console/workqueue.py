@@ -156,6 +156,14 @@ def unverified_q(period: str) -> Q:
     return ~Q(Exists(Clue.objects.filter(household=OuterRef("household"), reported_on__gte=first)))
 
 
+def to_verify_q(period: str) -> Q:
+    """The one definition of a *warning to verify* of ``period`` (the work queue's section, the warning list's
+    仅未核实 filter and the dashboard's funnel, decision 0451): a new or persisting warning — not one of a
+    household that is already a monitoring object (its new risk is followed in its monitoring case) — whose
+    household has no clue since the month began."""
+    return Q(status__in=[WarningStatusChoices.NEW, WarningStatusChoices.PERSISTING]) & unverified_q(period)
+
+
 def warning_village_prefilter(user: User) -> Q:
     """A redundant narrowing on the warning's own village code (index ``source, period, village_code``), so
     the database reads one region's warnings of the month instead of joining all of them to households.
@@ -173,10 +181,9 @@ def _warnings(user: User) -> Section:
             user_household_q(user, prefix="household__"),
             source=RunSourceChoices.SCREENING,
             period=period,
-            status__in=[WarningStatusChoices.NEW, WarningStatusChoices.PERSISTING],
         )
         .filter(warning_village_prefilter(user))
-        .filter(unverified_q(period))
+        .filter(to_verify_q(period))
         .select_related("household", "household__village")
     )
     items = [

@@ -122,6 +122,20 @@ def test_monitoring_objects_month_by_month():
     assert v[(V2, "2025-07", "monitored_risk:unknown")] == 1
 
 
+def test_new_warnings_and_identifications_by_risk_type():
+    v = lookup(stats_compute(inputs())[0])
+    # New warnings only: 11 is persisting, 2 already monitored.
+    assert v[(COUNTY, "2025-07", "warning_new_risk:illness")] == 1
+    assert v[(V2, "2025-07", "warning_new_risk:water")] == 1
+    assert (COUNTY, "2025-07", "warning_new_risk:housing") not in v
+    # Identified in the month, by the latest decided case's risk types; without a case → unknown.
+    assert (
+        v[(V1, "2025-05", "identified_risk:illness")] == v[(V1, "2025-05", "identified_risk:education")] == 1
+    )
+    assert v[(V1, "2025-03", "identified_risk:unknown")] == 1
+    assert (V2, "2025-03", "identified_risk:unknown") not in v  # no identification date: not "new"
+
+
 def test_warnings_funnel_timeliness_and_channels():
     v = lookup(stats_compute(inputs())[0])
     assert v[(COUNTY, "2025-07", "warnings")] == 3  # new + persisting; the monitored one is not a warning

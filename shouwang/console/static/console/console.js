@@ -32,6 +32,27 @@
         })
       };
     },
+    // One line per series: ``d.rows[*][key]`` (the risk-type trend) or ``d[key].series`` (the area trend).
+    // Months without a screening are null in the data: a gap in the line, never a zero.
+    lines: function (d, el) {
+      var key = el.getAttribute("data-key");
+      var palette = [NAVY, RED, GREEN, ORANGE, BLUE, "#6a3fb5", "#0f766e", "#9d174d", "#475467", "#a16207",
+        "#1d4ed8", "#15803d"];
+      var series = d[key] && d[key].series ? d[key].series : (d.rows || []).map(function (r) {
+        return { name: r.label || r.name, data: r[key] };
+      });
+      return {
+        color: palette,
+        grid: { left: 44, right: 16, top: 54, bottom: 28 },
+        legend: { top: 0, type: "scroll" },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: d.months },
+        yAxis: { type: "value", minInterval: 1 },
+        series: series.map(function (s) {
+          return { name: s.name, type: "line", data: s.data, connectNulls: false, symbolSize: 5 };
+        })
+      };
+    },
     donut: function (d) {
       return {
         tooltip: { trigger: "item", formatter: "{b}：{c}户（{d}%）" },
