@@ -32,6 +32,7 @@ urlpatterns = [
     path("visits/", views.visits_due_view, name="visits_due"),
     path("elimination/", views.elimination_review_view, name="elimination_review"),
     path("cases/<int:case_id>/plan/", views.plan_view, name="plan"),
+    path("cases/<int:case_id>/plan/check/", views.plan_check_view, name="plan_check"),
     path(
         "cases/<int:case_id>/plan/measures/<int:measure_id>/end/", views.measure_end_view, name="measure_end"
     ),

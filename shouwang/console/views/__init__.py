@@ -20,7 +20,7 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
-from shouwang.console.views.plans import measure_end_view, plan_view
+from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -62,6 +62,7 @@ __all__ = [
     "not_found",
     "parameter_view",
     "person_reveal_id_view",
+    "plan_check_view",
     "plan_view",
     "screening_run_detail_view",
     "screening_run_list_view",
