@@ -7,6 +7,7 @@ from shouwang.console.views.cases import (
     case_detail_view,
     case_document_view,
     case_list_view,
+    case_notice_view,
     case_transition_view,
 )
 from shouwang.console.views.common import forbidden, not_found
@@ -44,6 +45,7 @@ __all__ = [
     "case_detail_view",
     "case_document_view",
     "case_list_view",
+    "case_notice_view",
     "case_transition_view",
     "dashboard_view",
     "elimination_review_view",

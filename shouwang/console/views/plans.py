@@ -72,7 +72,9 @@ class _PlanForm:
 def _plan_form(request: HttpRequest, case: Case) -> _PlanForm:
     """The form of the plan page (GET: blank rows; POST: the submitted ones), shared by saving and the live
     check so that both hand the service the same measures and helper."""
-    members = [(p.pk, f"{p.name}（{p.get_relation_display()}）") for p in case.household.members.order_by("id")]
+    members = [
+        (p.pk, f"{p.name}（{p.get_relation_display()}）") for p in case.household.members.order_by("id")
+    ]
     data = request.POST or None
     form = _PlanForm(
         rows=PlanMeasureFormSet(
