@@ -14,18 +14,10 @@ from ninja.files import UploadedFile
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.actors import request_user
-from shouwang.accounts.choices import HOUSEHOLD_READERS
-from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import audit_record
 from shouwang.cases.apischema import CleanSchema, clean_path
-from shouwang.cases.choices import CaseKindChoices, RiskTypeChoices
+from shouwang.cases.choices import RiskTypeChoices
 from shouwang.cases.models import Clue, Helper, Measure, Visit
-from shouwang.cases.notices import (
-    NoticeStageChoices,
-    notice_build,
-    notice_render_html,
-    notice_render_pdf,
-)
+from shouwang.cases.notices import notice_for_user, notice_render_html, notice_render_pdf
 from shouwang.cases.presenters import case_detail, household_detail
 from shouwang.cases.selectors import (
     access_case_by_id,
@@ -44,7 +36,6 @@ from shouwang.common.apischema import ErrorOut, error_body, error_item
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.limits import FREE_TEXT_MAX, ID_NUMBER_INPUT_MAX, LIST_MAX, PHONE_INPUT_MAX, max_length
 from shouwang.common.uploads import upload_limit_message, uploads_refused
-from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household
 from shouwang.registry.selectors import access_household_by_id
@@ -418,28 +409,7 @@ def notice_get(
     user = request_user(request)
     for name, value in (("village_code", village_code), ("kind", kind), ("stage", stage), ("format", format)):
         clean_path(name, value)
-    village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
-    if village is None or user.role not in HOUSEHOLD_READERS or not user_can_see_region(user, village_code):
-        raise NotFound(village_code)
-    errors = []
-    if kind not in CaseKindChoices.values:
-        errors.append(RowError(None, "kind", kind, "可选：identification、elimination"))
-    if stage not in NoticeStageChoices.values:
-        errors.append(RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
-    if format not in ("html", "pdf"):
-        errors.append(RowError(None, "format", format, "可选：html、pdf"))
-    if errors:
-        raise InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
-    notice = notice_build(village=village, kind=kind, stage=stage)
-    audit_record(
-        actor=user,
-        action=AuditActionChoices.EXPORT,
-        object_type="notice",
-        object_id=f"{village_code}:{kind}:{stage}",
-        region_code=village_code,
-        changes={"households": [r.household_no for r in notice.rows], "format": format},
-        reason=notice.title,
-    )
+    notice = notice_for_user(user=user, village_code=village_code, kind=kind, stage=stage, format=format)
     if format == "pdf":
         response = HttpResponse(notice_render_pdf(notice), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="notice-{village_code}-{stage}.pdf"'

@@ -19,10 +19,17 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from shouwang.accounts.access import NotFound, user_can_see_region
+from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.accounts.models import User
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case
 from shouwang.cases.parameters import params_get
+from shouwang.common.errors import InputRefused, RowError
+from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices, RiskTypeChoices
 
@@ -134,6 +141,38 @@ def notice_build(*, village: Region, kind: str, stage: str, on: dt.date | None =
         rows=rows,
         objection_text=objection,
     )
+
+
+NOTICE_FORMATS = ("html", "pdf")
+
+
+def notice_for_user(*, user: User, village_code: str, kind: str, stage: str, format: str = "html") -> Notice:
+    """The notice (公示) or announcement (公告) of a village the user may read, audited as an export (it
+    names households). ``NotFound`` outside the user's region (or for a reader role it is not);
+    ``InputRefused`` naming every bad parameter."""
+    village = Region.objects.filter(code=village_code, level=RegionLevelChoices.VILLAGE).first()
+    if village is None or user.role not in HOUSEHOLD_READERS or not user_can_see_region(user, village_code):
+        raise NotFound(village_code)
+    errors = []
+    if kind not in CaseKindChoices.values:
+        errors.append(RowError(None, "kind", kind, "可选：identification、elimination"))
+    if stage not in NoticeStageChoices.values:
+        errors.append(RowError(None, "stage", stage, "可选：notice（公示）、announcement（公告）"))
+    if format not in NOTICE_FORMATS:
+        errors.append(RowError(None, "format", format, "可选：html、pdf"))
+    if errors:
+        raise InputRefused("参数有误：" + "；".join(e.reason for e in errors), errors)
+    notice = notice_build(village=village, kind=kind, stage=stage)
+    audit_record(
+        actor=user,
+        action=AuditActionChoices.EXPORT,
+        object_type="notice",
+        object_id=f"{village_code}:{kind}:{stage}",
+        region_code=village_code,
+        changes={"households": [r.household_no for r in notice.rows], "format": format},
+        reason=notice.title,
+    )
+    return notice
 
 
 def notice_render_html(notice: Notice) -> str:

@@ -3,6 +3,7 @@ the workflow actions this user's role may take now, each with its inputs (forms.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,9 @@ from shouwang.accounts.access import signed_in
 from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import RoleChoices
 from shouwang.cases import clock
+from shouwang.cases.choices import CaseStateChoices
 from shouwang.cases.models import Case
+from shouwang.cases.parameters import params_get
 from shouwang.cases.presenters import case_detail
 from shouwang.cases.services import comparison_gather
 from shouwang.cases.transitions import moves_from, responsible_role
@@ -76,6 +79,8 @@ class CasePage:
     risk_labels: list[str] = field(default_factory=list)
     days_left: int | None = None
     responsible: str = ""
+    notice_days: int | None = None  # during the village notice (公示): its minimum length (R-ID-03)
+    notice_until: Any = None  # … and the first day the township may close it
 
 
 def _field_views(action: str, kind: str, case: Case, posted: QueryDict | None) -> list[FieldView]:
@@ -133,6 +138,10 @@ def case_page_get(
     if any(a.action == "compare" for a in actions):
         preview = comparison_gather(case, today=today)  # a read: what the comparison step will record
     pending = responsible_role(case.kind, case.state)
+    notice_days = notice_until = None
+    if case.state == CaseStateChoices.PUBLIC_NOTICE and case.notice_started_on:
+        notice_days = params_get(region_code=case.household.village_id, year=today.year).notice_days
+        notice_until = case.notice_started_on + dt.timedelta(days=notice_days - 1)
     return CasePage(
         case=case,
         detail=case_detail(case, user=user),
@@ -147,4 +156,6 @@ def case_page_get(
         risk_labels=[RISK_LABELS.get(r, r) for r in case.risk_types],
         days_left=(case.due_on - today).days if case.due_on and case.is_open else None,
         responsible=str(role_labels.get(pending, "")) if pending else "",
+        notice_days=notice_days,
+        notice_until=notice_until,
     )

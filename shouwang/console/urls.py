@@ -28,10 +28,12 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail_view, name="case_detail"),
     path("cases/<int:case_id>/transition/", views.case_transition_view, name="case_transition"),
     path("cases/<int:case_id>/documents/", views.case_document_view, name="case_document"),
+    path("cases/<int:case_id>/notice/<str:stage>/", views.case_notice_view, name="case_notice"),
     path("self-reports/<str:tracking_code>/", views.self_report_view, name="self_report_detail"),
     path("visits/", views.visits_due_view, name="visits_due"),
     path("elimination/", views.elimination_review_view, name="elimination_review"),
     path("cases/<int:case_id>/plan/", views.plan_view, name="plan"),
+    path("cases/<int:case_id>/plan/check/", views.plan_check_view, name="plan_check"),
     path(
         "cases/<int:case_id>/plan/measures/<int:measure_id>/end/", views.measure_end_view, name="measure_end"
     ),

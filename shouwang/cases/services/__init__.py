@@ -32,6 +32,7 @@ from shouwang.cases.services.plans import (
     MeasureInput,
     measure_end,
     plan_measures_add,
+    plan_measures_check,
     plan_validate,
 )
 from shouwang.cases.services.steps import case_transition
@@ -58,6 +59,7 @@ __all__ = [
     "household_visit_record",
     "measure_end",
     "plan_measures_add",
+    "plan_measures_check",
     "plan_validate",
     "risk_types_validate",
     "visit_record",

@@ -193,47 +193,49 @@ def plan_validate(
     return errors, warnings
 
 
-@transaction.atomic
-def plan_measures_add(
-    *,
-    case: Case,
-    actor: User,
-    measures: list[MeasureInput],
-    helpers: list[HelperInput] | None = None,
-    expected_version: int | None = None,
-) -> AssistancePlan:
-    """Add measures (and helpers) to the household's one plan (一户一策, R-AID-03), validating the whole
-    plan as it will be. Allowed once the household is monitored, or earlier on the green channel (R-ID-05)."""
+@dataclass
+class PlanCheck:
+    """What adding ``measures`` and ``helpers`` to a household's plan would do: every refusal, and, when
+    there is none, the measure rows to create (unsaved, without their plan) and the plan's warnings."""
+
+    errors: list[RowError]
+    new_rows: list[Measure]
+    warnings: list[str]
+
+
+def _plan_actor_check(case: Case, actor: User) -> None:
     if actor.role not in PLAN_ROLES:
         raise Forbidden("您的角色无权制定帮扶计划")
-    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
-    if not user_can_see_region(actor, household_region(locked.household)):
-        raise NotFound(str(locked.pk))
+    if not user_can_see_region(actor, household_region(case.household)):
+        raise NotFound(str(case.pk))
+
+
+def _plan_check(case: Case, measures: list[MeasureInput], helpers: list[HelperInput]) -> PlanCheck:
+    """The R-AID rules of adding to the plan, reading only: the rows and helpers first; when they hold, the
+    whole plan as it would be (R-AID-01/05/08). Both ``plan_measures_add`` and ``plan_measures_check``."""
     today = clock.today()
     errors: list[RowError] = []
-    allowed_state = locked.kind == CaseKindChoices.IDENTIFICATION and (
-        locked.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING)
-        or (locked.green_channel and locked.is_open)
+    allowed_state = case.kind == CaseKindChoices.IDENTIFICATION and (
+        case.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING)
+        or (case.green_channel and case.is_open)
     )
     if not allowed_state:
         errors.append(
             row_error(
                 "case",
-                state_label(locked.state),
+                state_label(case.state),
                 "该户尚未纳入监测：帮扶措施须在公告纳入后制定；突发灾害、意外事故可走绿色通道先行帮扶（R-ID-05）",
             )
         )
     if not measures and not helpers:
         errors.append(row_error("measures", "", "至少填写一项帮扶措施或帮扶责任人"))
-    household = locked.household
+    household = case.household
     members = {p.pk: p for p in household.members.all()}
     for i, m in enumerate(measures):
         errors.extend(_measure_errors(i, m, members, today))
         if len(m.description) > (limit := max_length(Measure, "description")):
             errors.append(row_error(f"measures[{i}].description", "", f"不超过{limit}字"))
-    for i, h in enumerate(helpers or []):
+    for i, h in enumerate(helpers):
         if not h.name.strip() or not h.unit.strip():
             errors.append(row_error(f"helpers[{i}]", h.name, "帮扶责任人须填写姓名和帮扶单位"))
         for column, text in (("name", h.name.strip()), ("unit", h.unit.strip())):
@@ -245,14 +247,13 @@ def plan_measures_add(
             )
         if h.end_on and h.end_on < h.start_on:
             errors.append(row_error(f"helpers[{i}].end_on", h.end_on, "结束日期早于开始日期"))
-    refuse("制定帮扶计划", errors)
-
-    plan, _ = AssistancePlan.objects.get_or_create(household=household)
-    existing = list(plan.measures.all())
+    if errors:
+        return PlanCheck(errors=errors, new_rows=[], warnings=[])
+    plan = AssistancePlan.objects.filter(household=household).first()
+    existing = list(plan.measures.all()) if plan is not None else []
     new_rows = [
         Measure(
-            plan=plan,
-            case=locked,
+            case=case,
             measure_type=m.measure_type,
             item=m.item,
             description=m.description,
@@ -265,10 +266,49 @@ def plan_measures_add(
         )
         for m in measures
     ]
-    plan_errors, warnings = plan_validate(household=household, case=locked, measures=existing + new_rows)
-    refuse("制定帮扶计划", plan_errors)
+    plan_errors, warnings = plan_validate(household=household, case=case, measures=existing + new_rows)
+    return PlanCheck(errors=plan_errors, new_rows=new_rows, warnings=warnings)
+
+
+def plan_measures_check(
+    *, case: Case, actor: User, measures: list[MeasureInput], helpers: list[HelperInput] | None = None
+) -> list[RowError]:
+    """Dry run of ``plan_measures_add`` (the console checks the form as it is filled in): the same
+    refusals, in the same order, and nothing written. Role and region as for adding (Forbidden,
+    NotFound); the case version is not compared (adding does that)."""
+    _plan_actor_check(case, actor)
+    return _plan_check(case, measures, helpers or []).errors
+
+
+@transaction.atomic
+def plan_measures_add(
+    *,
+    case: Case,
+    actor: User,
+    measures: list[MeasureInput],
+    helpers: list[HelperInput] | None = None,
+    expected_version: int | None = None,
+) -> AssistancePlan:
+    """Add measures (and helpers) to the household's one plan (一户一策, R-AID-03), validating the whole
+    plan as it will be (``_plan_check``, shared with ``plan_measures_check``). Allowed once the household
+    is monitored, or earlier on the green channel (R-ID-05)."""
+    if actor.role not in PLAN_ROLES:
+        raise Forbidden("您的角色无权制定帮扶计划")
+    locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
+    _plan_actor_check(locked, actor)
+    helpers = helpers or []
+    check = _plan_check(locked, measures, helpers)
+    refuse("制定帮扶计划", check.errors)
+    household = locked.household
+    plan, _ = AssistancePlan.objects.get_or_create(household=household)
+    new_rows = check.new_rows
+    for row in new_rows:
+        row.plan = plan
+    existing = list(plan.measures.all())
     Measure.objects.bulk_create(new_rows)
-    for h in helpers or []:
+    for h in helpers:
         Helper.objects.create(
             plan=plan,
             name=h.name.strip(),
@@ -279,7 +319,7 @@ def plan_measures_add(
             start_on=h.start_on,
             end_on=h.end_on,
         )
-    plan.warnings = warnings
+    plan.warnings = check.warnings
     plan.save(update_fields=["warnings", "updated_at"])
     types = {m.measure_type for m in existing + new_rows if m.status == MeasureStatusChoices.ACTIVE}
     if not household_has_labour(household) and MeasureTypeChoices.SOCIAL_SECURITY in types:
@@ -300,7 +340,7 @@ def plan_measures_add(
         region_code=household.village_id,
         changes={
             "measures": [f"{m.measure_type}{'/' + m.item if m.item else ''}" for m in new_rows],
-            "helpers": [h.name for h in helpers or []],
+            "helpers": [h.name for h in helpers],
         },
         reason="制定帮扶计划（一户一策）",
     )

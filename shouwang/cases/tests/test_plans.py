@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from shouwang.accounts.access import Forbidden
 from shouwang.audit.models import AuditEntry
 from shouwang.cases import services
 from shouwang.cases.models import Measure
@@ -53,6 +54,36 @@ def test_labour_capable_household_needs_a_development_measure(users, monkeypatch
     assert "至少包含一项开发式帮扶措施" in exc.value.message and "R-AID-01" in exc.value.message
     case.refresh_from_db()
     assert (Measure.objects.count(), AuditEntry.objects.count(), case.version) == before
+
+
+def test_the_dry_run_gives_the_refusals_of_adding_and_writes_nothing(users, monkeypatch):
+    case = monitored(users, monkeypatch)
+    before = (Measure.objects.count(), AuditEntry.objects.count(), case.version)
+    cases = [
+        [MeasureInput(measure_type="100A48", start_on=TODAY)],  # the whole plan's rules (R-AID-01/05)
+        [MeasureInput(measure_type="100A42", start_on=TODAY)],  # a row's rule (R-AID-08: no member)
+    ]
+    for measures in cases:
+        checked = services.plan_measures_check(case=case, actor=users["village"], measures=measures)
+        with pytest.raises(InputRefused) as exc:
+            services.plan_measures_add(case=case, actor=users["village"], measures=measures)
+        assert checked and checked == exc.value.errors
+    assert "开发式帮扶措施" in checked_reasons(case, users, cases[0])
+    ok = [
+        MeasureInput(measure_type="100A39", start_on=TODAY),
+        MeasureInput(measure_type="100A45", start_on=TODAY),
+    ]
+    assert services.plan_measures_check(case=case, actor=users["village"], measures=ok) == []
+    case.refresh_from_db()
+    assert (Measure.objects.count(), AuditEntry.objects.count(), case.version) == before
+    with pytest.raises(Forbidden):
+        services.plan_measures_check(case=case, actor=make_user("grid", username="g"), measures=ok)
+
+
+def checked_reasons(case, users, measures):
+    return " ".join(
+        e.reason for e in services.plan_measures_check(case=case, actor=users["village"], measures=measures)
+    )
 
 
 def test_each_risk_needs_a_matching_measure(users, monkeypatch):

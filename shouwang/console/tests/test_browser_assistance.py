@@ -74,6 +74,62 @@ def test_a_cadre_builds_a_plan_and_records_a_visit(browser_context, base_url, sc
     screenshot(page, "console-elimination", full_page=True)
 
 
+def test_the_plan_form_is_checked_as_it_is_filled_in(browser_context, base_url):
+    """R-AID refusals appear next to their fields while choosing and typing, before any submit; the check
+    writes nothing; submitting still checks (and saves once the plan holds)."""
+    village = make_user("village", VILLAGE_A)
+    case = open_case(make_household("H_LIVE", VILLAGE_A), village)
+    Case.objects.filter(pk=case.pk).update(state="monitoring", risk_types=["illness"])
+    case.refresh_from_db()
+    version = case.version
+    page = browser_context(**SCREEN).new_page()
+    console_login(page, base_url, village.username)
+    page.goto(f"{base_url}/cases/{case.pk}/plan/")
+    checks: list[str] = []
+    page.on("request", lambda r: checks.append(r.method) if r.url.endswith("/plan/check/") else None)
+
+    page.select_option("#id_m-0-measure_type", "100A48")  # 综合保障 only, for a family that can work
+    page.wait_for_selector("#plan-check #plan-errors")
+    live = page.inner_text("#plan-check")
+    assert "该户有劳动能力，帮扶计划须至少包含一项开发式帮扶措施" in live and "须有匹配措施" in live
+    assert page.url.endswith(f"/cases/{case.pk}/plan/")  # nothing was submitted
+
+    # A public-welfare post for the 77-year-old grandmother: the refusal under the member field.
+    grandmother = case.household.members.get(relation="parent")
+    page.select_option("#id_m-1-measure_type", "100A42")
+    page.select_option("#id_m-1-person", str(grandmother.pk))
+    page.wait_for_selector("#err-id_m-1-person .field-error")
+    assert "只安排16至69岁人员" in page.inner_text("#err-id_m-1-person")
+    # Typing a short phone number: the refusal under the phone field.
+    page.fill("#id_h-name", "王帮扶")
+    page.fill("#id_h-unit", "县农业农村局")
+    page.fill("#id_h-phone", "139123")
+    page.wait_for_selector("#err-id_h-phone .field-error")
+    assert "手机号码应为11位数字" in page.inner_text("#err-id_h-phone")
+    assert checks and set(checks) == {"POST"}
+    assert Measure.objects.count() == 0
+    case.refresh_from_db()
+    assert case.version == version
+
+    # Fixed as the user goes: the messages leave their fields.
+    head = case.household.members.get(relation="head")
+    page.select_option("#id_m-1-measure_type", "")
+    page.select_option("#id_m-1-person", "")
+    page.select_option("#id_m-0-measure_type", "100A39")
+    page.select_option("#id_m-0-person", str(head.pk))
+    page.select_option("#id_m-2-measure_type", "100A45")
+    page.fill("#id_h-phone", "13912345678")
+    page.wait_for_function(
+        "() => !document.querySelector('#plan-check').textContent.trim()"
+        " && !document.querySelector('#err-id_h-phone').textContent.trim()"
+        " && !document.querySelector('#err-id_m-1-person').textContent.trim()"
+    )
+    assert Measure.objects.count() == 0
+    page.click("button:has-text('加入帮扶计划')")
+    page.wait_for_selector(".alert-ok:has-text('已加入帮扶计划')")
+    assert sorted(Measure.objects.values_list("measure_type", flat=True)) == ["100A39", "100A45"]
+
+
 def test_a_township_official_matches_a_self_report_and_answers(browser_context, base_url, screenshot):
     make_household(
         "H_REPORTED",

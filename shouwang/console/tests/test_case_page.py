@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from shouwang.accounts.models import User
 from shouwang.audit.models import AuditEntry
 from shouwang.cases.models import Case
 from shouwang.console.tests.helpers import JPEG, TODAY, client_for, home_check, open_case, set_today
@@ -151,3 +152,23 @@ def test_a_bad_upload_is_refused_in_chinese(case):
 def _jpeg():
 
     return SimpleUploadedFile("授权书.jpg", JPEG, content_type="image/jpeg")
+
+
+def test_the_notice_of_a_case_in_its_village_notice(case):
+    village = User.objects.get(username=f"village_{VILLAGE_A}")
+    c = client_for(village)
+    notice = reverse("console:case_notice", args=[case.pk, "notice"])
+    assert notice not in c.get(url(case)).content.decode()  # not yet in the notice
+    Case.objects.filter(pk=case.pk).update(state="public_notice", notice_started_on=TODAY)
+    page = c.get(url(case)).content.decode()
+    assert notice in page and "不少于5天（至2025-03-24）" in page
+    before = AuditEntry.objects.filter(action="export", object_type="notice").count()
+    text = c.get(notice).content.decode()
+    assert "关于" in text and "的公示" in text and "H_LI" in text and "信息比对" in text
+    assert AuditEntry.objects.filter(action="export", object_type="notice").count() == before + 1
+    pdf = c.get(notice, {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert c.get(reverse("console:case_notice", args=[case.pk, "poster"])).status_code == 404
+    other = client_for(make_user("village", VILLAGE_B))
+    assert other.get(notice).status_code == 404
+    assert AuditEntry.objects.filter(action="export", object_type="notice").count() == before + 2

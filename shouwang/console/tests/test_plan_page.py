@@ -62,7 +62,7 @@ def test_a_plan_first_refused_then_accepted(monitored):
     text = " ".join(plan_wide.context["plan_errors"])
     assert "开发式帮扶措施" in text and "须有匹配措施" in text
     html = plan_wide.content.decode()
-    assert "未加入计划，整个计划须满足" in html
+    assert "未加入计划" in html and "整个计划须满足" in html
     assert 'title="政策依据：R-AID-01"' in html and "（R-AID-01）" not in html  # the rule ID in a tooltip
     assert not Measure.objects.exists() and not AuditEntry.objects.filter(object_type="measure").exists()
     # Accepted: an industry measure for the head and the medical aid the illness calls for.
@@ -91,6 +91,77 @@ def test_a_plan_first_refused_then_accepted(monitored):
         and "王帮扶" in shown
         and "13912345678" not in shown
     )
+
+
+def _db_state(case: Case) -> tuple[Any, ...]:
+    case.refresh_from_db()
+    return (
+        case.version,
+        Measure.objects.count(),
+        AssistancePlan.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_the_live_check_answers_with_the_service_refusals_and_writes_nothing(monitored):
+    village, case = monitored
+    c = client_for(village)
+    check = reverse("console:plan_check", args=[case.pk])
+    grandmother = case.household.members.get(relation="parent")
+    today = TODAY.isoformat()
+    before = _db_state(case)
+    # A family that can work, with only 综合保障: the whole plan's refusals, in their slot (R-AID-01/05).
+    answer = c.post(check, post({"measure_type": "100A48", "start_on": today}))
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert '<div id="plan-check" aria-live="polite" hx-swap-oob="innerHTML">' in html
+    assert "该户有劳动能力，帮扶计划须至少包含一项开发式帮扶措施" in html and "须有匹配措施" in html
+    assert 'title="政策依据：R-AID-01"' in html
+    # A row's refusal lands in that field's slot; every other slot is sent (emptied).
+    answer = c.post(
+        check,
+        post(
+            {"measure_type": "100A39", "start_on": today},
+            {"measure_type": "100A42", "person": grandmother.pk, "start_on": today},
+            **{**HELPER, "h-phone": "139123"},
+        ),
+    )
+    html = answer.content.decode()
+    person_slot = html.split('id="err-id_m-1-person"', 1)[1].split("</div></div>", 1)[0]
+    assert "只安排16至69岁人员" in person_slot
+    phone_slot = html.split('id="err-id_h-phone"', 1)[1].split("</div></div>", 1)[0]
+    assert "手机号码应为11位数字" in phone_slot
+    empty_slot = 'id="err-id_m-0-measure_type" aria-live="polite" hx-swap-oob="innerHTML"></div>'
+    assert empty_slot in html
+    # The form's own parsing speaks the same way (a measure without its start date).
+    html = c.post(check, post({"measure_type": "100A39", "start_on": ""})).content.decode()
+    assert "请填写开始日期" in html.split('id="err-id_m-0-start_on"', 1)[1].split("</div></div>", 1)[0]
+    # A plan that would be accepted: no refusal at all, and still nothing written.
+    head = case.household.members.get(relation="head")
+    html = c.post(
+        check,
+        post(
+            {"measure_type": "100A39", "person": head.pk, "start_on": today},
+            {"measure_type": "100A45", "start_on": today},
+        ),
+    ).content.decode()
+    assert 'class="field-error"' not in html and "plan-errors" not in html
+    assert _db_state(case) == before
+    # Outside the user's region: not found; a role that cannot plan: refused; still nothing written.
+    vb = client_for(make_user("village", VILLAGE_B, username="vb"))
+    assert vb.post(check, post({"measure_type": "100A39", "start_on": today})).status_code == 404
+    grid = client_for(make_user("grid", VILLAGE_A, username="g1"))
+    assert grid.post(check, post({"measure_type": "100A39", "start_on": today})).status_code == 403
+    assert Measure.objects.count() == 0 and AssistancePlan.objects.count() == 0
+
+
+def test_the_page_asks_for_the_live_check_only_of_those_who_may_plan(monitored):
+    village, case = monitored
+    check = reverse("console:plan_check", args=[case.pk])
+    url = reverse("console:plan", args=[case.pk])
+    assert f'hx-post="{check}"' in client_for(village).get(url).content.decode()
+    reader = client_for(make_user("grid", VILLAGE_A, username="g2")).get(url)
+    assert reader.status_code == 200 and "hx-post" not in reader.content.decode()
 
 
 def test_other_regions_and_roles_change_nothing(monitored):

@@ -7,6 +7,7 @@ from shouwang.console.views.cases import (
     case_detail_view,
     case_document_view,
     case_list_view,
+    case_notice_view,
     case_transition_view,
 )
 from shouwang.console.views.common import forbidden, not_found
@@ -20,7 +21,7 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
-from shouwang.console.views.plans import measure_end_view, plan_view
+from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -49,6 +50,7 @@ __all__ = [
     "case_detail_view",
     "case_document_view",
     "case_list_view",
+    "case_notice_view",
     "case_transition_view",
     "dashboard_view",
     "elimination_review_view",
@@ -68,6 +70,7 @@ __all__ = [
     "not_found",
     "parameter_view",
     "person_reveal_id_view",
+    "plan_check_view",
     "plan_view",
     "screening_run_detail_view",
     "screening_run_list_view",

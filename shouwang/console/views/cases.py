@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,8 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
 from shouwang.cases.models import Case
+from shouwang.cases.notices import NoticeStageChoices, notice_for_user, notice_render_html, notice_render_pdf
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.services import CaseConflict, case_document_upload
+from shouwang.cases.transitions import move_get
 from shouwang.common.errors import InputRefused
 from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.console.casepage import case_page_get
@@ -131,10 +133,15 @@ def case_transition_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_case(
             request, case, status=422, errors=refusal_messages(exc, step_labels()), action=action
         )
+    move = move_get(updated.kind, action)
     messages.success(
         request,
-        _("已办理：%(state)s（案件版本 %(version)s）")
-        % {"state": updated.get_state_display(), "version": updated.version},
+        _("已办理：%(action)s；当前环节：%(state)s（案件版本 %(version)s）")
+        % {
+            "action": move.label if move else action,
+            "state": updated.get_state_display(),
+            "version": updated.version,
+        },
     )
     return redirect("console:case_detail", case_id=updated.pk)
 
@@ -167,3 +174,31 @@ def case_document_view(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_case(request, case, status=422, errors=refusal_messages(exc), action="upload")
     messages.success(request, _("已上传：%(name)s") % {"name": doc.filename})
     return redirect("console:case_detail", case_id=case.pk)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def case_notice_view(request: HttpRequest, case_id: int, stage: str) -> HttpResponse:
+    """The village's printable notice (公示, R-ID-03 / R-ELIM-04) or announcement (公告) for the case's kind,
+    which lists this household with the others of the same stage; ``?format=pdf`` for the PDF. The rules and
+    the audit row (an export: it names households) are ``cases.notices.notice_for_user``'s."""
+    if stage not in NoticeStageChoices.values:
+        raise Http404(stage)
+    fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    try:
+        case = access_case_by_id(request.user, case_id, purpose="notice")
+        notice = notice_for_user(
+            user=request_user(request),
+            village_code=case.household.village_id,
+            kind=case.kind,
+            stage=stage,
+            format=fmt,
+        )
+    except NotFound:
+        return not_found(request)
+    if fmt == "pdf":
+        response = HttpResponse(notice_render_pdf(notice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="notice-{case.household.village_id}-{stage}.pdf"'
+        return response
+    return HttpResponse(notice_render_html(notice), content_type="text/html; charset=utf-8")

@@ -4,6 +4,7 @@ refusal is shown under the field it concerns."""
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -17,10 +18,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
 from shouwang.cases import clock
-from shouwang.cases.models import AssistancePlan
+from shouwang.cases.models import AssistancePlan, Case
 from shouwang.cases.selectors import access_case_by_id
-from shouwang.cases.services import CaseConflict, HelperInput, MeasureInput, measure_end, plan_measures_add
-from shouwang.common.errors import InputRefused
+from shouwang.cases.services import (
+    CaseConflict,
+    HelperInput,
+    MeasureInput,
+    measure_end,
+    plan_measures_add,
+    plan_measures_check,
+)
+from shouwang.common.errors import InputRefused, RowError
 from shouwang.console.forms import PLAN_ROWS, PlanHelperForm, PlanMeasureFormSet
 from shouwang.console.permissions import can_edit_plans
 from shouwang.console.views.common import forbidden, not_found, refusal_messages
@@ -32,8 +40,8 @@ _HELPER_FIELD = {"name": "name", "unit": "unit", "phone": "phone", "end_on": "na
 _ROW = re.compile(r"^measures\[(\d+)\]\.(\w+)$")
 
 
-def _place(exc: InputRefused, rows: list[Any], helper: PlanHelperForm, plan_errors: list[str]) -> None:
-    for e in exc.errors or []:
+def _place(errors: list[RowError], rows: list[Any], helper: PlanHelperForm, plan_errors: list[str]) -> None:
+    for e in errors:
         column = e.column or ""
         row = _ROW.match(column)
         if row and int(row.group(1)) < len(rows):
@@ -49,6 +57,59 @@ def _place(exc: InputRefused, rows: list[Any], helper: PlanHelperForm, plan_erro
         plan_errors.append(e.reason)
 
 
+@dataclass
+class _PlanForm:
+    """The bound plan form and, when its fields parse, what it asks the service to add."""
+
+    rows: Any  # PlanMeasureFormSet
+    helper: PlanHelperForm
+    valid: bool = False
+    filled: list[Any] = field(default_factory=list)
+    measures: list[MeasureInput] = field(default_factory=list)
+    helpers: list[HelperInput] = field(default_factory=list)
+
+
+def _plan_form(request: HttpRequest, case: Case) -> _PlanForm:
+    """The form of the plan page (GET: blank rows; POST: the submitted ones), shared by saving and the live
+    check so that both hand the service the same measures and helper."""
+    members = [
+        (p.pk, f"{p.name}（{p.get_relation_display()}）") for p in case.household.members.order_by("id")
+    ]
+    data = request.POST or None
+    form = _PlanForm(
+        rows=PlanMeasureFormSet(
+            data,
+            prefix="m",
+            form_kwargs={"members": members},
+            initial=[{"start_on": clock.today()}] * PLAN_ROWS,
+        ),
+        helper=PlanHelperForm(data, prefix="h"),
+    )
+    if data is None or not (form.rows.is_valid() and form.helper.is_valid()):
+        return form
+    form.valid = True
+    form.filled = [f for f in form.rows.forms if f.cleaned_data.get("measure_type")]
+    form.measures = [
+        MeasureInput(
+            measure_type=f.cleaned_data["measure_type"],
+            item=f.cleaned_data["item"],
+            description=f.cleaned_data["description"],
+            person_id=f.cleaned_data["person"],
+            start_on=f.cleaned_data["start_on"],
+            end_on=f.cleaned_data["end_on"],
+            amount=f.cleaned_data["amount"],
+            loan_term_months=f.cleaned_data["loan_term_months"],
+            subsidised=f.cleaned_data["subsidised"],
+        )
+        for f in form.filled
+    ]
+    h = form.helper.cleaned_data
+    if h["name"] or h["unit"] or h["phone"]:
+        start = next((m.start_on for m in form.measures), None) or clock.today()
+        form.helpers = [HelperInput(name=h["name"], unit=h["unit"], phone=h["phone"], start_on=start)]
+    return form
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -59,42 +120,15 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except NotFound:
         return not_found(request)
     household = case.household
-    members = [(p.pk, f"{p.name}（{p.get_relation_display()}）") for p in household.members.order_by("id")]
-    data = request.POST or None
-    rows = PlanMeasureFormSet(
-        data,
-        prefix="m",
-        form_kwargs={"members": members},
-        initial=[{"start_on": clock.today()}] * PLAN_ROWS,
-    )
-    helper = PlanHelperForm(data, prefix="h")
+    form = _plan_form(request, case)
     plan_errors: list[str] = []
-    if request.method == "POST" and rows.is_valid() and helper.is_valid():
-        filled = [f for f in rows.forms if f.cleaned_data.get("measure_type")]
-        h = helper.cleaned_data
-        helpers = []
-        if h["name"] or h["unit"] or h["phone"]:
-            start = next((f.cleaned_data["start_on"] for f in filled), None) or clock.today()
-            helpers.append(HelperInput(name=h["name"], unit=h["unit"], phone=h["phone"], start_on=start))
+    if form.valid:
         try:
             plan_measures_add(
                 case=case,
                 actor=request_user(request),
-                measures=[
-                    MeasureInput(
-                        measure_type=f.cleaned_data["measure_type"],
-                        item=f.cleaned_data["item"],
-                        description=f.cleaned_data["description"],
-                        person_id=f.cleaned_data["person"],
-                        start_on=f.cleaned_data["start_on"],
-                        end_on=f.cleaned_data["end_on"],
-                        amount=f.cleaned_data["amount"],
-                        loan_term_months=f.cleaned_data["loan_term_months"],
-                        subsidised=f.cleaned_data["subsidised"],
-                    )
-                    for f in filled
-                ],
-                helpers=helpers,
+                measures=form.measures,
+                helpers=form.helpers,
                 expected_version=int(request.POST.get("expected_version") or case.version),
             )
         except Forbidden as exc:
@@ -103,7 +137,7 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
             plan_errors.append(_("案件已被他人更新，请核对后重新提交"))
             case.refresh_from_db()
         except InputRefused as exc:
-            _place(exc, filled, helper, plan_errors)
+            _place(exc.errors or [], form.filled, form.helper, plan_errors)
         else:
             messages.success(request, _("已加入帮扶计划"))
             return redirect("console:plan", case_id=case.pk)
@@ -113,8 +147,8 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
         "console/plan.html",
         {
             "case": case,
-            "rows": rows,
-            "helper": helper,
+            "rows": form.rows,
+            "helper": form.helper,
             "plan_errors": plan_errors,
             "plan": plan,
             "measures": list(plan.measures.select_related("person").order_by("start_on", "id"))
@@ -125,6 +159,35 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
             "today": clock.today(),
         },
         status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@never_cache
+@require_POST
+def plan_check_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The live check of the plan form (htmx, on input): the same form parsing and the same service rules
+    as saving (``cases.services.plan_measures_check``, a dry run), nothing written. Answers with every
+    error slot of the form, swapped out of band, so the refusals appear next to their fields as the user
+    fills the form in; without JavaScript, submitting checks the same way."""
+    try:
+        case = access_case_by_id(request.user, case_id, purpose="check")
+    except NotFound:
+        return not_found(request)
+    form = _plan_form(request, case)
+    plan_errors: list[str] = []
+    if form.valid:
+        try:
+            errors = plan_measures_check(
+                case=case, actor=request_user(request), measures=form.measures, helpers=form.helpers
+            )
+        except Forbidden as exc:
+            return forbidden(request, str(exc))
+        _place(errors, form.filled, form.helper, plan_errors)
+    return render(
+        request,
+        "console/_plan_checked.html",
+        {"rows": form.rows, "helper": form.helper, "plan_errors": plan_errors},
     )
 
 
