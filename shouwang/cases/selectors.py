@@ -190,6 +190,27 @@ def _routine_due_q(params: dict[str, Params], by: dt.date) -> Q:
     return q
 
 
+def routine_visits_overdue_by_village(*, today: dt.date) -> dict[str, int]:
+    """Households of the whole register whose routine visit is overdue today, by village (the statistics'
+    figure; one GROUP BY)."""
+    active = Household.objects.exclude(status=HouseholdStatusChoices.CANCELLED)
+    villages = set(active.order_by().values_list("village_id", flat=True).distinct())
+    params = params_by_village(villages=villages, year=today.year)
+    open_case = Case.objects.filter(
+        household=OuterRef("pk"), kind=CaseKindChoices.IDENTIFICATION, is_open=True
+    )
+    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    return dict(
+        active.filter(~Exists(open_case))
+        .annotate(since=Coalesce(Subquery(last, output_field=DateField()), TruncDate("created_at")))
+        .filter(_routine_due_q(params, today - dt.timedelta(days=1)))
+        .order_by()
+        .values("village_id")
+        .annotate(n=Count("id"))
+        .values_list("village_id", "n")
+    )
+
+
 def routine_visit_due_list(
     *, user: Viewer, today: dt.date | None = None, horizon_days: int = 0, limit: int | None = None
 ) -> tuple[int, int, list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ class StatMetricChoices(models.TextChoices):
     CASES_OPEN = "cases_open", "办理中识别案件"
     CASES_OVERDUE = "cases_overdue", "超期识别案件"
     VISITS_OVERDUE = "visits_overdue", "走访超期的监测户"
+    ROUTINE_VISITS_OVERDUE = "routine_visits_overdue", "常态化走访超期的农户"
     # Monthly metrics (one value per month of the window).
     MONITORED = "monitored", "监测对象户数（月末）"
     MONITORED_PERSONS = "monitored_persons", "监测对象人数（月末）"
@@ -30,6 +31,7 @@ class StatMetricChoices(models.TextChoices):
     CLUES = "clues", "风险线索"
     SCALE_ALERTS = "scale_alerts", "规模性返贫风险预警"
     SELF_REPORTS = "self_reports", "群众自主申报"
+    VISITS = "visits", "走访户次（跟踪走访+常态化走访）"
 
 
 # Families: prefix → the enumeration whose codes follow the colon.
@@ -43,6 +45,7 @@ METRIC_FAMILIES = {
     "warning_risk": "registry.RiskTypeChoices",
     "warning_new_risk": "registry.RiskTypeChoices",
     "clues": "cases.ChannelChoices",
+    "visits": "routine | follow_up (常态化走访 / 监测户跟踪走访)",
 }
 SNAPSHOT_METRICS = frozenset(
     {
@@ -52,6 +55,7 @@ SNAPSHOT_METRICS = frozenset(
         StatMetricChoices.CASES_OPEN,
         StatMetricChoices.CASES_OVERDUE,
         StatMetricChoices.VISITS_OVERDUE,
+        StatMetricChoices.ROUTINE_VISITS_OVERDUE,
     }
 )
 UNKNOWN_RISK = "unknown"

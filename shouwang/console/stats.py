@@ -47,8 +47,9 @@ from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
-from shouwang.cases.models import Case, Clue
+from shouwang.cases.models import Case, Clue, Visit
 from shouwang.cases.parameters import params_by_village
+from shouwang.cases.selectors import routine_visits_overdue_by_village
 from shouwang.channels.models import SelfReport
 from shouwang.common.dbstats import analyze_stale
 from shouwang.console.choices import UNKNOWN_RISK, StatMetricChoices, StatRefreshStatusChoices
@@ -99,6 +100,16 @@ class StatInputs:
     self_reports: pl.DataFrame
     # village: one row per monitored household whose visit is overdue today (R-ID-06 tiers)
     visits_overdue: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"village": pl.Utf8}))
+    # village, value: households without an open case whose routine visit is overdue today (常态化走访)
+    routine_overdue: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"village": pl.Utf8, "value": pl.Int64})
+    )
+    # village, visited_on, routine (bool): visits in the window, follow-up and routine
+    visits: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={"village": pl.Utf8, "visited_on": pl.Date, "routine": pl.Boolean}
+        )
+    )
 
 
 def stats_window(inputs: StatInputs) -> list[str]:
@@ -174,6 +185,22 @@ def stats_compute(inputs: StatInputs) -> tuple[pl.DataFrame, list[str]]:
         _counted(
             inputs.visits_overdue.with_columns(pl.lit(current).alias("period")),
             pl.lit(M.VISITS_OVERDUE.value),
+        ),
+        _counted(
+            inputs.routine_overdue.with_columns(pl.lit(current).alias("period")),
+            pl.lit(M.ROUTINE_VISITS_OVERDUE.value),
+            value=pl.col("value").sum(),
+        ),
+    ]
+    visits = inputs.visits.with_columns(_month("visited_on").alias("period")).filter(
+        pl.col("period") >= first
+    )
+    parts += [
+        _counted(visits, pl.lit(M.VISITS.value)),
+        _counted(
+            visits,
+            pl.lit("visits:")
+            + pl.when(pl.col("routine")).then(pl.lit("routine")).otherwise(pl.lit("follow_up")),
         ),
     ]
 
@@ -432,6 +459,16 @@ def stats_load(*, today: dt.date) -> StatInputs:
         {"village": pl.Utf8, "overdue": pl.Boolean},
     )
     visits_overdue = _visits_overdue(today)
+    routine_overdue = _frame(
+        routine_visits_overdue_by_village(today=today).items(), {"village": pl.Utf8, "value": pl.Int64}
+    )
+    visits = _frame(
+        Visit.objects.filter(visited_on__gte=period_start(floor))
+        .order_by()
+        .values_list("household__village_id", "visited_on", "case_id")
+        .iterator(chunk_size=20_000),
+        {"village": pl.Utf8, "visited_on": pl.Date, "case_id": pl.Int64},
+    ).select("village", "visited_on", pl.col("case_id").is_null().alias("routine"))
     scale_alerts = _frame(
         ScaleAlert.objects.filter(period__gte=floor).order_by().values_list("region_code", "period"),
         {"region_code": pl.Utf8, "period": pl.Utf8},
@@ -454,6 +491,8 @@ def stats_load(*, today: dt.date) -> StatInputs:
         scale_alerts=scale_alerts,
         self_reports=self_reports,
         visits_overdue=visits_overdue,
+        routine_overdue=routine_overdue,
+        visits=visits,
     )
 
 

@@ -7,11 +7,24 @@ from typing import Any
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from shouwang.audit.models import AuditEntry
+from shouwang.cases import clock, services
+from shouwang.cases.models import Visit
 from shouwang.console.models import RegionPeriodStat, StatRefresh
 from shouwang.console.stats import StatInputs, stats_check, stats_compute, stats_refresh
-from shouwang.testing.builders import COUNTY, TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A, VILLAGE_B, make_household
+from shouwang.field.tests.helpers import make_monitored_case
+from shouwang.registry.models import Household
+from shouwang.testing.builders import (
+    COUNTY,
+    TOWNSHIP_A,
+    TOWNSHIP_B,
+    VILLAGE_A,
+    VILLAGE_B,
+    make_household,
+    make_user,
+)
 
 V1, V2 = VILLAGE_A, VILLAGE_B  # in townships A and B of the county
 D = dt.date
@@ -209,3 +222,41 @@ def test_refresh_stats_command(capsys):
 
 def _head(seq: int) -> dict:
     return {"seq": seq, "name": f"户主{seq}", "birth": D(1970, 1, 1), "relation": "head"}
+
+
+@pytest.mark.django_db
+def test_visits_of_both_kinds_and_overdue_routine_visits_are_counted(monkeypatch):
+    """Routine visits (常态化走访) count in the dashboard: visits per month by kind, and households without a
+    case whose routine visit is overdue (docs/cases.md "Routine visits")."""
+    today = D(2025, 3, 20)
+    monkeypatch.setattr(clock, "today", lambda: today)
+    village = make_user("village", VILLAGE_A)
+    fp = make_household("H_V1", VILLAGE_A, members=[_head(50)])  # 脱贫户: green rhythm, 92 days
+    ordinary = make_household("H_V2", VILLAGE_A, members=[_head(51)], poverty_status="ordinary")
+    recent = make_household("H_V3", VILLAGE_B, members=[_head(52)], poverty_status="ordinary")
+    monitored = make_household("H_V4", VILLAGE_A, members=[_head(53)], poverty_status="ordinary")
+    old = timezone.make_aware(dt.datetime(2024, 6, 1, 9))
+    Household.objects.filter(pk__in=[fp.pk, ordinary.pk, monitored.pk]).update(created_at=old)
+    Household.objects.filter(pk=recent.pk).update(created_at=timezone.make_aware(dt.datetime(2025, 1, 1, 9)))
+    Household.objects.filter(pk=monitored.pk).update(
+        monitoring_category="unstable", identified_on=D(2024, 9, 1)
+    )
+    case = make_monitored_case(monitored)
+    services.household_visit_record(household=ordinary, actor=village, visited_on=D(2025, 2, 3), notes="正常")
+    services.household_visit_record(household=ordinary, actor=village, visited_on=D(2025, 3, 4), notes="正常")
+    services.visit_record(case=case, actor=village, visited_on=D(2025, 3, 5), notes="跟踪")
+    stats_refresh(today=today)
+
+    def value(code: str, period: str, metric: str) -> int:
+        row = RegionPeriodStat.objects.filter(region_code=code, period=period, metric=metric).first()
+        return row.value if row else 0
+
+    assert value(COUNTY, "2025-03", "visits") == 2
+    assert value(COUNTY, "2025-03", "visits:routine") == 1
+    assert value(COUNTY, "2025-03", "visits:follow_up") == 1
+    assert value(COUNTY, "2025-02", "visits:routine") == 1
+    # Overdue today: the 脱贫户 (registered 2024-06-01 + 92 days); not the ordinary household (visited
+    # 03-04), not the recent one (2025-01-01 + 182 days), not the monitored one (its case's tier instead).
+    assert value(COUNTY, "2025-03", "routine_visits_overdue") == 1
+    assert value(VILLAGE_A, "2025-03", "routine_visits_overdue") == 1
+    assert Visit.objects.filter(case__isnull=True).count() == 2
