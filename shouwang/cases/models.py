@@ -229,6 +229,12 @@ class AssistancePlan(models.Model):
 
     household = models.OneToOneField("registry.Household", on_delete=models.PROTECT, related_name="plan")
     warnings = models.JSONField("提示", default=list, blank=True)
+    # 监测联系人 (R-AID-03; required once the household's risk is eliminated, R-ELIM-06, [DQ] 1_11_011):
+    # who keeps an eye on the household after elimination. The phone is sealed like every other phone.
+    contact_name = models.CharField("监测联系人", max_length=64, blank=True)
+    contact_phone_sealed = models.TextField(blank=True)
+    contact_phone_index = models.CharField(max_length=32, blank=True)
+    contact_phone_masked = models.CharField("监测联系人电话", max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -257,6 +257,8 @@ def _step_fields() -> dict[str, list[StepField]]:
             StepField(
                 "risk_level", _("走访等级"), "select", choices=RiskLevelChoices.choices, required=False
             ),
+            StepField("contact_name", _("监测联系人（风险消除后）"), "text", required=False),
+            StepField("contact_phone", _("监测联系人电话"), "text", required=False),
         ],
         "announce": [StepField("announced_on", _("公告日期"), "date")],
         "enter_monitoring": [],
@@ -285,12 +287,16 @@ IDENTIFICATION_ONLY = {
 }
 
 
+# Fields of elimination cases only: the monitoring contact an eliminated household keeps (R-ELIM-06).
+ELIMINATION_ONLY = {
+    ("county_approve", "contact_name"),
+    ("county_approve", "contact_phone"),
+}
+
+
 def step_fields_for(action: str, kind: str) -> list[StepField]:
-    return [
-        f
-        for f in STEP_FIELDS.get(action, [])
-        if kind == "identification" or (action, f.name) not in IDENTIFICATION_ONLY
-    ]
+    hidden = IDENTIFICATION_ONLY if kind != "identification" else ELIMINATION_ONLY
+    return [f for f in STEP_FIELDS.get(action, []) if (action, f.name) not in hidden]
 
 
 def step_data_from_post(action: str, post: Any) -> dict[str, Any]:

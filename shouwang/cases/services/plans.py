@@ -280,6 +280,42 @@ def plan_measures_check(
     return _plan_check(case, measures, helpers or []).errors
 
 
+def contact_errors(name: str, phone: str, *, prefix: str = "contact") -> list[RowError]:
+    """The monitoring contact's checks (R-AID-03): a name and an 11-digit mobile number, both or neither."""
+    errors: list[RowError] = []
+    name, phone = name.strip(), phone.strip()
+    if bool(name) != bool(phone):
+        column = f"{prefix}_phone" if name else f"{prefix}_name"
+        errors.append(row_error(column, "", "监测联系人须同时填写姓名和联系电话"))
+    if len(name) > (limit := max_length(AssistancePlan, "contact_name")):
+        errors.append(row_error(f"{prefix}_name", "", f"不超过{limit}字"))
+    if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+        errors.append(row_error(f"{prefix}_phone", crypto.mask_phone(phone), "手机号码应为11位数字"))
+    return errors
+
+
+def plan_contact_write(*, household: Household, actor: User, name: str, phone: str) -> AssistancePlan:
+    """Record the household's monitoring contact (监测联系人, R-AID-03, R-ELIM-06) on its plan, audited. The
+    caller has checked ``contact_errors`` and holds the transaction."""
+    plan, _ = AssistancePlan.objects.get_or_create(household=household)
+    before = plan.contact_name
+    plan.contact_name = name.strip()
+    plan.contact_phone_sealed = crypto.seal(phone.strip())
+    plan.contact_phone_index = crypto.blind_index(phone.strip())
+    plan.contact_phone_masked = crypto.mask_phone(phone.strip())
+    plan.save()
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.UPDATE,
+        object_type="plan",
+        object_id=str(plan.pk),
+        region_code=household.village_id,
+        changes={"contact_name": [before, plan.contact_name], "contact_phone": plan.contact_phone_masked},
+        reason="登记监测联系人",
+    )
+    return plan
+
+
 @transaction.atomic
 def plan_measures_add(
     *,

@@ -29,7 +29,7 @@ from shouwang.cases.choices import (
     ReviewResultChoices,
     RiskLevelChoices,
 )
-from shouwang.cases.models import Case, CaseStep, Measure, NoticeObjection
+from shouwang.cases.models import AssistancePlan, Case, CaseStep, Measure, NoticeObjection
 from shouwang.cases.parameters import Params, params_get
 from shouwang.cases.services._common import (
     CaseConflict,
@@ -41,7 +41,9 @@ from shouwang.cases.services._common import (
 )
 from shouwang.cases.services.comparison import comparison_gather
 from shouwang.cases.services.elimination import elimination_refusals
+from shouwang.cases.services.plans import contact_errors, plan_contact_write
 from shouwang.cases.transitions import LEVEL_RANK, MOVES, Move, move_get, move_step, responsible_role, step_of
+from shouwang.common import crypto
 from shouwang.common.errors import RowError
 from shouwang.common.jsonable import jsonable
 from shouwang.registry.choices import (
@@ -305,6 +307,36 @@ def _step_county_approve(ctx: StepContext) -> None:
     elif approved is not None:
         for e in elimination_refusals(case=c.parent or c, mode=c.elimination_mode, on=approved):
             d.errors.append(e)
+        _elimination_contact(ctx)
+
+
+def _elimination_contact(ctx: StepContext) -> None:
+    """R-AID-03, R-ELIM-06 ([DQ] 1_11_011): an eliminated household has a monitoring contact and phone. The
+    county may give (or change) it with its approval; without one on the plan the approval is refused."""
+    c, d = ctx.case, ctx.data
+    name = d.text("contact_name", max_length=64)
+    phone = d.text("contact_phone", max_length=32)
+    if phone:
+        # The step's record keeps the masked number only; the plan keeps it sealed.
+        d.raw["contact_phone"] = crypto.mask_phone(phone)
+    if name or phone:
+        errors = contact_errors(name, phone)
+        d.errors.extend(errors)
+        if not errors:
+
+            def write() -> None:
+                plan_contact_write(household=c.household, actor=ctx.actor, name=name, phone=phone)
+
+            ctx.after.append(write)
+        return
+    if not AssistancePlan.objects.filter(household=c.household).exclude(contact_name="").exists():
+        d.errors.append(
+            row_error(
+                "contact_name",
+                "",
+                "须登记风险消除后的监测联系人及联系电话（R-AID-03、R-ELIM-06）",
+            )
+        )
 
 
 def _elimination_apply(ctx: StepContext) -> None:

@@ -7,9 +7,10 @@ import pytest
 
 from shouwang.cases import services
 from shouwang.cases.choices import CaseStateChoices
-from shouwang.cases.models import Case, CaseParameter
+from shouwang.cases.models import AssistancePlan, Case, CaseParameter
 from shouwang.cases.services import MeasureInput
 from shouwang.cases.tests.helpers import D0, drive, set_today, step, threshold
+from shouwang.common import crypto
 from shouwang.common.errors import InputRefused
 from shouwang.testing.builders import make_household, make_user
 
@@ -160,7 +161,26 @@ def test_full_elimination_keeps_time_bound_measures_and_rolls_back(users, monkey
     )
     elim = step(elim, "notice_start", users["village"], started_on=d(3))
     elim = step(elim, "township_review", users["township"], notice_ended_on=d(7), reviewed_on=d(8))
-    elim = step(elim, "county_approve", users["county"], approved_on=d(9))
+    # R-ELIM-06: no monitoring contact, no approval; nothing changes.
+    version = elim.version
+    with pytest.raises(InputRefused, match="监测联系人"):
+        step(elim, "county_approve", users["county"], approved_on=d(9))
+    with pytest.raises(InputRefused, match="同时填写"):
+        step(elim, "county_approve", users["county"], approved_on=d(9), contact_name="李村医")
+    elim.refresh_from_db()
+    assert (elim.state, elim.version, elim.approved_on) == ("township_review", version, None)
+    assert not AssistancePlan.objects.filter(household=case.household).exclude(contact_name="").exists()
+    elim = step(
+        elim,
+        "county_approve",
+        users["county"],
+        approved_on=d(9),
+        contact_name="李村医",
+        contact_phone="13912345678",
+    )
+    plan = AssistancePlan.objects.get(household=case.household)
+    assert plan.contact_name == "李村医" and crypto.unseal(plan.contact_phone_sealed) == "13912345678"
+    assert elim.steps.get(action="county_approve").data["contact_phone"] == "139****5678"
     elim = step(elim, "announce", users["township"], announced_on=d(10))
     assert elim.state == CaseStateChoices.ELIMINATED
     hh = case.household
@@ -196,7 +216,11 @@ def test_new_risk_after_elimination_is_a_new_identification(users, monkeypatch):
         ),
         ("notice_start", "village", {"started_on": d(3)}),
         ("township_review", "township", {"notice_ended_on": d(7), "reviewed_on": d(8)}),
-        ("county_approve", "county", {"approved_on": d(9)}),
+        (
+            "county_approve",
+            "county",
+            {"approved_on": d(9), "contact_name": "王网格", "contact_phone": "13800002222"},
+        ),
         ("announce", "county", {"announced_on": d(10)}),
     ]
     for action, role, data in chain:

@@ -156,9 +156,19 @@ def test_a_household_is_eliminated_step_by_step_and_rolled_back(
     set_today(monkeypatch, day(9))
     sign_in(page, base_url, users["county"])
     page.goto(case_url)
+    # Without a monitoring contact the approval is refused, and nothing changes (R-ELIM-06).
+    version = elim.version
+    page.click("button:has-text('确认县级审定')")
+    page.wait_for_selector("#errors")
+    assert "监测联系人" in page.inner_text("#errors")
+    elim.refresh_from_db()
+    assert (elim.state, elim.version) == ("township_review", version)
+    page.fill("#county_approve-contact_name", "李村医")
+    page.fill("#county_approve-contact_phone", "13912345678")
     confirm(page, "县级审定")
     elim.refresh_from_db()
     assert (elim.state, elim.approved_on) == ("county_approval", day(9))
+    assert household.plan.contact_name == "李村医" and household.plan.contact_phone_masked == "139****5678"
     set_today(monkeypatch, day(10))
     page.goto(case_url)
     confirm(page, "公告、标注风险消除")
