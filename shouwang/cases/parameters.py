@@ -93,4 +93,6 @@ def _screening_threshold(*, region_code: str, year: int) -> Decimal | None:
     """The year's monitoring range (R-THR-04) from the screening parameter table, if it has one."""
     resolved = parameters_resolve(region_codes=[region_code], year=year)
     value = resolved.values.get(region_code, {}).get("threshold")
-    return Decimal(str(value)) if value is not None else None
+    # Money (yuan and fen), as CaseParameter.income_threshold: the screening table stores DECIMAL(18,4), and
+    # the refusals quote the range ("监测范围9000.00元", not 9000.0000).
+    return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else None

@@ -15,10 +15,10 @@ from typing import Any
 
 import duckdb
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 
 from shouwang.cases.choices import CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case, CaseStep, Clue, Visit
+from shouwang.console.evidencetext import rule_tooltip, signal_evidence, value_text
 from shouwang.console.workqueue import latest_screened_period
 from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.exchange.lake import feed_files
@@ -104,9 +104,11 @@ def household_360_get(*, household: Household) -> Household360:
             "signals": [
                 {
                     "rule": s.get("rule", ""),
+                    "title": rule_tooltip(str(s.get("rule", "")))[0],
+                    "tip": rule_tooltip(str(s.get("rule", "")))[1],
                     "policy": s.get("policy", ""),
                     "risk_type": RISK_LABELS.get(str(s.get("risk_type", "")), s.get("risk_type", "")),
-                    "evidence": s.get("evidence", {}),
+                    "evidence": signal_evidence(str(s.get("rule", "")), s.get("evidence") or {}),
                 }
                 for s in (w.signals or [])
                 if isinstance(s, dict)
@@ -175,13 +177,7 @@ def _label(kind: str, column: str, value: Any) -> str:
     choices = spec.choices.get(column)
     if choices is not None and value is not None:
         return str(dict(choices.choices).get(str(value), value))
-    if isinstance(value, bool):
-        return str(_("是") if value else _("否"))
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return "" if value is None else str(value)
+    return value_text(value)
 
 
 def household_evidence_get(*, household: Household, months: int = EVIDENCE_MONTHS) -> list[dict[str, Any]]:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_POLICY = re.compile(r"[（(]([^（()）]*R-[A-Z]+-\d+[^（()）]*)[）)]")
-_RULE = re.compile(r"R-[A-Z]+-\d+")
+_ID = r"R-[A-Z]+-\d+(?:/\d+)*"  # R-ELIM-02; R-INC-01/02 names two rules of one series
+_POLICY = re.compile(r"[（(]([^（()）]*" + _ID + r"[^（()）]*)[）)]")
+# "R-THR-02：全国底线为…", "R-INC-05 / R-WARN-01（河北阳原2022）：…", "R-OBJ-05“八必访”…"
+_LEADING = re.compile(r"^((?:" + _ID + r"\s*[、，,；;/]?\s*)+)(?:[：:]\s*|(?=[^\x00-\x7f]))")
+_RULE = re.compile(_ID)
 
 
 @dataclass(frozen=True)
@@ -17,13 +20,19 @@ class PolicyText:
 
 
 def policy_split(text: str) -> PolicyText:
-    """Every bracket naming rule IDs loses them (a bracket left empty goes); the IDs are returned apart."""
+    """Every bracket naming rule IDs loses them (a bracket left empty goes), as does a leading "R-…：";
+    the IDs are returned apart."""
     rules: list[str] = []
 
     def strip(match: re.Match[str]) -> str:
         inner = match.group(1)
         rules.extend(_RULE.findall(inner))
-        rest = re.sub(r"R-[A-Z]+-\d+[；;，,、]?", "", inner).strip("；;，,、 ")
+        rest = re.sub(_ID + r"[；;，,、：:]?", "", inner).strip("；;，,、：: ")
         return f"（{rest}）" if rest else ""
 
+    def lead(match: re.Match[str]) -> str:
+        rules.extend(_RULE.findall(match.group(1)))
+        return ""
+
+    text = _LEADING.sub(lead, text)
     return PolicyText(_POLICY.sub(strip, text), "、".join(dict.fromkeys(rules)))

@@ -612,6 +612,10 @@ def parameter_page_get(*, user: Viewer, region_code: str = "", year: int | None 
     ]
     resolved = params_resolve_rows(all_rows, [code], year) if code else None
     by_id = {p.pk: p for p in history}
+    # Region names for the codes the rows carry (issue 14: no bare region codes on a page).
+    names = dict(
+        Region.objects.filter(code__in={p.region_code for p in history} | {code}).values_list("code", "name")
+    )
     effective = []
     for key in ParameterKeyChoices:
         value = resolved.values.get(code, {}).get(key.value) if resolved else None
@@ -630,6 +634,7 @@ def parameter_page_get(*, user: Viewer, region_code: str = "", year: int | None 
                 "label": key.label,
                 "value": value,
                 "source": source[0] if source else "",
+                "source_label": _source_label(source[0], names) if source else "",
                 "assumption": bool(row and row.assumption),
                 "note": row.note if row else "",
             }
@@ -640,8 +645,17 @@ def parameter_page_get(*, user: Viewer, region_code: str = "", year: int | None 
         "year": year,
         "effective": effective,
         "history": history,
+        "region_names": names,
         "notes": resolved.notes if resolved else [],
     }
+
+
+def _source_label(source: str, names: dict[str, str]) -> str:
+    """The version a value comes from, "53/2026/v1" → "云南省 2026年 v1" (a default's source as it is)."""
+    parts = source.split("/")
+    if len(parts) != 3 or parts[0] not in names:
+        return source
+    return f"{names[parts[0]]} {parts[1]}年 {parts[2]}"
 
 
 CANDIDATES = 20

@@ -1,11 +1,13 @@
 """Display helpers for console templates: permission checks for showing buttons, and labels."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +17,7 @@ from shouwang.cases.choices import CaseStateChoices, ChannelChoices
 from shouwang.cases.transitions import MOVES
 from shouwang.console import permissions
 from shouwang.console.policytext import policy_split
+from shouwang.exchange.choices import BatchKindChoices
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.screening.choices import WarningStatusChoices
@@ -84,6 +87,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "clue": gettext_lazy("风险线索"),
     "warning": gettext_lazy("预警"),
     "self_report": gettext_lazy("群众自主申报"),
+    "self_report.phone": gettext_lazy("申报人联系电话"),
     "export": gettext_lazy("导出"),
     "region_stats": gettext_lazy("区域统计"),
     "screening_run": gettext_lazy("筛查运行"),
@@ -94,6 +98,17 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "session": gettext_lazy("登录"),
     "user": gettext_lazy("用户"),
     "api_token": gettext_lazy("接口令牌"),
+    "field_submission": gettext_lazy("田野端提交"),
+    "hotline_call": gettext_lazy("热线来电"),
+    "income": gettext_lazy("家庭收支"),
+    "income_record": gettext_lazy("家庭收支记录"),
+    "measure": gettext_lazy("帮扶措施"),
+    "notice": gettext_lazy("公示公告"),
+    "person": gettext_lazy("家庭成员"),
+    "screening_warnings": gettext_lazy("筛查预警"),
+    "self_report_batch": gettext_lazy("申报批量导入"),
+    "visit": gettext_lazy("走访"),
+    "warning_list": gettext_lazy("预警名单"),
 }
 PURPOSE_LABELS: dict[str, Any] = {
     "view": gettext_lazy("查看农户页面"),
@@ -103,6 +118,12 @@ PURPOSE_LABELS: dict[str, Any] = {
     "transition": gettext_lazy("办理案件"),
     "document": gettext_lazy("上传案件材料"),
     "clue": gettext_lazy("登记风险线索"),
+    "clue_resolve": gettext_lazy("为线索匹配农户"),
+    "field_report": gettext_lazy("田野端登记"),
+    "hotline": gettext_lazy("热线来电"),
+    "measures": gettext_lazy("帮扶计划"),
+    "upload": gettext_lazy("上传材料"),
+    "visit": gettext_lazy("登记走访"),
 }
 
 
@@ -199,14 +220,43 @@ def risk_labels(codes: Any) -> str:
 
 
 @register.filter
-def policy_tip(text: Any) -> SafeString:
-    """A refusal's words with its policy rule IDs in a tooltip instead of the running text."""
+def policy_tip(text: Any, limit: Any = None) -> SafeString:
+    """A refusal's words with its policy rule IDs in a tooltip instead of the running text; ``limit``
+    shortens the words (``{{ note|policy_tip:90 }}``), never cutting an ID in half."""
     split = policy_split(str(text))
+    words = Truncator(split.text).chars(int(limit)) if limit else split.text
     if not split.policy:
-        return format_html("{}", split.text)
-    return format_html(
-        '<span class="policy-tip" title="{}：{}">{}</span>', _("政策依据"), split.policy, split.text
-    )
+        return format_html("{}", words)
+    tip = f"{_('政策依据')}：{split.policy}"
+    return format_html('<span class="policy-tip" title="{}">{}</span>', tip, words)
+
+
+# The phases a screening run times (screening/services.py ``phase``; the engine's own steps prefixed
+# ``engine_``, screening/engines/base.py).
+TIMING_LABELS: dict[str, Any] = {
+    "snapshot": gettext_lazy("数据快照"),
+    "params": gettext_lazy("读取参数"),
+    "engine": gettext_lazy("规则引擎"),
+    "engine_load": gettext_lazy("引擎·载入"),
+    "engine_derive": gettext_lazy("引擎·派生"),
+    "engine_rules": gettext_lazy("引擎·规则"),
+    "assemble": gettext_lazy("汇总预警"),
+    "store": gettext_lazy("保存结果"),
+    "total": gettext_lazy("合计"),
+}
+
+
+@register.filter
+def run_timings(timings: Any) -> list[tuple[str, str]]:
+    """A run's phase timings as (Chinese name, seconds with two decimals)."""
+    out = []
+    for key, seconds in (timings or {}).items():
+        try:
+            shown = f"{float(seconds):.2f}"
+        except (TypeError, ValueError):
+            shown = "—"
+        out.append((str(TIMING_LABELS.get(key, key)), shown))
+    return out
 
 
 @register.filter
@@ -318,55 +368,6 @@ def short_name(name: str) -> str:
     return name
 
 
-# Chinese names of the evidence columns of the screening rules (screening/rules.py); others as stored.
-EVIDENCE_LABELS = {
-    "income_per_capita": "人均收入参考值",
-    "per_capita_net": "人均纯收入",
-    "threshold": "监测范围",
-    "income_period": "收入期间",
-    "members": "计算人口",
-    "capable_members": "劳动力人数",
-    "persons": "涉及人数",
-    "self_pay_12m": "近12个月自付",
-    "trigger_amount": "预警金额",
-    "last_settled_on": "最近结算",
-    "settlements": "结算次数",
-    "age": "年龄",
-    "event": "事件",
-    "event_on": "事件日期",
-    "events": "事件数",
-    "loss_amount": "损失金额",
-    "loss_total": "损失合计",
-    "house_damaged": "房屋受损",
-    "hazard": "灾害类型",
-    "occurred_on": "发生日期",
-    "status": "状态",
-    "wage_share": "工资性收入占比",
-    "days": "持续天数",
-    "issue": "问题类型",
-    "from_on": "开始日期",
-    "children": "涉及子女",
-    "overdue_days": "逾期天数",
-    "loans": "贷款笔数",
-    "balance": "贷款余额",
-    "grade": "等级",
-    "appraised_on": "鉴定日期",
-    "as_of": "统计日期",
-    "certified_on": "认定日期",
-    "wage_now": "当前工资",
-    "wage_before": "此前工资",
-    "drop_share": "降幅",
-    "months": "月数",
-    "loan_principal": "贷款本金",
-    "monthly_wage": "月工资",
-}
-
-
-@register.filter
-def evidence_label(key: str) -> str:
-    return EVIDENCE_LABELS.get(key, key)
-
-
 # The business date each workflow action records (cases/services.py step functions).
 STEP_DATE_KEYS = (
     "checked_on",
@@ -390,3 +391,21 @@ def step_date(step: Any) -> str:
         if data.get(key):
             return str(data[key])[:10]
     return ""
+
+
+@register.filter
+def batch_source(source: str) -> str:
+    """A batch's source: a department's stream is named after its kind (``civil`` → 民政); others as sent."""
+    return str(dict(BatchKindChoices.choices).get(source, source))
+
+
+@register.filter
+def plain_number(value: Any) -> str:
+    """A parameter's value without the storage's trailing zeros: 0.5000 → 0.5, 9000.0000 → 9000."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format(number.normalize(), "f")

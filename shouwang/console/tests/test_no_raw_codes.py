@@ -1,0 +1,730 @@
+"""No raw codes on any page (issue 14): every console, self-report and field page is rendered for a
+representative county and its visible text must be Chinese labels and formatted numbers, never a stored code.
+
+The URL patterns are enumerated from the project's urlconf, so a new page is covered automatically: the test
+fails on a pattern that is neither rendered (``PAGES``) nor excluded with a reason (``EXCLUDED``). Visible
+text is what a reader sees: the text of the HTML without ``<script>``, ``<style>`` and attributes (``title=``
+tooltips may carry rule codes and policy IDs; decision 0487). It must not contain a snake_case token, a
+policy rule ID (R-XXX-NN) or screening rule code (MED-SELFPAY), Python's True/False/None, a stored choice
+value, a region code without its region's name in the same block, or a decimal with more than two places.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from shouwang.accounts.models import User
+from shouwang.cases import clock
+from shouwang.cases.models import Case, Measure
+from shouwang.cases.services import case_transition
+from shouwang.channels.models import SelfReport
+from shouwang.channels.services import self_report_respond, self_report_submit
+from shouwang.common.errors import InputRefused
+from shouwang.console.evidencetext import EVIDENCE_LABELS
+from shouwang.console.models import ExportJob
+from shouwang.console.tests.scenario import Scenario, build_county
+from shouwang.exchange.choices import FEED_KINDS
+from shouwang.exchange.models import ImportBatch
+from shouwang.regions.models import Region
+from shouwang.registry.models import Household, IncomeRecord
+from shouwang.screening.models import ScreeningRun, Warning
+from shouwang.screening.rules import RULES_BY_CODE
+from shouwang.testing.builders import make_user
+
+pytestmark = pytest.mark.django_db
+
+# ---------------------------------------------------------------------------------------------------------
+# Visible text
+
+
+# Elements whose text is not shown, and block elements: a block's text is one line, the unit in which a
+# region code must be accompanied by its name.
+HIDDEN = {"script", "style", "template", "head"}
+BLOCKS = {
+    "address", "article", "aside", "blockquote", "br", "button", "caption", "dd", "details", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "label", "legend", "li", "main", "nav", "ol", "optgroup", "option", "p", "section", "select",
+    "summary", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.hidden = 0
+
+    def _flush(self) -> None:
+        line = " ".join("".join(self.current).split())
+        if line:
+            self.lines.append(line)
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in HIDDEN:
+            self.hidden += 1
+        elif tag in BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.current.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def visible_lines(html: str) -> list[str]:
+    """The page's visible text, one line per block element (attributes, scripts and styles left out)."""
+    parser = _Visible()
+    parser.feed(html)
+    parser.close()
+    return parser.lines
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What must not appear
+
+_NOT_ASCII_WORD = r"(?<![A-Za-z0-9_\-.])"
+_END = r"(?![A-Za-z0-9_\-])"
+SNAKE = re.compile(_NOT_ASCII_WORD + r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+" + _END)
+POLICY_ID = re.compile(r"R-[A-Z]+-\d+")
+CODE_LIKE = re.compile(_NOT_ASCII_WORD + r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+" + _END)
+PYTHON = re.compile(_NOT_ASCII_WORD + r"(?:True|False|None)" + _END)
+WORD = re.compile(_NOT_ASCII_WORD + r"[A-Za-z][A-Za-z0-9]*" + _END + r"(?!\.[a-z]{2,4}\b)")  # not a file name
+DIGITS = re.compile(r"(?<![\d*])\d{6,12}(?![\d*])")
+LONG_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")
+TEMPLATE_LEFTOVER = re.compile(r"\{\{|\{%|%\(\w+\)s")
+
+# The allow-list, kept minimal: hyphenated upper-case ASCII a reader is meant to see (date formats in hints).
+# Household numbers, tracking codes, masked ID numbers and file names need no entry: they are neither
+# snake_case nor hyphenated codes, and a masked ID's digits are cut by its asterisks.
+ALLOWED_CODES = {"YYYY-MM-DD", "YYYY-MM"}
+
+
+def choice_values() -> set[str]:
+    """Every stored choice value of the project that is an ASCII identifier (``illness``, ``public_notice``):
+    the models' field choices and every ``Choices`` class of the project (risk types, feed values …);
+    shown as such it is a raw code, not a label."""
+    values: set[str] = set()
+    for model in apps.get_models():
+        if model.__module__.startswith("shouwang."):
+            for f in model._meta.get_fields():
+                values.update(str(v) for v, _label in getattr(f, "flatchoices", None) or [])
+    pending: list[type[models.Choices]] = [models.Choices]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.__module__.startswith("shouwang."):
+            values.update(str(v) for v in cls.values)
+    return {v for v in values if re.fullmatch(r"[a-z][a-z0-9_]*", v) and len(v) > 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    page: str
+    problem: str
+    line: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.problem} in «{self.line[:160]}»"
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.choices = choice_values()
+        self.regions = dict(Region.objects.values_list("code", "name"))
+
+    def line_problems(self, line: str) -> Iterator[str]:
+        for m in SNAKE.finditer(line):
+            yield f"snake_case token {m.group()!r}"
+        for m in POLICY_ID.finditer(line):
+            yield f"policy rule ID {m.group()!r} in the text (belongs in a tooltip)"
+        for m in CODE_LIKE.finditer(line):
+            token = m.group()
+            if POLICY_ID.fullmatch(token) or token in ALLOWED_CODES:
+                continue
+            yield f"code {token!r}"
+        for m in WORD.finditer(line):
+            token = m.group()
+            if token in RULES_BY_CODE:
+                yield f"screening rule code {token!r}"
+            elif token in self.choices:
+                yield f"choice value {token!r}"
+        for m in PYTHON.finditer(line):
+            yield f"Python {m.group()!r}"
+        for m in DIGITS.finditer(line):
+            name = self.regions.get(m.group())
+            if name is not None and name.removesuffix("村民委员会").removesuffix("居民委员会") not in line:
+                yield f"region code {m.group()!r} without its name ({name})"
+        for m in LONG_DECIMAL.finditer(line):
+            yield f"unformatted number {m.group()!r}"
+        for m in TEMPLATE_LEFTOVER.finditer(line):
+            yield f"template leftover {m.group()!r}"
+
+    def page_problems(self, page: str, html: str) -> list[Finding]:
+        return [Finding(page, p, line) for line in visible_lines(html) for p in self.line_problems(line)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every URL pattern
+
+
+@dataclass
+class Ctx:
+    scenario: Scenario
+    users: dict[str, User]
+    data: dict[str, Any]
+
+    def local(self, role: str, case: Case) -> str:
+        """The key of the township or village official of the case's household."""
+        hh = case.household
+        return f"{role}:{hh.township_code if role == 'township' else hh.village_id}"
+
+    def client(self, role: str) -> Client:
+        c = Client()
+        if role != "anonymous":
+            c.force_login(self.users[role])
+        return c
+
+
+@dataclass(frozen=True)
+class Request:
+    label: str
+    role: str
+    url: str
+    method: str = "GET"
+    post: dict[str, Any] | None = None
+    htmx: bool = False
+    follow: bool = False
+    status: int = 200  # a refused form answers 422
+    shows: tuple[str, ...] = ()  # what the page must show (that the refusal or the message is there)
+
+
+Page = Callable[[Ctx], list[Request]]
+
+
+def _get(role: str, url: str, label: str = "", **kw: Any) -> Request:
+    return Request(label or url, role, url, **kw)
+
+
+def _each_role(url: str, roles: tuple[str, ...]) -> list[Request]:
+    return [_get(role, url, f"{url} as {role}") for role in roles]
+
+
+OFFICIALS = ("county", "township", "village", "grid", "prefecture", "province")
+
+
+def _case_pages(ctx: Ctx) -> list[Request]:
+    out = []
+    for case in Case.objects.select_related("household").order_by("pk"):
+        url = reverse("console:case_detail", args=[case.pk])
+        out.append(_get("county", url))
+        for role in ("township", "village"):
+            out.append(_get(ctx.local(role, case), url, f"{url} as {role}"))
+    monitored: Case = ctx.data["monitored"]
+    url = reverse("console:case_detail", args=[monitored.pk]) + "?act=propose_elimination"
+    out.append(_get(ctx.local("village", monitored), url, "case page: propose elimination"))
+    return out
+
+
+def _transition_refusals(ctx: Ctx) -> list[Request]:
+    """Refused steps re-render the case page (422) with the refusal: a field error, a policy rule."""
+    monitored: Case = ctx.data["monitored"]
+    in_review: Case = ctx.data["village_review"]
+    return [
+        Request(
+            "case page: refused assisted elimination (too early, R-ELIM-02)",
+            "village",
+            reverse("console:case_transition", args=[monitored.pk]),
+            "POST",
+            {"action": "propose_elimination", "expected_version": monitored.version, "mode": "assisted"},
+            status=422,
+            shows=("帮扶消除须在识别满6个月后", "政策依据：R-ELIM-02"),
+        ),
+        Request(
+            "case page: refused village review (votes)",
+            ctx.local("village", in_review),
+            reverse("console:case_transition", args=[in_review.pk]),
+            "POST",
+            {
+                "action": "village_review",
+                "expected_version": in_review.version,
+                "reviewed_on": clock.today().isoformat(),
+                "attendance": "10",
+                "votes_for": "8",
+                "votes_against": "5",
+                "result": "passed",
+            },
+            status=422,
+            shows=("赞成与反对票合计超过参会人数",),
+        ),
+    ]
+
+
+def _document_refusal(ctx: Ctx) -> list[Request]:
+    case: Case = ctx.data["village_review"]
+    return [
+        Request(
+            "case page: refused upload",
+            ctx.local("village", case),
+            reverse("console:case_document", args=[case.pk]),
+            "POST",
+            {"kind": "authorisation", "file": _named_file("授权书.jpg", b"not an image")},
+            status=422,
+        )
+    ]
+
+
+def _named_file(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    return SimpleUploadedFile(name, content, content_type="image/jpeg")
+
+
+def _household_pages(ctx: Ctx) -> list[Request]:
+    out = []
+    for hh in ctx.data["households"]:
+        url = reverse("console:household_detail", args=[hh.household_no])
+        out.append(_get("county", url))
+    return out
+
+
+def _evidence_pages(ctx: Ctx) -> list[Request]:
+    out = []
+    for hh in ctx.data["households"]:
+        url = reverse("console:household_evidence", args=[hh.household_no])
+        out += [_get("county", url), _get("county", url, f"{url} (htmx)", htmx=True)]
+    return out
+
+
+def _reveal_id(ctx: Ctx) -> list[Request]:
+    hh = ctx.data["households"][0]
+    person = hh.members.order_by("pk").first()
+    url = reverse("console:person_reveal_id", args=[hh.household_no, person.pk])
+    return [Request(url, "county", url, "POST", {"reason": "核实身份"})]
+
+
+def _reveal_phone(ctx: Ctx) -> list[Request]:
+    url = reverse("console:household_reveal_phone", args=[ctx.data["households"][0].household_no])
+    return [Request(url, "county", url, "POST", {"reason": "电话回访"})]
+
+
+def _self_report(ctx: Ctx) -> list[Request]:
+    out = []
+    for report in SelfReport.objects.order_by("pk"):
+        url = reverse("console:self_report_detail", args=[report.tracking_code])
+        out += [_get("county", url), _get(f"village:{report.village_id}", url, f"{url} as village")]
+    return out
+
+
+def _self_report_match(ctx: Ctx) -> list[Request]:
+    report = SelfReport.objects.order_by("pk").first()
+    assert report is not None
+    url = reverse("console:self_report_match", args=[report.tracking_code])
+    hh = Household.objects.filter(village_id=report.village_id).order_by("household_no").first()
+    assert hh is not None
+    post = {"household_no": hh.household_no}
+    return [Request(f"{url} (matched)", "county", url, "POST", post, follow=True, shows=("已匹配到农户",))]
+
+
+def _self_report_phone(ctx: Ctx) -> list[Request]:
+    report = SelfReport.objects.order_by("pk").first()
+    assert report is not None
+    url = reverse("console:self_report_reveal_phone", args=[report.tracking_code])
+    return [Request(url, "county", url, "POST", {"reason": "回访群众"})]
+
+
+def _plan(ctx: Ctx) -> list[Request]:
+    out = []
+    for case in Case.objects.filter(kind="identification").order_by("pk"):
+        url = reverse("console:plan", args=[case.pk])
+        out += [_get("county", url), _get(ctx.local("village", case), url, f"{url} as village")]
+    monitored: Case = ctx.data["monitored"]
+    url = reverse("console:plan", args=[monitored.pk])
+    out.append(
+        Request(
+            "plan page: refused measure row",
+            "village",
+            url,
+            "POST",
+            {  # a bad helper phone
+                "m-TOTAL_FORMS": "3",
+                "m-INITIAL_FORMS": "0",
+                "m-0-measure_type": "100A48",
+                "m-0-start_on": clock.today().isoformat(),
+                "h-name": "王帮扶",
+                "h-unit": "县农业农村局",
+                "h-phone": "139123",
+            },
+            status=422,
+            shows=("手机号码应为11位数字",),
+        )
+    )
+    return out
+
+
+def _measure_end(ctx: Ctx) -> list[Request]:
+    measure = Measure.objects.filter(case=ctx.data["monitored"]).order_by("pk").first()
+    assert measure is not None
+    url = reverse("console:measure_end", args=[ctx.data["monitored"].pk, measure.pk])
+    return [
+        Request(
+            "plan page: refused measure end",
+            "village",
+            url,
+            "POST",
+            {"ended_on": clock.today().isoformat(), "reason": "已完成"},
+            follow=True,
+        )
+    ]
+
+
+def _visit_create(ctx: Ctx) -> list[Request]:
+    url = reverse("console:visit_create", args=[ctx.data["monitored"].pk])
+    return [
+        _get("village", url),
+        Request(
+            "visit form: refused",
+            "village",
+            url,
+            "POST",
+            {"visited_on": (clock.today() + dt.timedelta(days=3)).isoformat(), "notes": ""},
+            status=422,
+        ),
+    ]
+
+
+def _exports(ctx: Ctx) -> list[Request]:
+    url = reverse("console:export_list")
+    return [_get("county", url), _get("township", url, f"{url} as township")]
+
+
+def _export_progress(ctx: Ctx) -> list[Request]:
+    out = []
+    for job in ExportJob.objects.order_by("pk"):
+        url = reverse("console:export_progress", args=[job.pk])
+        out += [_get("county", url), _get("county", url, f"{url} (htmx)", htmx=True)]
+    return out
+
+
+def _screening_runs(ctx: Ctx) -> list[Request]:
+    return [
+        _get("county", reverse("console:screening_run_detail", args=[run.pk]))
+        for run in ScreeningRun.objects.order_by("pk")
+    ]
+
+
+def _batches(ctx: Ctx) -> list[Request]:
+    """One feed batch of each kind (the registry's import batches are not pages)."""
+    first = {}
+    for batch in ImportBatch.objects.filter(kind__in=FEED_KINDS).order_by("-pk"):
+        first[batch.kind] = batch
+    assert len(first) > 3
+    return [_get("county", reverse("console:batch_detail", args=[b.pk])) for b in first.values()]
+
+
+def _dashboard(ctx: Ctx) -> list[Request]:
+    url = reverse("console:dashboard")
+    hh = ctx.data["households"][0]
+    out = _each_role(url, ("county", "township", "prefecture", "province", "auditor"))
+    for code in (hh.township_code, hh.village_id):
+        out.append(_get("county", f"{url}?region={code}"))
+    out.append(_get("county", f"{url}?period={ctx.scenario.periods[0]}"))
+    return out
+
+
+def _household_list(ctx: Ctx) -> list[Request]:
+    url = reverse("console:household_list")
+    hh = ctx.data["households"][0]
+    return [
+        *_each_role(url, ("county", "township", "village", "grid")),
+        _get("county", f"{url}?region={hh.village_id}&monitoring=monitored"),
+        Request(f"{url} (search)", "county", url, "POST", {"q": hh.head_name or hh.household_no}),
+    ]
+
+
+def _warnings(ctx: Ctx) -> list[Request]:
+    url = reverse("console:warning_list")
+    out = _each_role(url, ("county", "township", "village"))
+    for period in ctx.scenario.periods:
+        out.append(_get("county", f"{url}?period={period}&status=persisting"))
+    return out
+
+
+def _case_list(ctx: Ctx) -> list[Request]:
+    url = reverse("console:case_list")
+    return [
+        *_each_role(url, ("county", "township", "village")),
+        _get("county", f"{url}?state=public_notice"),
+        _get("county", f"{url}?kind=elimination"),
+    ]
+
+
+def _public_form(ctx: Ctx) -> list[Request]:
+    """The public form: the region picker (county, township) and a village's form."""
+    url = reverse("channels:self_report")
+    hh = ctx.data["households"][0]
+    return [_get("anonymous", f"{url}?region={code}") for code in ("", hh.township_code, hh.village_id)]
+
+
+def _simple(name: str, roles: tuple[str, ...] = ("county",)) -> Page:
+    return lambda ctx: _each_role(reverse(name), roles)
+
+
+PAGES: dict[str, Page] = {
+    "console:home": _simple("console:home", OFFICIALS),
+    "console:login": _simple("console:login", ("anonymous",)),
+    "console:logout": _simple("console:logout", ("county",)),
+    "console:dashboard": _dashboard,
+    "console:household_list": _household_list,
+    "console:household_detail": _household_pages,
+    "console:household_evidence": _evidence_pages,
+    "console:person_reveal_id": _reveal_id,
+    "console:household_reveal_phone": _reveal_phone,
+    "console:warning_list": _warnings,
+    "console:case_list": _case_list,
+    "console:case_detail": _case_pages,
+    "console:case_transition": _transition_refusals,
+    "console:case_document": _document_refusal,
+    "console:self_report_detail": _self_report,
+    "console:visits_due": _simple("console:visits_due", ("county", "township", "village", "grid")),
+    "console:elimination_review": _simple("console:elimination_review", ("county", "township", "village")),
+    "console:plan": _plan,
+    "console:measure_end": _measure_end,
+    "console:visit_create": _visit_create,
+    "console:self_report_match": _self_report_match,
+    "console:self_report_reveal_phone": _self_report_phone,
+    "console:export_list": _exports,
+    "console:export_progress": _export_progress,
+    "console:screening_runs": _simple("console:screening_runs", ("county", "township")),
+    "console:screening_run_detail": _screening_runs,
+    "console:parameters": _simple("console:parameters", ("county", "township")),
+    "console:batches": _simple("console:batches", ("county", "auditor")),
+    "console:batch_detail": _batches,
+    "console:audit_list": _simple("console:audit_list", ("county", "auditor")),
+    "channels:self_report": _public_form,
+    "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
+    "channels:self_report_track": lambda ctx: [
+        _get("anonymous", reverse("channels:self_report_track", args=[r.tracking_code]))
+        for r in SelfReport.objects.order_by("pk")
+    ],
+    "field:index": _simple("field:index", ("anonymous",)),
+    "field:offline": _simple("field:offline", ("anonymous",)),
+    "field:login": _simple("field:login", ("anonymous",)),
+}
+
+# Patterns not rendered, each with the reason.
+EXCLUDED: dict[str, str] = {
+    "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
+    "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
+    "field:logout": "POST only; redirects to the field login (rendered)",
+    "field:service_worker": "JavaScript, not a page",
+    "field:manifest": "the web app manifest (JSON), not a page",
+}
+# Included urlconfs that serve no HTML at all.
+NOT_HTML = {
+    "api": "the JSON API (/api/v1/) and its OpenAPI documentation page (for developers, not officials)"
+}
+
+
+def url_names() -> list[str]:
+    """``namespace:name`` of every pattern of the project's urlconf (the JSON API's namespace aside)."""
+
+    names: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or namespace
+                if ns in NOT_HTML:
+                    continue
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern):
+                names.append(f"{namespace}:{p.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_url_pattern_is_rendered_or_excluded_with_a_reason():
+    names = url_names()
+    assert len(names) == len(set(names)), "every page pattern has a distinct name"
+    missing = [n for n in names if n not in PAGES and n not in EXCLUDED]
+    assert missing == [], f"add these URL patterns to PAGES (or EXCLUDED with a reason): {missing}"
+    stale = [n for n in [*PAGES, *EXCLUDED] if n not in names]
+    assert stale == []
+    assert not set(PAGES) & set(EXCLUDED)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The dataset
+
+
+def _dataset(tmp_path: Path) -> Ctx:
+    """A county through the real paths (tests/scenario.py: simulated registry and twelve department feeds,
+    four screened months, cases at every step, plans, visits, a self-report), then an elimination case, an
+    answered self-report and exports of both kinds."""
+    scenario = build_county(out=tmp_path / "sim", households=300, months=4)
+    cases = scenario.cases
+    monitored = next(c for c in cases if c.state == "monitoring")
+    in_review = next(c for c in cases if c.state == "data_comparison")
+    hh = monitored.household
+    users = {
+        **scenario.users,  # "village:<code>", "township:<code>" of every case
+        "county": scenario.county_user,
+        "township": scenario.users[f"township:{hh.township_code}"],
+        "village": scenario.users[f"village:{hh.village_id}"],
+        "grid": make_user("grid", hh.village_id, username="grid_rawids", display_name="网格员甲"),
+        "prefecture": make_user("prefecture", "5303", username="pref_rawids", display_name="市级甲"),
+        "province": make_user("province", "53", username="prov_rawids", display_name="省级甲"),
+        "auditor": make_user("auditor", "530326", username="audit_rawids", display_name="审计甲"),
+    }
+    # An elimination case: a monitored household whose last two incomes are well above the range, proposed
+    # for natural elimination (not bound to the minimum months, R-ELIM-02).
+    eliminated = None
+    for other in [c for c in cases if c.state == "monitoring" and c.pk != monitored.pk]:
+        other.refresh_from_db()
+        latest = IncomeRecord.objects.filter(household=other.household).order_by("-period")[:2]
+        IncomeRecord.objects.filter(pk__in=[r.pk for r in latest]).update(per_capita_net=Decimal("30000"))
+        with contextlib.suppress(InputRefused):
+            case_transition(
+                case=other,
+                action="propose_elimination",
+                actor=users[f"village:{other.household.village_id}"],
+                data={"mode": "natural", "proposed_on": clock.today()},
+                expected_version=other.version,
+            )
+            eliminated = other
+            break
+    assert eliminated is not None and Case.objects.filter(kind="elimination").count() == 1
+    # A second self-report, answered; exports of households and warnings.
+    answered, _dup = self_report_submit(
+        village_code=hh.village_id,
+        difficulty="medical_bills",
+        subject_name="李桂芬",
+        contact_phone="13712345678",
+        description="老人长期慢病，药费负担重。",
+    )
+    self_report_respond(report=answered, actor=users["village"], response="已安排入户核实，请保持电话畅通。")
+    county = ctx_client(users["county"])
+    for kind in ("households", "warnings"):
+        county.post(reverse("console:export_list"), {"kind": kind})
+    households = [monitored.household, in_review.household, eliminated.household]
+    households += [
+        w.household
+        for w in Warning.objects.filter(household__isnull=False)
+        .exclude(household__in=households)
+        .select_related("household")
+        .order_by("-score")[:2]
+        if w.household is not None
+    ]
+    monitored.refresh_from_db()
+    in_review.refresh_from_db()
+    # Representative: the pages have every kind of thing to show.
+    assert len({c.state for c in Case.objects.all()}) >= 8
+    assert len({r for w in Warning.objects.all() for r in w.rules}) >= 5
+    assert ExportJob.objects.filter(status="succeeded").count() == 2
+    assert Measure.objects.exists() and SelfReport.objects.count() == 2
+    data = {"monitored": monitored, "village_review": in_review, "households": households}
+    return Ctx(scenario, users, data)
+
+
+def ctx_client(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.mark.slow
+def test_no_page_shows_a_raw_code(tmp_path: Path):
+    ctx = _dataset(tmp_path)
+    checker = Checker()
+    findings: list[Finding] = []
+    rendered: dict[str, int] = {}
+    for name in url_names():
+        if name in EXCLUDED:
+            continue
+        for req in PAGES[name](ctx):
+            client = ctx.client(req.role)
+            headers = {"HX-Request": "true"} if req.htmx else {}
+            if req.method == "POST":
+                response = client.post(req.url, req.post or {}, headers=headers, follow=req.follow)
+            else:
+                response = client.get(req.url, headers=headers, follow=req.follow)
+            html = response.content.decode()
+            if response.status_code != req.status or not response["Content-Type"].startswith("text/html"):
+                findings.append(Finding(req.label, f"answered {response.status_code} to {req.role}", ""))
+                continue
+            findings += [Finding(req.label, f"does not show {t!r}", "") for t in req.shows if t not in html]
+            findings += checker.page_problems(req.label, html)
+            rendered[name] = rendered.get(name, 0) + 1
+    assert set(rendered) == set(PAGES)
+    assert sum(rendered.values()) > 100
+    assert [str(f) for f in findings] == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The checker itself
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<td>income_per_capita 7000</td>",
+        "<li>MED-SELFPAY 因病</li>",
+        "<p>须至少包含一项开发式帮扶措施（R-AID-01）</p>",
+        "<dd>WATER 因安全饮水</dd>",
+        "<td>房屋受损 False</td>",
+        "<td>None</td>",
+        "<span>风险类型 illness</span>",
+        "<td>530326001001</td>",
+        "<td>监测范围 9000.0000元</td>",
+        "<p>{{ value }}</p>",
+    ],
+)
+def test_the_checker_finds_a_raw_code(html):
+    assert Checker().page_problems("page", html) != []
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<span class="rule" title="MED-SELFPAY · R-WARN-01">医疗自付费用超过规定比例</span>',
+        '<span class="policy-tip" title="政策依据：R-AID-01">须至少包含一项开发式帮扶措施</span>',
+        "<script>const code = 'MED-SELFPAY'; let x = None;</script><style>.a_b{}</style><p>正常</p>",
+        "<td>530326001001 堂琅社区</td>",
+        "<td>文件 credit.csv</td>",
+        "<td>人均纯收入 8,629.40元 · 降幅 35.2%</td>",
+        "<td>户编号 H53032620520300001 · 证件号码 5303**********1234 · 查询码 K5DJGDBA4M</td>",
+    ],
+)
+def test_the_checker_lets_labels_and_tooltips_pass(html):
+    assert Checker().page_problems("page", html) == []
+
+
+def test_every_evidence_column_of_every_rule_has_a_chinese_label():
+    missing = sorted({k for rule in RULES_BY_CODE.values() for k, _t in rule.evidence} - set(EVIDENCE_LABELS))
+    assert missing == []
