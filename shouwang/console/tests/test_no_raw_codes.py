@@ -417,6 +417,61 @@ def _visit_create(ctx: Ctx) -> list[Request]:
     ]
 
 
+def _household_visit_create(ctx: Ctx) -> list[Request]:
+    """A routine visit (常态化走访) of a household without an open case: the form, and a refusal."""
+    hh = Household.objects.exclude(cases__is_open=True).order_by("household_no").first()
+    assert hh is not None
+    url = reverse("console:household_visit_create", args=[hh.household_no])
+    return [
+        _get("county", url),
+        Request(
+            "routine visit form: refused",
+            "county",
+            url,
+            "POST",
+            {
+                "visited_on": (clock.today() + dt.timedelta(days=3)).isoformat(),
+                "notes": "",
+                "new_risks": ["x"],
+            },
+            status=422,
+        ),
+    ]
+
+
+def _case_notices(ctx: Ctx) -> list[Request]:
+    """The printable notice (公示) and announcement (公告) of every case that reached them."""
+    out = []
+    for case in Case.objects.filter(notice_started_on__isnull=False).order_by("pk"):
+        out.append(_get("county", reverse("console:case_notice", args=[case.pk, "notice"])))
+        if case.announced_on:
+            out.append(_get("county", reverse("console:case_notice", args=[case.pk, "announcement"])))
+    return out
+
+
+def _plan_check(ctx: Ctx) -> list[Request]:
+    """The plan form's live check (an htmx fragment) with a refused row."""
+    monitored: Case = ctx.data["monitored"]
+    return [
+        Request(
+            "plan live check: refused helper phone",
+            "village",
+            reverse("console:plan_check", args=[monitored.pk]),
+            "POST",
+            {
+                "m-TOTAL_FORMS": "3",
+                "m-INITIAL_FORMS": "0",
+                "m-0-measure_type": "100A48",
+                "m-0-start_on": clock.today().isoformat(),
+                "h-name": "王帮扶",
+                "h-unit": "县农业农村局",
+                "h-phone": "139123",
+            },
+            htmx=True,
+        )
+    ]
+
+
 def _exports(ctx: Ctx) -> list[Request]:
     url = reverse("console:export_list")
     return [_get("county", url), _get("township", url, f"{url} as township")]
@@ -515,6 +570,9 @@ PAGES: dict[str, Page] = {
     "console:plan": _plan,
     "console:measure_end": _measure_end,
     "console:visit_create": _visit_create,
+    "console:household_visit_create": _household_visit_create,
+    "console:case_notice": _case_notices,
+    "console:plan_check": _plan_check,
     "console:self_report_match": _self_report_match,
     "console:self_report_reveal_phone": _self_report_phone,
     "console:export_list": _exports,
