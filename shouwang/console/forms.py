@@ -436,6 +436,13 @@ PLAN_ROWS = 3
 PlanMeasureFormSet = forms.formset_factory(PlanMeasureForm, extra=0, max_num=6)
 
 
+class PlanContactForm(forms.Form):
+    """The household's monitoring contact (监测联系人, R-AID-03; required once eliminated, R-ELIM-06)."""
+
+    contact_name = forms.CharField(label=_("监测联系人"), required=False, max_length=64)
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20)
+
+
 class PlanHelperForm(forms.Form):
     """The helper (帮扶责任人) added with the measures, optional."""
 

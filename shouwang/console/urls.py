@@ -34,6 +34,7 @@ urlpatterns = [
     path("elimination/", views.elimination_review_view, name="elimination_review"),
     path("cases/<int:case_id>/plan/", views.plan_view, name="plan"),
     path("cases/<int:case_id>/plan/check/", views.plan_check_view, name="plan_check"),
+    path("cases/<int:case_id>/plan/contact/", views.plan_contact_view, name="plan_contact"),
     path(
         "cases/<int:case_id>/plan/measures/<int:measure_id>/end/", views.measure_end_view, name="measure_end"
     ),

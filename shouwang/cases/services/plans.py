@@ -317,6 +317,18 @@ def plan_contact_write(*, household: Household, actor: User, name: str, phone: s
 
 
 @transaction.atomic
+def plan_contact_set(*, case: Case, actor: User, name: str, phone: str) -> AssistancePlan:
+    """Set the household's monitoring contact (监测联系人, R-AID-03) from its case's plan page: the plan roles
+    in the case's region; refused with the reasons, and nothing written, when a part is missing or wrong."""
+    _plan_actor_check(case, actor)
+    errors = contact_errors(name, phone)
+    if not name.strip() and not phone.strip():
+        errors.append(row_error("contact_name", "", "请填写监测联系人的姓名和联系电话"))
+    refuse("登记监测联系人", errors)
+    return plan_contact_write(household=case.household, actor=actor, name=name, phone=phone)
+
+
+@transaction.atomic
 def plan_measures_add(
     *,
     case: Case,

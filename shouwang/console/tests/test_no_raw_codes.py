@@ -573,6 +573,17 @@ PAGES: dict[str, Page] = {
     "console:household_visit_create": _household_visit_create,
     "console:case_notice": _case_notices,
     "console:plan_check": _plan_check,
+    "console:plan_contact": lambda ctx: [
+        Request(
+            "plan page: refused monitoring contact",
+            "village",
+            reverse("console:plan_contact", args=[ctx.data["monitored"].pk]),
+            "POST",
+            {"contact_name": "李村医", "contact_phone": "1391234"},
+            status=422,
+            shows=("手机号码应为11位数字",),
+        )
+    ],
     "console:self_report_match": _self_report_match,
     "console:self_report_reveal_phone": _self_report_phone,
     "console:export_list": _exports,

@@ -200,3 +200,31 @@ def test_ending_a_measure_keeps_the_plan_whole(monitored):
     again = c.post(end, {"ended_on": today}, follow=True)
     assert "该措施已结束" in again.content.decode()
     assert AuditEntry.objects.filter(object_type="measure", action="update").count() == 1
+
+
+def test_the_monitoring_contact_is_set_on_the_plan_page(monitored):
+    """监测联系人 (R-AID-03, R-ELIM-06): refused with the reason under its field and nothing written, then
+    set (sealed phone, shown masked) and audited; another region's official gets the 404 of a missing case."""
+    village, case = monitored
+    c = client_for(village)
+    url = reverse("console:plan_contact", args=[case.pk])
+    assert "尚未登记" in c.get(reverse("console:plan", args=[case.pk])).content.decode()
+    refused = c.post(url, {"contact_name": "李村医", "contact_phone": "1391234"})
+    assert refused.status_code == 422
+    assert "手机号码应为11位数字" in str(refused.context["contact"].errors["contact_phone"])
+    empty = c.post(url, {"contact_name": "", "contact_phone": ""})
+    assert "请填写监测联系人" in str(empty.context["contact"].errors["contact_name"])
+    assert not AssistancePlan.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="plan").exists()
+    outsider = client_for(make_user("village", VILLAGE_B))
+    assert outsider.post(url, {"contact_name": "张三", "contact_phone": "13912345678"}).status_code == 404
+    assert not AssistancePlan.objects.exists()
+
+    done = c.post(url, {"contact_name": "李村医", "contact_phone": "13912345678"})
+    assert done.status_code == 302
+    plan = AssistancePlan.objects.get(household=case.household)
+    assert (plan.contact_name, plan.contact_phone_masked) == ("李村医", "139****5678")
+    assert plan.contact_phone_sealed and "13912345678" not in plan.contact_phone_sealed
+    assert AuditEntry.objects.get(object_type="plan").reason == "登记监测联系人"
+    page = c.get(reverse("console:plan", args=[case.pk])).content.decode()
+    assert "李村医" in page and "139****5678" in page and "更换监测联系人" in page

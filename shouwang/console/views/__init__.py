@@ -21,7 +21,7 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
-from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_view
+from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -71,6 +71,7 @@ __all__ = [
     "parameter_view",
     "person_reveal_id_view",
     "plan_check_view",
+    "plan_contact_view",
     "plan_view",
     "screening_run_detail_view",
     "screening_run_list_view",

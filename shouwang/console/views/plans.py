@@ -25,11 +25,12 @@ from shouwang.cases.services import (
     HelperInput,
     MeasureInput,
     measure_end,
+    plan_contact_set,
     plan_measures_add,
     plan_measures_check,
 )
 from shouwang.common.errors import InputRefused, RowError
-from shouwang.console.forms import PLAN_ROWS, PlanHelperForm, PlanMeasureFormSet
+from shouwang.console.forms import PLAN_ROWS, PlanContactForm, PlanHelperForm, PlanMeasureFormSet
 from shouwang.console.permissions import can_edit_plans
 from shouwang.console.views.common import forbidden, not_found, refusal_messages
 
@@ -69,13 +70,13 @@ class _PlanForm:
     helpers: list[HelperInput] = field(default_factory=list)
 
 
-def _plan_form(request: HttpRequest, case: Case) -> _PlanForm:
-    """The form of the plan page (GET: blank rows; POST: the submitted ones), shared by saving and the live
-    check so that both hand the service the same measures and helper."""
+def _plan_form(request: HttpRequest, case: Case, *, bound: bool = True) -> _PlanForm:
+    """The form of the plan page (GET, or ``bound=False``: blank rows; POST: the submitted ones), shared by
+    saving and the live check so that both hand the service the same measures and helper."""
     members = [
         (p.pk, f"{p.name}（{p.get_relation_display()}）") for p in case.household.members.order_by("id")
     ]
-    data = request.POST or None
+    data = (request.POST or None) if bound else None
     form = _PlanForm(
         rows=PlanMeasureFormSet(
             data,
@@ -119,7 +120,6 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
         case = access_case_by_id(request.user, case_id, purpose=purpose)
     except NotFound:
         return not_found(request)
-    household = case.household
     form = _plan_form(request, case)
     plan_errors: list[str] = []
     if form.valid:
@@ -141,7 +141,17 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已加入帮扶计划"))
             return redirect("console:plan", case_id=case.pk)
-    plan = AssistancePlan.objects.filter(household=household).first()
+    return _render_plan(request, case, form, plan_errors, PlanContactForm())
+
+
+def _render_plan(
+    request: HttpRequest,
+    case: Case,
+    form: _PlanForm,
+    plan_errors: list[str],
+    contact: PlanContactForm,
+) -> HttpResponse:
+    plan = AssistancePlan.objects.filter(household=case.household).first()
     return render(
         request,
         "console/plan.html",
@@ -150,6 +160,7 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
             "rows": form.rows,
             "helper": form.helper,
             "plan_errors": plan_errors,
+            "contact": contact,
             "plan": plan,
             "measures": list(plan.measures.select_related("person").order_by("start_on", "id"))
             if plan
@@ -160,6 +171,35 @@ def plan_view(request: HttpRequest, case_id: int) -> HttpResponse:
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@never_cache
+@require_POST
+def plan_contact_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Set the monitoring contact (监测联系人) from the plan page; refusals under the contact's fields."""
+    try:
+        case = access_case_by_id(request.user, case_id, purpose="plan_contact")
+    except NotFound:
+        return not_found(request)
+    contact = PlanContactForm(request.POST)
+    if contact.is_valid():
+        try:
+            plan_contact_set(
+                case=case,
+                actor=request_user(request),
+                name=contact.cleaned_data["contact_name"],
+                phone=contact.cleaned_data["contact_phone"],
+            )
+        except Forbidden as exc:
+            return forbidden(request, str(exc))
+        except InputRefused as exc:
+            for e in exc.errors or []:
+                contact.add_error(e.column if e.column in contact.fields else "contact_name", e.reason)
+        else:
+            messages.success(request, _("已登记监测联系人"))
+            return redirect("console:plan", case_id=case.pk)
+    return _render_plan(request, case, _plan_form(request, case, bound=False), [], contact)
 
 
 @login_required
