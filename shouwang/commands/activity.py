@@ -18,7 +18,7 @@ import io
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -143,12 +143,6 @@ class Track:
     green_after: int = 3  # visits before the tier drops to green (quarterly)
 
 
-@dataclass
-class ActivitySummary:
-    counts: dict[str, int] = field(default_factory=dict)
-    refusals: list[str] = field(default_factory=list)
-
-
 class CountyActivity:
     def __init__(self, *, seed: int, last_period: str, sim_channels: Any = None) -> None:
         self.rng = random.Random(seed)
@@ -157,6 +151,7 @@ class CountyActivity:
         self.jpeg = _jpeg()
         self.refusals: list[str] = []
         self.tracks: dict[int, Track] = {}
+        self.handled: set[int] = set()
         self.rolled_back = False
         self.users: dict[str, User] = {}
         self.created_users = 0
@@ -282,7 +277,7 @@ class CountyActivity:
                 self.follow_up(work, final)
                 self.answer_reports(period, work)
                 self.hotline(work)
-                for case, day0, plan in opened:
+                for case, day0, plan in self.fates(opened, final):
                     self.identify(case, day0, plan)
                 self.at(_day(work, 28))
                 self.attempt("督办", case_escalate_overdue, today=_day(work, 28))
@@ -290,9 +285,9 @@ class CountyActivity:
         finally:
             self.restore()
 
-    def intake(self, period: str, work: str, final: bool) -> list[tuple[Case, dt.date, str]]:
+    def intake(self, period: str, work: str, final: bool) -> list[tuple[Case, dt.date]]:
         """Verify most of the month's new warnings in the work area (R-WARN-02 → R-ID-01), plus clues
-        from the cadres' own rounds; each case gets its fate (how far it goes) here."""
+        from the cadres' own rounds (in the last month enough of them for a case at every step)."""
         warnings = list(
             Warning.objects.filter(period=period, status="new", village_code__in=self.villages)
             .exclude(household__isnull=True)
@@ -318,7 +313,7 @@ class CountyActivity:
                 opened.append((clue.case, day0))
         # Clues from the cadres' own rounds (基层干部排查, "政府找"); on the green channel when a sudden
         # disaster or accident hit (R-ID-05).
-        extra = 1 + (self.rng.random() < 0.5) + (9 if final else 0)
+        extra = 1 + (self.rng.random() < 0.5) + (10 if final else 0)
         for hh in self.free_households(extra):
             green = self.rng.random() < 0.25 and not final
             day0 = _day(work, 1 + self.rng.randrange(12))
@@ -342,13 +337,18 @@ class CountyActivity:
                     self.green_plan(clue.case, day0)
                 opened.append((clue.case, day0))
         opened.sort(key=lambda x: (x[1], x[0].pk))
+        return opened
+
+    def fates(self, opened: list[tuple[Case, dt.date]], final: bool) -> list[tuple[Case, dt.date, str]]:
+        """How far each case not yet worked goes. In the last month, the work in hand when the demo stops:
+        a case at every step, one stalled past the limit."""
         out = []
-        stages = [s for s, _ in ID_STEPS]
-        for i, (case, day0) in enumerate(opened):
+        stages = ["clue-stalled", "clue", *(s for s, _ in ID_STEPS)]
+        pending = [(c, d) for c, d in opened if c.pk not in self.handled]
+        for i, (case, day0) in enumerate(pending):
             r = self.rng.random()
             if final:
-                # The work in hand now: a case at every step, a few stalled past the limit.
-                plan = ["clue-stalled", "clue", *stages][i % (len(stages) + 2)]
+                plan = stages[i % len(stages)]
             elif r < 0.10:
                 plan = "reject-home"
             elif r < 0.15:
@@ -373,6 +373,9 @@ class CountyActivity:
 
     # ------------------------------------------------------------------ identification
     def identify(self, case: Case, day0: dt.date, plan: str) -> None:
+        if case.pk in self.handled:
+            return  # a second clue joined the case (R-ID-01): it is worked once
+        self.handled.add(case.pk)
         hh = case.household
         village, township = self.village_user(hh), self.township_user(hh)
         shift = 0
