@@ -4,13 +4,17 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditEntry
+from shouwang.cases.choices import MeasureTypeChoices
+from shouwang.cases.models import Case, Helper, Measure
+from shouwang.commands.activity import activity_counts
 from shouwang.commands.management.commands.demo import DEMO_PASSWORD
 from shouwang.console.models import RegionPeriodStat
 from shouwang.exchange.models import ImportBatch
-from shouwang.registry.models import Household
+from shouwang.registry.models import Household, IncomeRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +38,8 @@ def var(settings, tmp_path):
 
 def demo(**options) -> str:
     out = io.StringIO()
-    call_command("demo", households=200, months=2, no_serve=True, stdout=out, **options)
+    sizes = {"households": 200, "months": 2, **options}
+    call_command("demo", no_serve=True, stdout=out, **sizes)
     return out.getvalue()
 
 
@@ -43,6 +48,8 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     assert var.is_dir() and (var / "data").is_dir()
     for phase in ("[1/8]", "[2/8]", "[3/8]", "[4/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]"):
         assert phase in out
+    main_users = User.objects.filter(username__in=[*ROLES, "cun", "wangge"])
+    assert main_users.count() == 8
 
     # One user per role, each with the printed password, the role fitting the region level.
     users = {u.username: u for u in User.objects.all()}
@@ -55,7 +62,11 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     assert users["cun"].role == "village" and village.startswith("530326001") and len(village) == 12
     assert users["wangge"].role == "grid" and grid.startswith(village)
     assert DEMO_PASSWORD in out and "http://127.0.0.1:8000/" in out
-    assert AuditEntry.objects.filter(action="create", object_type="user").count() == 8
+    # The work area's township and village staff accounts, each created once and audited.
+    staff = User.objects.exclude(pk__in=main_users.values("pk"))
+    assert all(u.username.startswith(("cun-", "xiang-")) for u in staff)
+    users_before = User.objects.count()
+    assert AuditEntry.objects.filter(action="create", object_type="user").count() == users_before
 
     assert (var / "demo" / "sim" / "registry" / "households.csv").exists()
     assert Household.objects.filter(county_code="530326").count() == 200
@@ -67,10 +78,86 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     households = _households()
     second = demo()
     assert "沿用" in second
-    assert User.objects.count() == 8
-    assert AuditEntry.objects.filter(action="create", object_type="user").count() == 8
+    assert User.objects.count() == users_before
+    assert AuditEntry.objects.filter(action="create", object_type="user").count() == users_before
     assert ImportBatch.objects.count() == batches
     assert _households() == households
+
+
+def test_demo_county_at_work_two_years_deterministic_per_seed(var, settings, tmp_path):
+    """The county after the demo looks like a county at work (issue 14): warnings verified and rejected,
+    cases at every step, overdue and escalated ones, the green channel, plans with measures and helpers,
+    visits with income updates, eliminations in both modes and a roll-back, self-reports with and without
+    an ID (matched, answered, signed off), hotline calls; registry incomes up to the last screened month.
+    The same seed gives the same county (the whole demo run again on a fresh database state)."""
+    savepoint = transaction.savepoint()
+    out = demo(households=1200, months=9, start="2023-12")
+    first = activity_counts()
+    assert "办理被业务规则拒绝" not in out  # every action passed the real services' checks
+
+    for state in (
+        "clue",
+        "home_check",
+        "data_comparison",
+        "village_review",
+        "public_notice",
+        "township_review",
+        "county_approval",
+        "announced",
+        "monitoring",
+        "eliminated",
+        "rejected",
+    ):
+        assert first.get(f"case:identification:{state}", 0) > 0, state
+    assert first.get("case:elimination:eliminated", 0) > 0
+    assert first.get("case:elimination:rolled_back", 0) == 1
+    assert first["eliminated:assisted"] > 0 and first["eliminated:natural"] > 0
+    for key in (
+        "case:overdue",
+        "case:escalated",
+        "case:green_channel",
+        "case:rejected_with_reason",
+        "clue:warning",
+        "clue:self_report",
+        "clue:hotline",
+        "clue:cadre_visit",
+        "plans",
+        "helpers",
+        "visits",
+        "visits_with_income",
+        "self_reports:with_id",
+        "self_reports:without_id",
+        "self_reports:matched",
+        "self_reports:confirmed",
+        "hotline:help_request",
+        "hotline:policy_question",
+        "hotline:complaint",
+    ):
+        assert first[key] > 0, key
+    assert first["measure_types"] >= 4
+    # Rejections carry the reason the applicant is told.
+    assert not Case.objects.filter(state="rejected", rejection_reason="").exists()
+    # Measures satisfy the plan checks (R-AID-04 national codes) and helpers have unit, phone and dates.
+    assert set(Measure.objects.values_list("measure_type", flat=True)) <= set(MeasureTypeChoices.values)
+    assert not Helper.objects.filter(unit="").exists() and not Helper.objects.filter(phone_masked="").exists()
+    # Each step on its own date, inside the screened months and the month after them.
+    steps = Case.objects.exclude(home_checked_on=None)
+    assert steps.exists() and all(c.home_checked_on and c.opened_on <= c.home_checked_on for c in steps)
+    assert Case.objects.filter(opened_on__lt="2024-03-01").exists()
+    assert not Case.objects.filter(opened_on__gt="2024-09-30").exists()
+    # Registry incomes keep pace with the screened months: the December survey is imported in its month
+    # (every household still living), and visits add their own.
+    assert IncomeRecord.objects.filter(period="2023-11").count() == 1200
+    assert IncomeRecord.objects.filter(period="2023-12").count() > 1150
+    assert ImportBatch.objects.filter(kind="incomes", period="2023-12").count() == 1
+    assert IncomeRecord.objects.filter(period__gt="2023-12").exists()
+
+    transaction.savepoint_rollback(savepoint)
+    assert not Case.objects.exists()
+    settings.VAR_DIR = tmp_path / "again"
+    settings.DATA_DIR = tmp_path / "again" / "data"
+    demo(households=1200, months=9, start="2023-12")
+    assert activity_counts() == first
 
 
 def test_demo_keeps_a_changed_password_and_says_so(var):

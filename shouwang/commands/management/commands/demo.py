@@ -1,8 +1,10 @@
 """``shouwang demo``: the embedded default in one command (CONTRACT §1, first row).
 
 Creates ./var (SQLite + data lake), migrates (which loads the region tree), simulates the demo county
-(会泽县 530326) with monthly department feeds, imports the registry, imports and screens every month,
-creates one demo user per role and serves on http://127.0.0.1:8000.
+(会泽县 530326) with monthly department feeds, imports the registry, creates one demo user per role,
+imports and screens every month (with the December income surveys) while the county's staff work each
+month's warnings through the real services (cases, plans, visits, eliminations, self-reports, hotline:
+shouwang.commands.activity), and serves on http://127.0.0.1:8000.
 
 Re-running reuses what exists: the simulation is kept (a marker file records its parameters), a file
 whose checksum is already an import batch is not imported again, a month with a finished screening run
@@ -30,6 +32,8 @@ from tqdm import tqdm
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
+from shouwang.cases.choices import CaseStateChoices
+from shouwang.commands.activity import CountyActivity, county_has_cases
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.selectors import batch_file_imported
 from shouwang.regions.choices import RegionLevelChoices
@@ -80,8 +84,8 @@ class Command(BaseCommand):
             ("建立数据库并加载行政区划", self.phase_migrate),
             ("模拟演示县（会泽县）", lambda: self.phase_simulate(sim_dir, options)),
             ("导入农户登记数据", lambda: self.phase_registry(sim_dir)),
-            ("逐月导入部门数据并筛查", lambda: self.phase_months(sim_dir)),
             ("创建各角色演示账号", self.phase_users),
+            ("逐月导入部门数据、筛查并模拟两年的监测帮扶工作", lambda: self.phase_months(sim_dir, options)),
             ("汇总驾驶舱统计", self.phase_stats),
             ("更新数据库统计信息", self.phase_analyze),
         ]
@@ -212,17 +216,26 @@ class Command(BaseCommand):
         households, persons = household_person_counts(county_code=DEMO_COUNTY)
         self.say(f"      会泽县农户 {households:,} 户、家庭成员 {persons:,} 人")
 
-    def phase_months(self, sim_dir: Path) -> None:
+    def phase_months(self, sim_dir: Path, options: dict[str, Any]) -> None:
+        """Month by month: the departments' deliveries, the December income survey (the registry's incomes
+        keep pace with the screened months), the screening, then the staff's work on that month's warnings
+        during the following month (``shouwang.commands.activity``), so each action sees only what was
+        known on its date."""
         feeds = sim_dir / "feeds"
         months = sorted(p.name for p in feeds.iterdir() if p.is_dir()) if feeds.exists() else []
         if not months:
             self.notice("没有模拟的部门数据，跳过")
             return
+        activity = self.activity_start(sim_dir, months, options)
         can_screen = True
         imported = skipped = runs = 0
-        bar = tqdm(months, desc="逐月导入与筛查", unit="月", file=sys.stderr, disable=not self.verbose)
+        bar = tqdm(months, desc="逐月导入、筛查与办理", unit="月", file=sys.stderr, disable=not self.verbose)
         for period in bar:
             bar.set_postfix_str(period)
+            survey = sim_dir / "registry" / "updates" / period / "incomes.csv"
+            new_survey = survey.exists() and not batch_file_imported(survey, kind="incomes")
+            if new_survey and self.run_sub("import", "registry", str(survey), "--no-stats") == "ok":
+                imported += 1
             for kind in FEED_KINDS:
                 path = feeds / period / f"{kind}.csv"
                 if not path.exists():
@@ -239,11 +252,76 @@ class Command(BaseCommand):
                     self.notice(f"{period} 筛查失败，后续月份不再筛查")
                     continue
                 runs += 1
+                if activity is not None:
+                    activity.month(period)
+                    bar.set_postfix_str(f"{period}，案件 {activity.cases_opened()} 件")
         bar.close()
         self.say(
             f"      {len(months)} 个月（{months[0]} 至 {months[-1]}）：新导入 {imported} 个文件，"
             f"已导入过 {skipped} 个，筛查 {runs} 次"
         )
+        if activity is not None:
+            self.activity_report(activity)
+
+    def activity_start(
+        self, sim_dir: Path, months: list[str], options: dict[str, Any]
+    ) -> CountyActivity | None:
+        """The work is simulated once, alongside the first screening of the months: a county that already
+        has cases (an earlier run) keeps them."""
+        if county_has_cases(DEMO_COUNTY):
+            self.say("      监测帮扶工作此前已模拟，沿用")
+            return None
+        if any(period_screened(p) for p in months):
+            self.notice(
+                "部分月份此前已筛查而尚无案件，不再补做监测帮扶工作；如需完整演示请删除数据目录后重来"
+            )
+            return None
+        activity = CountyActivity(
+            seed=options["seed"], last_period=months[-1], sim_channels=sim_dir / "channels"
+        )
+        users = {u.role: u.username for u in self.demo_users()}
+        activity.prepare(
+            county=DEMO_COUNTY,
+            county_user=users[RoleChoices.COUNTY],
+            demo_village_user=users[RoleChoices.VILLAGE],
+            demo_township_user=users[RoleChoices.TOWNSHIP],
+            password=DEMO_PASSWORD,
+        )
+        self.say(
+            f"      工作区域 {len(activity.villages)} 个村；"
+            f"新建乡镇、村工作人员账号 {activity.created_users} 个"
+            "（用户名 xiang-乡镇代码、cun-村代码，密码同演示账号）"
+        )
+        return activity
+
+    def activity_report(self, activity: CountyActivity) -> None:
+        c = activity.summary()
+        cases = sum(n for k, n in c.items() if k.startswith("case:identification:"))
+        states = "、".join(
+            f"{CaseStateChoices(k.rsplit(':', 1)[1]).label}{n}"
+            for k, n in c.items()
+            if k.startswith("case:identification:")
+        )
+        self.say(f"      识别案件 {cases} 件：{states}")
+        self.say(
+            f"      超期 {c['case:overdue']} 件、已督办 {c['case:escalated']} 件、"
+            f"绿色通道 {c['case:green_channel']} 件；"
+            f"风险消除 帮扶消除 {c['eliminated:assisted']} 户、自然消除 {c['eliminated:natural']} 户、"
+            f"消除回退 {c.get('case:elimination:rolled_back', 0)} 户"
+        )
+        self.say(
+            f"      帮扶计划 {c['plans']} 户、措施 {c['measures']} 项、帮扶责任人 {c['helpers']} 人、"
+            f"走访 {c['visits']} 次"
+            f"（其中更新收入 {c['visits_with_income']} 次）"
+        )
+        self.say(
+            f"      自主申报 {c['self_reports']} 件（已签单 {c['self_reports:confirmed']} 件）、"
+            f"热线来电 {sum(n for k, n in c.items() if k.startswith('hotline:'))} 个"
+        )
+        if activity.refusals:
+            self.notice(f"有 {len(activity.refusals)} 项办理被业务规则拒绝（演示数据仍可用）：")
+            for r in activity.refusals[:5]:
+                self.say(f"        - {r[:200]}")
 
     def phase_stats(self) -> None:
         """The dashboard reads pre-aggregated figures (console.RegionPeriodStat): rebuild them once the
