@@ -32,8 +32,9 @@ from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
-from shouwang.cases.models import Case, Clue, Visit
+from shouwang.cases.models import AssistancePlan, Case, Clue, Helper, Measure, Visit
 from shouwang.cases.parameters import params_get
+from shouwang.cases.selectors import routine_rhythm
 from shouwang.cases.services import (
     CaseConflict,
     HelperInput,
@@ -46,6 +47,8 @@ from shouwang.cases.services import (
     clue_household_resolve,
     clue_submit,
     elimination_refusals,
+    household_visit_record,
+    plan_contact_set,
     plan_measures_add,
     visit_record,
 )
@@ -101,6 +104,12 @@ HELPER_UNITS = [
     "曲靖市驻村工作队",
     "会泽县供销合作社",
 ]
+ROUTINE_NOTES = [
+    "常态化走访：家庭生产生活正常，无新增风险。",
+    "常态化走访：了解务工和收入情况，宣传防返贫政策和申报渠道。",
+    "常态化走访：老人身体状况稳定，子女按时上学。",
+    "常态化走访：住房、饮水安全，医保已参保缴费。",
+]
 HELPER_NAMES = ["李文华", "张永红", "王建平", "赵春燕", "刘志刚", "陈丽芬", "杨开明", "周云秀", "马国富"]
 REPORT_ITEMS = {
     "生活困难": DepartmentItemChoices.BASIC_LIVING,
@@ -146,6 +155,7 @@ class Track:
 class CountyActivity:
     def __init__(self, *, seed: int, last_period: str, sim_channels: Any = None) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.last_period = last_period
         self.sim_channels = sim_channels  # Path of the simulator's channels/ folder, or None
         self.jpeg = _jpeg()
@@ -275,6 +285,7 @@ class CountyActivity:
                 self.self_reports(period)
                 opened = self.intake(period, work, final)
                 self.follow_up(work, final)
+                self.routine_visits(work)
                 self.answer_reports(period, work)
                 self.hotline(work)
                 for case, day0, plan in self.fates(opened, final):
@@ -544,14 +555,26 @@ class CountyActivity:
     def plan(self, case: Case, day: dt.date) -> None:
         self.at(day)
         actor = self.township_user(case.household)
-        self.attempt(
+        helper = self.helper(day)
+        added = self.attempt(
             f"案件#{case.pk}帮扶计划",
             plan_measures_add,
             case=case,
             actor=actor,
             measures=self.measures(case, day),
-            helpers=[self.helper(day)],
+            helpers=[helper],
         )
+        if added is not None and self.rng.random() < 0.6:
+            # Most townships name the monitoring contact (监测联系人) with the plan; the others at the
+            # elimination's county approval (R-AID-03, R-ELIM-06).
+            self.attempt(
+                f"案件#{case.pk}监测联系人",
+                plan_contact_set,
+                case=case,
+                actor=actor,
+                name=helper.name,
+                phone=helper.phone,
+            )
 
     def green_plan(self, case: Case, day: dt.date) -> None:
         """R-ID-05: measures first, the procedure after."""
@@ -659,7 +682,7 @@ class CountyActivity:
                     "reviewed_on": d,
                     "opinion": "同意标注风险消除",
                 },
-                "county_approve": {"approved_on": d},
+                "county_approve": {"approved_on": d, **self.contact_for(case.household)},
                 "announce": {"announced_on": d},
             }
             data = by_action[action]
@@ -673,6 +696,49 @@ class CountyActivity:
                 return
             child = moved
 
+    def contact_for(self, hh: Household) -> dict[str, str]:
+        """The monitoring contact the county names with its approval when the plan has none (R-ELIM-06)."""
+        if AssistancePlan.objects.filter(household=hh).exclude(contact_name="").exists():
+            return {}
+        phone = "13" + "".join(str(self.rng.randrange(10)) for _ in range(9))
+        return {"contact_name": self.rng.choice(HELPER_NAMES), "contact_phone": phone}
+
+    def routine_visits(self, work: str) -> None:
+        """常态化走访 (R-ID-06, R-NRM-06) in the last four work months: the grid worker and the village cadres
+        visit the area's households without an open case — 脱贫户 and formerly monitored households about once
+        a quarter, the others about half of them in these months — so the console's routine lists hold
+        recent visits, visits falling due and a few overdue ones."""
+        months = [_add_months(self.last_period, k) for k in (-2, -1, 0, 1)]
+        if work not in months:
+            return
+        open_case = Case.objects.filter(kind=CaseKindChoices.IDENTIFICATION, is_open=True).values(
+            "household_id"
+        )
+        households = (
+            Household.objects.filter(village_id__in=self.villages)
+            .exclude(pk__in=open_case)
+            .order_by("household_no")
+        )
+        for hh in households:
+            # A stable draw per household (not the shared stream): which month, which day, or not at all.
+            draw = random.Random(f"{self.seed}:{hh.household_no}")
+            green = routine_rhythm(hh) == "green"
+            if draw.random() > (0.9 if green else 0.5):
+                continue
+            month = months[draw.randrange(1, 4) if green else draw.randrange(4)]
+            if month != work:
+                continue
+            day = _day(work, draw.randrange(2, 27))
+            self.at(day)
+            self.attempt(
+                f"{hh.household_no}常态化走访",
+                household_visit_record,
+                household=hh,
+                actor=self.visitor(hh),
+                visited_on=day,
+                notes=draw.choice(ROUTINE_NOTES),
+            )
+
     def maybe_rollback(self, work: str) -> None:
         """R-ELIM-07: once, a household eliminated at least a month ago falls back (a new serious illness)."""
         if self.rolled_back:
@@ -684,6 +750,12 @@ class CountyActivity:
                 state=CaseStateChoices.ELIMINATED,
                 approved_on__lte=cutoff,
                 household__village_id__in=self.villages,
+            )
+            # A household re-identified under a new risk cannot have its elimination rolled back (R-ELIM-07).
+            .exclude(
+                household__in=Case.objects.filter(kind=CaseKindChoices.IDENTIFICATION, is_open=True).values(
+                    "household_id"
+                )
             )
             .select_related("household")
             .order_by("approved_on", "pk")
@@ -885,14 +957,14 @@ def activity_counts() -> dict[str, int]:
     out["clue:warning"] = Clue.objects.filter(channel="warning").count()
     for channel in ("self_report", "hotline", "cadre_visit"):
         out[f"clue:{channel}"] = Clue.objects.filter(channel=channel).count()
-    from shouwang.cases.models import AssistancePlan, Helper, Measure
-
     out["plans"] = AssistancePlan.objects.count()
+    out["plans:with_contact"] = AssistancePlan.objects.exclude(contact_name="").count()
     out["measures"] = Measure.objects.count()
     out["measure_types"] = Measure.objects.values("measure_type").distinct().count()
     out["helpers"] = Helper.objects.count()
     out["visits"] = Visit.objects.count()
     out["visits_with_income"] = Visit.objects.exclude(income_period="").count()
+    out["visits:routine"] = Visit.objects.filter(case__isnull=True).count()
     out["self_reports"] = SelfReport.objects.count()
     out["self_reports:with_id"] = SelfReport.objects.exclude(subject_id_index="").count()
     out["self_reports:without_id"] = SelfReport.objects.filter(subject_id_index="").count()

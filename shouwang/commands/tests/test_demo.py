@@ -1,5 +1,6 @@
 """``shouwang demo`` smoke test at a tiny size, into a temporary var dir; re-running changes nothing."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -9,9 +10,9 @@ from django.db import transaction
 from shouwang.accounts.models import User
 from shouwang.audit.models import AuditEntry
 from shouwang.cases.choices import MeasureTypeChoices
-from shouwang.cases.models import Case, Helper, Measure
+from shouwang.cases.models import Case, Helper, Measure, Visit
 from shouwang.commands.activity import activity_counts
-from shouwang.commands.management.commands.demo import DEMO_PASSWORD
+from shouwang.commands.management.commands.demo import DEMO_PASSWORD, default_start
 from shouwang.console.models import RegionPeriodStat
 from shouwang.exchange.models import ImportBatch
 from shouwang.registry.models import Household, IncomeRecord
@@ -125,6 +126,8 @@ def test_demo_county_at_work_two_years_deterministic_per_seed(var, settings, tmp
         "helpers",
         "visits",
         "visits_with_income",
+        "visits:routine",
+        "plans:with_contact",
         "self_reports:with_id",
         "self_reports:without_id",
         "self_reports:matched",
@@ -135,6 +138,13 @@ def test_demo_county_at_work_two_years_deterministic_per_seed(var, settings, tmp
     ):
         assert first[key] > 0, key
     assert first["measure_types"] >= 4
+    # Every eliminated household has its monitoring contact (R-ELIM-06), named with the plan or at approval.
+    eliminated = Case.objects.filter(kind="elimination", state__in=["eliminated", "rolled_back"])
+    assert all(c.household.plan.contact_name for c in eliminated)
+    # Routine visits only in the last four months' work, on households without an open case at the time.
+    routine = Visit.objects.filter(case__isnull=True)
+    assert not routine.filter(visited_on__lt="2024-06-01").exists()
+    assert not routine.filter(visited_on__gt="2024-09-28").exists()
     # Rejections carry the reason the applicant is told.
     assert not Case.objects.filter(state="rejected", rejection_reason="").exists()
     # Measures satisfy the plan checks (R-AID-04 national codes) and helpers have unit, phone and dates.
@@ -158,6 +168,13 @@ def test_demo_county_at_work_two_years_deterministic_per_seed(var, settings, tmp
     settings.DATA_DIR = tmp_path / "again" / "data"
     demo(households=1200, months=9, start="2023-12")
     assert activity_counts() == first
+
+
+def test_the_default_start_makes_the_county_current():
+    """Without --start, the last screened month is the one before last: its warnings are worked during
+    last month, so the console's lists are current on the day the demo runs (docs/demo.md)."""
+    assert default_start(24, dt.date(2026, 12, 4)) == "2024-11"  # 24 months: 2024-11 … 2026-10
+    assert default_start(12, dt.date(2026, 1, 31)) == "2024-12"  # 12 months: 2024-12 … 2025-11
 
 
 def test_demo_keeps_a_changed_password_and_says_so(var):

@@ -13,6 +13,7 @@ screen, refresh-stats) as a county official would type them.
 """
 
 import contextlib
+import datetime as dt
 import io
 import json
 import shutil
@@ -32,6 +33,7 @@ from tqdm import tqdm
 from shouwang.accounts.choices import DepartmentChoices, RoleChoices
 from shouwang.accounts.models import User
 from shouwang.accounts.services import user_create
+from shouwang.cases import clock
 from shouwang.cases.choices import CaseStateChoices
 from shouwang.commands.activity import CountyActivity, county_has_cases
 from shouwang.exchange.choices import FEED_KINDS
@@ -39,6 +41,7 @@ from shouwang.exchange.selectors import batch_file_imported
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.selectors import household_busiest_region, household_person_counts
+from shouwang.screening.periods import period_of, period_shift
 from shouwang.screening.selectors import period_screened
 
 DEMO_COUNTY = "530326"  # 云南省曲靖市会泽县
@@ -67,7 +70,11 @@ class Command(BaseCommand):
         parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS, help="模拟户数（默认5000）")
         parser.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="模拟月数（默认24）")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子（同一种子结果相同）")
-        parser.add_argument("--start", default="", help="第一个月 YYYY-MM（默认由模拟器决定）")
+        parser.add_argument(
+            "--start",
+            default="",
+            help="第一个月 YYYY-MM（默认：最后筛查月为上上个月）",
+        )
         parser.add_argument("--no-serve", action="store_true", help="准备好数据后不启动Web服务")
         parser.add_argument("--host", default="127.0.0.1", help="Web服务监听地址")
         parser.add_argument("--port", type=int, default=8000, help="Web服务端口")
@@ -76,6 +83,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbose = options["verbosity"] >= 1
         self.problems: list[str] = []
+        if not options["start"]:
+            options["start"] = default_start(options["months"])
         started = time.monotonic()
         var_dir = Path(settings.VAR_DIR)
         sim_dir = var_dir / "demo" / "sim"
@@ -385,6 +394,14 @@ class Command(BaseCommand):
         )
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+
+def default_start(months: int, today: dt.date | None = None) -> str:
+    """The first simulated month such that the last screened month is the one before last: its warnings are
+    worked during last month, so the county's "now" is today and its lists are current, not a year late.
+    The same seed and start give the same county (docs/demo.md)."""
+    today = today or clock.today()
+    return period_shift(period_of(today), -(months + 1))
 
 
 def _width(text: str) -> int:
