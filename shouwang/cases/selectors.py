@@ -84,7 +84,7 @@ def clue_unresolved_list(*, user: Viewer) -> QuerySet[Clue]:
     """Clues whose household staff still have to find (self-reports without a matching ID)."""
     if not isinstance(user, User) or user.role not in HOUSEHOLD_READERS or not user.region_id:
         return Clue.objects.none()
-    return Clue.objects.filter(household__isnull=True, village_id__startswith=user.region_id)
+    return Clue.objects.filter(household__isnull=True, village__code__startswith=user.region_id)
 
 
 def visit_overdue_list(*, user: Viewer, today: dt.date | None = None) -> list[dict[str, Any]]:

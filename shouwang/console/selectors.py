@@ -26,7 +26,7 @@ from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseStateChoices
 from shouwang.cases.models import Clue
-from shouwang.cases.selectors import case_list
+from shouwang.cases.selectors import case_list, clue_unresolved_list
 from shouwang.channels.models import SelfReport
 from shouwang.channels.services import access_self_report_by_code
 from shouwang.console.choices import (
@@ -661,13 +661,10 @@ def _source_label(source: str, names: dict[str, str]) -> str:
 CANDIDATES = 20
 
 
-def self_report_candidates(*, user: Viewer, report: SelfReport, q: str) -> list[Any] | None:
-    """Households a report filed without an ID may belong to: the user's search (name, ID or household
-    number) within their own region, the report's township first. None when there is nothing to match
-    (the report already has its household) or no search yet."""
-    if report.clue is None or report.clue.household_id is not None or not q:
-        return None
-    township = report.village_id[:9]
+def household_candidates(*, user: Viewer, village_code: str, q: str) -> list[Any]:
+    """Households a clue without a household may belong to: the user's search (name, ID or household
+    number) within their own region, the clue's township first."""
+    township = village_code[:9]
     return list(
         household_queryset(user=user, q=q)
         .select_related("village")
@@ -676,6 +673,25 @@ def self_report_candidates(*, user: Viewer, report: SelfReport, q: str) -> list[
         )
         .order_by("same_township", "household_no")[:CANDIDATES]
     )
+
+
+def self_report_candidates(*, user: Viewer, report: SelfReport, q: str) -> list[Any] | None:
+    """Households a report filed without an ID may belong to (``household_candidates``). None when there is
+    nothing to match (the report already has its household) or no search yet."""
+    if report.clue is None or report.clue.household_id is not None or not q:
+        return None
+    return household_candidates(user=user, village_code=report.village_id, q=q)
+
+
+def unmatched_clues_get(*, user: Viewer, limit: int = 200) -> tuple[int, list[dict[str, Any]]]:
+    """Clues whose household staff still have to find, in the user's region, oldest first: hotline calls
+    and self-reports without an ID, grid workers' reports of people not in the registry (R-ID-01)."""
+    qs = clue_unresolved_list(user=user).select_related("village").order_by("reported_on", "pk")
+    clues = list(qs[:limit])
+    reports = dict(
+        SelfReport.objects.filter(clue_id__in=[c.pk for c in clues]).values_list("clue_id", "tracking_code")
+    )
+    return qs.count(), [{"clue": c, "tracking_code": reports.get(c.pk, "")} for c in clues]
 
 
 def access_self_report_for_page(*, user: Viewer, tracking_code: str) -> SelfReport:

@@ -118,16 +118,26 @@ def case_transition_submit(
 
 def self_report_match(*, user: User, report: SelfReport, household_no: str) -> Case:
     """A self-report filed without an ID: staff found the household (in their region) — its clue joins
-    or opens the household's case (``cases.services.clue_household_resolve``)."""
+    or opens the household's case (``clue_match``)."""
     clue = report.clue
     if clue is None or clue.household_id is not None:
         raise InputRefused(
             "该申报已对应农户，无需再匹配", [RowError(None, "household_no", household_no, "已对应农户")]
         )
+    return clue_match(user=user, clue=clue, household_no=household_no)
+
+
+def clue_match(*, user: User, clue: Clue, household_no: str) -> Case:
+    """A clue filed without a household (a hotline call, a report of a person not in the registry): staff
+    found the household in their region — the clue joins or opens its case (``clue_household_resolve``)."""
+    if clue.household_id is not None:
+        raise InputRefused(
+            "该线索已对应农户，无需再匹配", [RowError(None, "household_no", household_no, "已对应农户")]
+        )
     household = access_household_by_id(user, household_no, purpose="clue_resolve")
     with transaction.atomic():
         case = clue_household_resolve(clue=clue, household=household, actor=user)
-        stats_refresh_soon(reason="群众申报匹配农户后刷新")
+        stats_refresh_soon(reason="线索匹配农户后刷新")
     return case
 
 

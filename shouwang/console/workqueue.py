@@ -27,7 +27,7 @@ from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
 from shouwang.cases.parameters import Params, params_by_village
-from shouwang.cases.selectors import routine_visit_due_list
+from shouwang.cases.selectors import clue_unresolved_list, routine_visit_due_list
 from shouwang.cases.transitions import pending_steps
 from shouwang.channels.choices import SelfReportStatusChoices
 from shouwang.channels.models import SelfReport
@@ -419,6 +419,32 @@ def _self_reports(user: User) -> Section:
     )
 
 
+def _unmatched_clues(user: User) -> Section:
+    """Clues whose household is still to be found (hotline calls, reports without an ID or of people not
+    in the registry): each item lands on the clue's match search."""
+    qs = clue_unresolved_list(user=user).select_related("village")
+    items = [
+        {
+            "link": reverse("console:clue_detail", args=[c.pk]),
+            "title": f"{c.subject_name or _('（未留姓名）')} · {c.get_channel_display()}",
+            "household_no": "",
+            "village": c.village.name,
+            "state": _("待匹配农户"),
+            "next": _("匹配农户"),
+            "due_on": c.reported_on,
+        }
+        for c in qs.order_by("reported_on", "pk")[:ITEMS]
+    ]
+    return Section(
+        key="unmatched_clues",
+        title=_("待匹配农户的线索"),
+        count=_bounded_count(qs),
+        items=items,
+        more_link=reverse("console:clue_list"),
+        note=_("找到对应农户后，线索转入该户的识别案件"),
+    )
+
+
 def work_queue_get(*, user: Viewer) -> list[Section]:
     """The sections for this user's role (empty for roles without a queue)."""
 
@@ -438,4 +464,6 @@ def work_queue_get(*, user: Viewer) -> list[Section]:
         sections.append(_routine_visits(official, today))
     if role != RoleChoices.GRID:
         sections.append(_self_reports(official))
+    if role in {RoleChoices.VILLAGE, RoleChoices.TOWNSHIP, RoleChoices.COUNTY}:
+        sections.append(_unmatched_clues(official))
     return sections

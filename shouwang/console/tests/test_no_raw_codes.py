@@ -29,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from shouwang.accounts.models import User
 from shouwang.cases import clock
-from shouwang.cases.models import Case, Measure
+from shouwang.cases.models import Case, Clue, Measure
 from shouwang.cases.services import case_transition
 from shouwang.channels.models import SelfReport
 from shouwang.channels.services import self_report_respond, self_report_submit
@@ -472,6 +472,17 @@ def _plan_check(ctx: Ctx) -> list[Request]:
     ]
 
 
+def _clue_pages(ctx: Ctx) -> list[Request]:
+    """Clues: the unmatched ones with their match search, and a few matched ones."""
+    out = []
+    unmatched = list(Clue.objects.filter(household__isnull=True).order_by("pk")[:3])
+    matched = list(Clue.objects.filter(household__isnull=False).order_by("pk")[:2])
+    for clue in [*unmatched, *matched]:
+        url = reverse("console:clue_detail", args=[clue.pk]) + f"?q={clue.subject_name or '李'}"
+        out.append(_get("county", url))
+    return out
+
+
 def _exports(ctx: Ctx) -> list[Request]:
     url = reverse("console:export_list")
     return [_get("county", url), _get("township", url, f"{url} as township")]
@@ -573,6 +584,8 @@ PAGES: dict[str, Page] = {
     "console:household_visit_create": _household_visit_create,
     "console:case_notice": _case_notices,
     "console:plan_check": _plan_check,
+    "console:clue_list": _simple("console:clue_list", ("county", "township", "village")),
+    "console:clue_detail": _clue_pages,
     "console:plan_contact": lambda ctx: [
         Request(
             "plan page: refused monitoring contact",
@@ -608,6 +621,7 @@ PAGES: dict[str, Page] = {
 # Patterns not rendered, each with the reason.
 EXCLUDED: dict[str, str] = {
     "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
+    "console:clue_match": "POST only; redirects to the case page (rendered) or back to the clue page",
     "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
     "field:logout": "POST only; redirects to the field login (rendered)",
     "field:service_worker": "JavaScript, not a page",

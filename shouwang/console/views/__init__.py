@@ -10,6 +10,7 @@ from shouwang.console.views.cases import (
     case_notice_view,
     case_transition_view,
 )
+from shouwang.console.views.clues import clue_detail_view, clue_list_view, clue_match_view
 from shouwang.console.views.common import forbidden, not_found
 from shouwang.console.views.dashboard import dashboard_view
 from shouwang.console.views.exports import export_download_view, export_list_view, export_progress_view
@@ -52,6 +53,9 @@ __all__ = [
     "case_list_view",
     "case_notice_view",
     "case_transition_view",
+    "clue_detail_view",
+    "clue_list_view",
+    "clue_match_view",
     "dashboard_view",
     "elimination_review_view",
     "export_download_view",
