@@ -208,3 +208,16 @@ def test_field_sync_applies_a_routine_visit_and_refuses_a_photo_without_writing(
     visit = Visit.objects.get(pk=applied[0]["ids"]["visit_id"])
     assert visit.case is None and visit.visitor == worker
     assert Clue.objects.get(pk=applied[0]["ids"]["clue_id"]).risk_types == ["disaster"]
+
+
+def test_visits_page_counts_by_village_and_shows_one_village(world):
+    client = client_for(world["county"])
+    page = client.get("/visits/")
+    by_village = {v["code"]: v for v in page.context["by_village"]}
+    # Village A: H_FP, H_ORD and H_MON (no case in this test); village B: H_ELSE — all overdue.
+    assert by_village[VILLAGE_A]["routine"] == [3, 3] and by_village[VILLAGE_B]["routine"] == [1, 1]
+    one = client.get("/visits/", {"village": VILLAGE_B})
+    assert [r["household_no"] for r in one.context["routine"]] == ["H_ELSE"]
+    assert "只显示" in one.content.decode()
+    # An unknown village code is ignored: the whole region's lists.
+    assert len(client.get("/visits/", {"village": "x"}).context["routine"]) == 4

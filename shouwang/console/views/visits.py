@@ -46,6 +46,12 @@ def visits_due_view(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     rows = visits_due(official, today, cap=VISITS_LISTED + 1)
     routine_total, routine_overdue, routine = routine_visits_due(official, today, limit=VISITS_LISTED)
+    by_village = _by_village(rows[:VISITS_LISTED], routine)
+    village = request.GET.get("village", "")
+    if village in by_village:
+        # One village's lists (the summary above stays whole).
+        rows = [r for r in rows if r["village_code"] == village]
+        routine = [r for r in routine if r["village_code"] == village]
     return render(
         request,
         "console/visits_due.html",
@@ -56,10 +62,34 @@ def visits_due_view(request: HttpRequest) -> HttpResponse:
             "routine": routine,
             "routine_total": routine_total,
             "routine_overdue": routine_overdue,
-            "routine_more": routine_total > len(routine),
+            "routine_more": routine_total > len(routine) and not village,
+            "by_village": sorted(by_village.values(), key=lambda v: (-v["overdue"], v["name"])),
+            "village": by_village.get(village),
             "today": today,
         },
     )
+
+
+def _by_village(rows: list[dict[str, Any]], routine: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per village: follow-up visits due and overdue, routine visits due and overdue (the listed rows)."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind, items in (("follow_up", rows), ("routine", routine)):
+        for r in items:
+            v = out.setdefault(
+                r["village_code"],
+                {
+                    "code": r["village_code"],
+                    "name": r["village"],
+                    "overdue": 0,
+                    "follow_up": [0, 0],
+                    "routine": [0, 0],
+                },
+            )
+            v[kind][0] += 1
+            if r["overdue"]:
+                v[kind][1] += 1
+                v["overdue"] += 1
+    return out
 
 
 def _income(data: dict[str, Any]) -> IncomeInput | None:
