@@ -189,30 +189,46 @@ def _entry_case(*, user: User, entry: SyncEntry, purpose: str) -> Case:
 # ---------------------------------------------------------------------------------------------- kinds
 
 
+@dataclass
+class _VisitFields:
+    visited_on: Any
+    notes: str
+    risk_level: str
+    income: cases.IncomeInput | None
+    risks: list[str]
+    risk_note: str
+
+
+def _visit_fields(d: dict[str, Any], errors: list[RowError]) -> _VisitFields:
+    """What a visit entry carries, follow-up or routine (each problem added to ``errors``)."""
+    return _VisitFields(
+        visited_on=_date(d, "visited_on", errors),
+        notes=_text(d, "notes", errors, max_length=4000),
+        risk_level=_text(d, "risk_level", errors, max_length=8),
+        income=_income(d.get("income"), errors),
+        risks=_risks(d, errors, required=False),
+        risk_note=_text(d, "risk_note", errors, max_length=2000),
+    )
+
+
 def _apply_routine_visit(*, user: User, entry: SyncEntry, household: Household) -> Applied:
     """A routine visit (常态化走访) of a household the card showed without an open case; a new risk seen at
     the door becomes a clue in the same transaction (``household_visit_record``). Visits only add, so there
     is no version to conflict with: a case opened meanwhile gets the visit as its follow-up visit."""
     errors: list[RowError] = []
-    d = entry.data
-    visited_on = _date(d, "visited_on", errors)
-    notes = _text(d, "notes", errors, max_length=4000)
-    risk_level = _text(d, "risk_level", errors, max_length=8)
-    income = _income(d.get("income"), errors)
-    risks = _risks(d, errors, required=False)
-    risk_note = _text(d, "risk_note", errors, max_length=2000)
+    v = _visit_fields(entry.data, errors)
     if entry.photo:
         errors.append(_err("photo", "", "常态化走访不保存照片；发现风险请勾选新风险，或另行一键报送并拍照"))
     _refuse(entry.kind, errors)
     visit = cases.household_visit_record(
         household=household,
         actor=user,
-        visited_on=visited_on,
-        notes=notes,
-        risk_level=risk_level,
-        income=income,
-        new_risks=risks,
-        risk_note=risk_note,
+        visited_on=v.visited_on,
+        notes=v.notes,
+        risk_level=v.risk_level,
+        income=v.income,
+        new_risks=v.risks,
+        risk_note=v.risk_note,
     )
     ids: dict[str, int | None] = {"visit_id": visit.pk}
     clue = Clue.objects.filter(source_ref=f"visit:{visit.pk}").first()
@@ -227,13 +243,7 @@ def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
         return _apply_routine_visit(user=user, entry=entry, household=target)
     case: Case = target
     errors: list[RowError] = []
-    d = entry.data
-    visited_on = _date(d, "visited_on", errors)
-    notes = _text(d, "notes", errors, max_length=4000)
-    risk_level = _text(d, "risk_level", errors, max_length=8)
-    income = _income(d.get("income"), errors)
-    risks = _risks(d, errors, required=False)
-    risk_note = _text(d, "risk_note", errors, max_length=2000)
+    v = _visit_fields(entry.data, errors)
     photo = _photo(entry.photo, errors)
     _refuse(entry.kind, errors)
 
@@ -242,7 +252,12 @@ def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
     if seen is None or not seen.same_record(case_version_get(locked)):
         raise SyncConflict(case=locked, seen=seen)
     visit = cases.visit_record(
-        case=locked, actor=user, visited_on=visited_on, notes=notes, risk_level=risk_level, income=income
+        case=locked,
+        actor=user,
+        visited_on=v.visited_on,
+        notes=v.notes,
+        risk_level=v.risk_level,
+        income=v.income,
     )
     ids: dict[str, int | None] = {"visit_id": visit.pk}
     if photo is not None:
@@ -250,18 +265,18 @@ def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
             case=locked,
             actor=user,
             kind=DocumentKindChoices.HOME_CHECK_PHOTO,
-            filename=f"走访照片-{visited_on}.jpg",
+            filename=f"走访照片-{v.visited_on}.jpg",
             content=photo,
         )
         ids["document_id"] = doc.pk
-    if risks:
+    if v.risks:
         clue = cases.clue_submit(
             actor=user,
             channel=ChannelChoices.CADRE_VISIT,
             household=locked.household,
-            risk_types=risks,
-            description=risk_note or notes,
-            reported_on=visited_on,
+            risk_types=v.risks,
+            description=v.risk_note or v.notes,
+            reported_on=v.visited_on,
             source_ref=f"field:{entry.uuid}",
         )
         ids["clue_id"] = clue.pk

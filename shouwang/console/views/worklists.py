@@ -19,7 +19,7 @@ from shouwang.channels.services import (
 )
 from shouwang.common.errors import InputRefused
 from shouwang.console.forms import RevealForm, SelfReportRespondForm, WarningFilterForm
-from shouwang.console.permissions import can_read_households
+from shouwang.console.permissions import can_make_clues, can_read_households
 from shouwang.console.selectors import (
     WarningFilters,
     access_self_report_for_page,
@@ -118,6 +118,7 @@ def self_report_view(request: HttpRequest, tracking_code: str) -> HttpResponse:
             "errors": errors,
             "q": q,
             "candidates": self_report_candidates(user=request.user, report=report, q=q),
+            "can_match": can_make_clues(request.user),
             "reveal_form": RevealForm(),
         },
         status=422 if errors else 200,
