@@ -370,7 +370,7 @@ def _visits_supervised(user: User) -> Section:
         {
             "link": f"{reverse('console:dashboard')}?region={code}",
             "title": names.get(code, code),
-            "household_no": code,
+            "household_no": "",  # a region, not a household: its name is the title
             "village": "",
             "state": _("%(n)s户") % {"n": n},
             "next": _("督促走访"),

@@ -20,6 +20,8 @@ from shouwang.console.tests.helpers import (
     step,
     warning_for,
 )
+from shouwang.console.tests.test_no_raw_codes import Checker
+from shouwang.field.tests.helpers import make_monitored_case
 from shouwang.testing.builders import COUNTY, TOWNSHIP_A, VILLAGE_A, VILLAGE_B, make_household, make_user
 
 pytestmark = pytest.mark.django_db
@@ -154,11 +156,25 @@ def test_home_query_count_is_bounded(village, django_assert_max_num_queries):
         warning_for(make_household(f"H_W{i:02d}", VILLAGE_A, members=[_head(200 + i)]), "2025-02")
     c = client_for(village)
     c.get("/")
-    # 17 before routine visits; their section costs at most 4 more (villages, parameters, counts, rows),
-    # whatever the number of households.
-    with django_assert_max_num_queries(21):
+    # 17 before routine visits; their section costs at most 4 more (villages, parameters, counts, rows) and
+    # the unmatched clues 2 (count, items), whatever the number of households.
+    with django_assert_max_num_queries(23):
         c.get("/")
 
 
 def _head(seq: int) -> dict:
     return {"seq": seq, "name": f"户主{seq}", "birth": dt.date(1970, 1, 1), "relation": "head"}
+
+
+def test_the_county_follows_overdue_visits_by_township_by_name(monkeypatch):
+    """The county's visit section lists townships (from the statistics) by name, never a bare region code."""
+    set_today(monkeypatch, TODAY)
+    hh = make_household("H_LATE", VILLAGE_A, members=[_head(260)])
+    make_monitored_case(hh, risk_level="yellow", decided_days_ago=90)  # monthly tier: overdue
+    stats_refresh(today=TODAY)
+    county = make_user("county", username="xian")
+    section = sections(county)["visits"]
+    assert section.count == 1 and section.items[0]["title"] == "古城街道"
+    assert section.items[0]["household_no"] == ""
+    page = client_for(county).get("/").content.decode()
+    assert "古城街道" in page and Checker().page_problems("/", page) == []
