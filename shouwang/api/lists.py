@@ -1,8 +1,9 @@
-"""Lists of the HTTP API for casework: cases, clues and the caller's work queue (docs/api.md "Lists").
+"""Lists of the HTTP API for casework: cases and the caller's work queue (docs/api.md "Lists"). The clue
+list is in ``cases/api.py`` next to ``POST /clues`` (one path, one router).
 
 Every list answers the envelope of ``shouwang.common.pagination`` and is scoped to the caller's region with
-the same functions as the console (``user_household_q`` for cases, the clue's village for clues); what lies
-outside never appears, whatever the filters. Handlers are adapters (STYLE 2).
+the same functions as the console (``user_household_q`` for cases); what lies outside never appears,
+whatever the filters. Handlers are adapters (STYLE 2).
 """
 
 import datetime as dt
@@ -265,7 +266,9 @@ def _work_item(item: dict[str, Any]) -> dict[str, Any]:
         field, kwarg = _LINK_IDS[match.url_name]
         out[field] = match.kwargs[kwarg]
     elif query.startswith("region="):
+        # A supervisor's item is a region (the section puts its code where a household number goes).
         out["region_code"] = query.removeprefix("region=")
+        out.pop("household_no", None)
     if match is not None and match.url_name == "self_report_detail":
         out.pop("household_no", None)  # the section puts the tracking code there for the page
     for key in ("escalated_to", "note", "state", "next", "village", "household_no"):
