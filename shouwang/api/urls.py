@@ -8,7 +8,10 @@ from shouwang.accounts.auth import TokenAuth, TokenRejected
 from shouwang.accounts.models import User
 from shouwang.accounts.services import api_token_login
 from shouwang.accounts.throttle import LoginThrottled
+from shouwang.api.audit import router as audit_router
 from shouwang.api.errors import ShouwangApi, StrictJsonParser, errors_install
+from shouwang.api.lists import router as lists_router
+from shouwang.api.selfreports import router as staff_self_reports_router
 from shouwang.cases.api import router as cases_router
 from shouwang.channels.api import router as channels_router
 from shouwang.common.apischema import ErrorOut, error_body
@@ -76,6 +79,9 @@ def _mount() -> None:
     api.add_router("/", screening_router)
     api.add_router("/", cases_router)
     api.add_router("/", channels_router)
+    api.add_router("/", lists_router)
+    api.add_router("/", staff_self_reports_router)
+    api.add_router("/", audit_router)
     api.add_router("/field", field_router)
 
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.actors import request_user
-from shouwang.cases.apischema import CleanSchema, clean_path
-from shouwang.cases.choices import RiskTypeChoices
+from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.cases.apischema import CleanSchema, clean_path, region_param
+from shouwang.cases.choices import ChannelChoices, RiskTypeChoices
 from shouwang.cases.models import Clue, Helper, Measure, Visit
 from shouwang.cases.notices import notice_for_user, notice_render_html, notice_render_pdf
 from shouwang.cases.presenters import case_detail, household_detail
@@ -35,6 +36,17 @@ from shouwang.cases.services.visits import VISIT_NOTES_MAX, IncomeInput, visit_r
 from shouwang.common.apischema import ErrorOut, error_body, error_item
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.limits import FREE_TEXT_MAX, ID_NUMBER_INPUT_MAX, LIST_MAX, PHONE_INPUT_MAX, max_length
+from shouwang.common.pagination import (
+    CURSOR_DESCRIPTION,
+    CURSOR_MAX,
+    DEFAULT_LIMIT,
+    LIMIT_DESCRIPTION,
+    MAX_LIMIT,
+    Key,
+    keyset_page,
+    list_page,
+    page_schema,
+)
 from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household
@@ -377,14 +389,42 @@ def case_visit(request: HttpRequest, case_id: int, payload: VisitIn) -> Any:
     )
 
 
-@router.get("/visits/overdue", response={200: list[OverdueVisitOut]})
-def visits_overdue(request: HttpRequest) -> Any:
-    return visit_overdue_list(user=request.user)
+@router.get(
+    "/visits/overdue",
+    summary="走访超期的监测户",
+    description=(
+        "本人辖区内走访已超期的监测户（上次走访或识别日期 + 分级走访间隔，R-ID-06），"
+        "按应走访日期、案件编号排序，分页（limit、cursor，返回 next_cursor 与 total）。"
+    ),
+    response={200: page_schema(OverdueVisitOut), 401: ErrorOut, 422: ErrorOut},
+)
+def visits_overdue(
+    request: HttpRequest,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION),
+    cursor: str | None = Query(None, max_length=CURSOR_MAX, description=CURSOR_DESCRIPTION),
+) -> Any:
+    rows = visit_overdue_list(user=request.user)
+    return list_page(
+        rows, lambda r: (r["due_on"], r["case_id"]), (dt.date, int), cursor=cursor, limit=limit
+    ).as_dict()
 
 
-@router.get("/elimination-candidates", response={200: list[CandidateOut]})
-def elimination_candidates(request: HttpRequest) -> Any:
-    return elimination_candidate_list(user=request.user)
+@router.get(
+    "/elimination-candidates",
+    summary="风险消除候选户",
+    description=(
+        "本人辖区内满足全部风险消除条件的监测户（系统提出，R-ELIM-01），按案件编号排序，"
+        "分页（limit、cursor，返回 next_cursor 与 total）。"
+    ),
+    response={200: page_schema(CandidateOut), 401: ErrorOut, 422: ErrorOut},
+)
+def elimination_candidates(
+    request: HttpRequest,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION),
+    cursor: str | None = Query(None, max_length=CURSOR_MAX, description=CURSOR_DESCRIPTION),
+) -> Any:
+    rows = elimination_candidate_list(user=request.user)
+    return list_page(rows, lambda r: (r["case_id"],), (int,), cursor=cursor, limit=limit).as_dict()
 
 
 @router.get(
@@ -415,3 +455,80 @@ def notice_get(
         response["Content-Disposition"] = f'inline; filename="notice-{village_code}-{stage}.pdf"'
         return response
     return HttpResponse(notice_render_html(notice), content_type="text/html; charset=utf-8")
+
+
+class ClueItemOut(Schema):
+    id: int
+    channel: str
+    channel_label: str
+    source_ref: str
+    village_code: str
+    village_name: str
+    subject_name: str
+    risk_types: list[str]
+    reported_on: dt.date
+    green_channel: bool
+    household_no: str | None
+    case_id: int | None
+    tracking_code: str = Field(description="来自群众自主申报的线索：申报查询码")
+
+
+CLUE_KEYS = (Key("reported_on", dt.date), Key("id", int))
+SELF_REPORT_REF = "self_report:"
+
+
+def _clue_item(c: Clue) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "channel": c.channel,
+        "channel_label": c.get_channel_display(),
+        "source_ref": c.source_ref,
+        "village_code": c.village_id,
+        "village_name": c.village.name,
+        "subject_name": c.subject_name,
+        "risk_types": c.risk_types,
+        "reported_on": c.reported_on,
+        "green_channel": c.green_channel,
+        "household_no": c.household.household_no if c.household else None,
+        "case_id": c.case_id,
+        "tracking_code": c.source_ref.removeprefix(SELF_REPORT_REF)
+        if c.source_ref.startswith(SELF_REPORT_REF)
+        else "",
+    }
+
+
+# On this router: one path, one router (GET and POST /clues), or Django answers 405 to one of them.
+@router.get(
+    "/clues",
+    operation_id="clue_list",
+    summary="风险线索列表",
+    description=(
+        "本人辖区内（按线索所在行政村）的风险线索，按发现日期、线索编号排序，键集分页。"
+        "unmatched=true 只列尚未匹配到农户的线索（热线来电、未填身份证号的自主申报等），"
+        "用 POST /api/v1/clues/{id}/resolve 为其指定农户；village 行政村（或其上级区划）代码；"
+        "channel 来源渠道。"
+    ),
+    response={200: page_schema(ClueItemOut), 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+)
+def clue_list(  # noqa: PLR0917 - query parameters of the endpoint
+    request: HttpRequest,
+    unmatched: bool | None = Query(None, description="是否只列未匹配农户的线索"),
+    village: str | None = Query(None, max_length=15, description="行政村或上级区划代码"),
+    channel: ChannelChoices | None = Query(None, description="线索来源渠道"),  # noqa: B008
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION),
+    cursor: str | None = Query(None, max_length=CURSOR_MAX, description=CURSOR_DESCRIPTION),
+) -> Any:
+    user = request_user(request)
+    if user.role not in HOUSEHOLD_READERS or not user.region_id:
+        raise Forbidden("您的角色无权查看风险线索")
+    # The same scope as ``access_clue_by_id``: the clue's village inside the caller's region.
+    qs = Clue.objects.filter(village__code__startswith=user.region_code)
+    if unmatched is not None:
+        qs = qs.filter(household__isnull=unmatched)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if village:
+        code = region_param("village", village)
+        qs = qs.filter(village__code__startswith=code) if user_can_see_region(user, code) else qs.none()
+    page = keyset_page(qs.select_related("village", "household"), CLUE_KEYS, cursor=cursor, limit=limit)
+    return page.as_dict(_clue_item)

@@ -13,6 +13,7 @@ from pydantic import ValidationInfo, field_validator
 
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.limits import NESTED_TEXT_MAX, bad_text
+from shouwang.regions.choices import LEVEL_BY_LENGTH
 
 NUL = "\x00"
 
@@ -55,3 +56,13 @@ def clean_path(name: str, value: str) -> str:
     if why := bad_text(value):
         raise InputRefused(f"输入内容{why}", [RowError(None, name, "", why)])
     return value
+
+
+def region_param(name: str, code: str) -> str:
+    """A region code given as a list filter: digits of a known level, else the shared 422."""
+    clean_path(name, code)
+    if not code.isdigit() or len(code) not in LEVEL_BY_LENGTH:
+        raise InputRefused(
+            "区划代码错误", [RowError(None, name, code, "区划代码应为2、4、6、9、12或15位数字")]
+        )
+    return code

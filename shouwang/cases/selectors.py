@@ -95,9 +95,12 @@ def visit_overdue_list(*, user: Viewer, today: dt.date | None = None) -> list[di
         .filter(kind=CaseKindChoices.IDENTIFICATION, state=CaseStateChoices.MONITORING)
         .annotate(last_visit=Max("visits__visited_on"))
     )
+    cases_read = list(cases)
+    # The parameter table read once (not once per case): a page of the API costs the same for any region.
+    by_village = params_by_village(villages={c.household.village_id for c in cases_read}, year=today.year)
     out = []
-    for case in cases:
-        params = params_get(region_code=case.household.village_id, year=today.year)
+    for case in cases_read:
+        params = by_village[case.household.village_id]
         since = case.last_visit or case.decided_on or case.opened_on
         due = since + dt.timedelta(days=params.visit_days(case.risk_level))
         if due < today:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import RoleChoices
@@ -17,11 +17,19 @@ from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.apischema import ErrorOut
 from shouwang.common.limits import FREE_TEXT_MAX, max_length
+from shouwang.common.pagination import (
+    CURSOR_DESCRIPTION,
+    CURSOR_MAX,
+    DEFAULT_LIMIT,
+    LIMIT_DESCRIPTION,
+    MAX_LIMIT,
+    page_schema,
+)
 from shouwang.regions.models import Region
 from shouwang.screening import selectors, services
 from shouwang.screening.choices import EngineChoices
 from shouwang.screening.exports import warning_contract_dict
-from shouwang.screening.models import Parameter, ScreeningRun
+from shouwang.screening.models import Parameter, ScreeningRun, Warning
 
 router = Router(tags=["screening"])
 
@@ -49,24 +57,36 @@ class WarningOut(Schema):
     resolved_period: str
 
 
-class WarningPageOut(Schema):
-    items: list[WarningOut]
-    next_cursor: str | None
-
-
-@router.get("/warnings", response={200: WarningPageOut, 422: ErrorOut})
+@router.get(
+    "/warnings",
+    summary="预警名单",
+    description=(
+        "本人辖区内的监测预警，按期间、户编号排序，键集分页（列表信封：items、next_cursor、total）。"
+        "period 期间（YYYY-MM）；region 区划代码；status 预警状态；cursor 为上一页的 next_cursor"
+        "（旧参数 after 仍可用，含旧格式“期间~户编号”的游标）。"
+    ),
+    response={200: page_schema(WarningOut), 401: ErrorOut, 422: ErrorOut},
+)
 def warnings_list(  # noqa: PLR0917 - query parameters of the endpoint
     request: HttpRequest,
-    period: str | None = None,
-    region: str | None = None,
-    status: str | None = None,
-    after: str | None = None,
-    limit: int = 100,
+    period: str | None = Query(None, max_length=7, description="期间（YYYY-MM）"),
+    region: str | None = Query(None, max_length=15, description="区划代码"),
+    status: str | None = Query(None, max_length=16, description="预警状态"),
+    cursor: str | None = Query(None, max_length=CURSOR_MAX, description=CURSOR_DESCRIPTION),
+    after: str | None = Query(
+        None, max_length=CURSOR_MAX, description="cursor 的旧名（兼容旧客户端）", deprecated=True
+    ),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=LIMIT_DESCRIPTION),
 ) -> dict[str, Any]:
-    """预警名单（按本人辖区过滤；按期间、户编号排序，用 next_cursor 翻页）。"""
     user = request_user(request)
+    given = cursor or after
     page = selectors.warning_list(
-        user=user, period=period, region=region, status=status, after=after, limit=limit
+        user=user,
+        period=period,
+        region=region,
+        status=status,
+        cursor=selectors.legacy_cursor(given) if given else None,
+        limit=limit,
     )
     audit_record(
         actor=user,
@@ -77,8 +97,8 @@ def warnings_list(  # noqa: PLR0917 - query parameters of the endpoint
         changes={"returned": len(page.items)},
         reason="api",
     )
-    items = []
-    for w in page.items:
+
+    def render(w: Warning) -> dict[str, Any]:
         d = warning_contract_dict(w)
         d.update(
             risk_types=w.risk_types,
@@ -86,8 +106,9 @@ def warnings_list(  # noqa: PLR0917 - query parameters of the endpoint
             needs_asset_check=w.needs_asset_check,
             resolved_period=w.resolved_period,
         )
-        items.append(d)
-    return {"items": items, "next_cursor": page.next_cursor}
+        return d
+
+    return page.as_dict(render)
 
 
 class RunIn(Schema):

@@ -1,13 +1,12 @@
 """Screening reads (STYLE 3): warnings, runs, scale alerts and parameters, scoped to the user's region."""
 
-from dataclasses import dataclass
-
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from shouwang.accounts.access import NotFound, region_q, signed_in, signed_in_with_region, user_household_q
 from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.common.pagination import DEFAULT_LIMIT, Key, Page, cursor_encode, cursor_refused, keyset_page
 from shouwang.regions.choices import LEVEL_BY_LENGTH
 from shouwang.regions.selectors import region_ancestors
 from shouwang.screening.choices import RunSourceChoices, RunStatusChoices, ScaleLevelChoices
@@ -15,23 +14,21 @@ from shouwang.screening.models import Parameter, ScaleAlert, ScreeningRun, Warni
 from shouwang.screening.params import ResolvedParams, parameters_resolve
 from shouwang.screening.periods import period_parse
 
-MAX_PAGE = 1000
 
-
-@dataclass
-class WarningPage:
-    items: list[Warning]
-    next_cursor: str | None
-
-
-def _cursor_parse(cursor: str) -> tuple[str, str]:
-    period, sep, household_no = cursor.partition("~")
+def legacy_cursor(after: str) -> str:
+    """The opaque cursor (``common.pagination``) of a cursor of the old ``period~household_no`` form, which
+    clients kept from before the lists shared one envelope; any other text is taken as it is."""
+    period, sep, household_no = after.partition("~")
     if not sep:
-        raise InputRefused(
-            "分页游标错误", [RowError(None, "after", cursor, "请使用上一页返回的 next_cursor")]
-        )
-    period_parse(period)
-    return period, household_no
+        return after
+    try:
+        period_parse(period)
+    except InputRefused as exc:
+        raise cursor_refused(after) from exc
+    return cursor_encode([period, household_no])
+
+
+WARNING_KEYS = (Key("period", str), Key("household_no", str))
 
 
 def warning_list(
@@ -40,11 +37,11 @@ def warning_list(
     period: str | None = None,
     region: str | None = None,
     status: str | None = None,
-    after: str | None = None,
-    limit: int = 100,
-) -> WarningPage:
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[Warning]:
     """Warnings the user may see (their region), in (period, household_no) order, keyset-paginated:
-    ``after`` is the previous page's ``next_cursor``."""
+    ``cursor`` is the previous page's ``next_cursor``."""
     qs: QuerySet[Warning] = Warning.objects.filter(
         user_household_q(user, prefix="household__"), source=RunSourceChoices.SCREENING
     )
@@ -59,15 +56,7 @@ def warning_list(
         qs = qs.filter(region_q(region, prefix="household__"))
     if status:
         qs = qs.filter(status=status)
-    if after:
-        p, h = _cursor_parse(after)
-        qs = qs.filter(Q(period__gt=p) | Q(period=p, household_no__gt=h))
-    limit = max(1, min(limit, MAX_PAGE))
-    items = list(qs.order_by("period", "household_no")[: limit + 1])
-    more = len(items) > limit
-    items = items[:limit]
-    cursor = f"{items[-1].period}~{items[-1].household_no}" if more and items else None
-    return WarningPage(items=items, next_cursor=cursor)
+    return keyset_page(qs, WARNING_KEYS, cursor=cursor, limit=limit)
 
 
 def warning_household_history(*, household_id: int) -> QuerySet[Warning]:
