@@ -128,6 +128,12 @@ def ok(result: Any, model: Any) -> Any:
     return result
 
 
+def page_of(gen: Generated, result: Any) -> Any:
+    """A list envelope (``items``, ``next_cursor``, ``total``), whatever its generated model is named."""
+    assert result is not None and not isinstance(result, gen.models.ErrorOut), result
+    return result
+
+
 def day(n: int) -> dt.date:
     return D0 + dt.timedelta(days=n)
 
@@ -166,9 +172,8 @@ class Workflow:
     def clue_from_warning(self, household_no: str) -> int:
         """The township reads the screened warning from the warnings list and registers it as a clue."""
         self.on(0)
-        page = ok(
-            self.gen.op("GET", "/api/v1/warnings").sync(client=self.township, period="2025-02"),
-            self.m.WarningPageOut,
+        page = page_of(
+            self.gen, self.gen.op("GET", "/api/v1/warnings").sync(client=self.township, period="2025-02")
         )
         (warning,) = [w for w in page.items if w.household_no == household_no]
         fields = self.m.ClueIn.__attrs_attrs__
@@ -312,7 +317,7 @@ def test_generated_client_lists_the_county_overdue_cases(flow: Workflow):
         page = flow.gen.op("GET", "/api/v1/cases").sync(
             client=flow.county, overdue=True, limit=1, cursor=cursor
         )
-        assert page is not None and not isinstance(page, flow.m.ErrorOut), page
+        page_of(flow.gen, page)
         rows += [item.to_dict() for item in page.items]
         if not page.next_cursor:
             break
@@ -334,7 +339,7 @@ def test_generated_client_reads_the_audit_trail_of_the_case(flow: Workflow):
         page = flow.gen.op("GET", "/api/v1/audit").sync(
             client=flow.county, object_type="case", object_id=str(case_id), limit=5, cursor=cursor
         )
-        assert page is not None and not isinstance(page, flow.m.ErrorOut), page
+        page_of(flow.gen, page)
         rows += [item.to_dict() for item in page.items]
         if not page.next_cursor:
             break
