@@ -153,8 +153,50 @@ def error_response(status: int, detail: str, errors: Any = ()) -> JsonResponse:
 UNECHOED = frozenset({"password", "token", "id_number", "contact_phone", "caller_phone", "phone", "photo"})
 
 
+# The refusals every operation of a kind can answer, in the one error shape, added to the OpenAPI document
+# so that a generated client and schemathesis know them (docs/api.md, "The OpenAPI document").
+AUTHENTICATED_ERRORS = {401: "未登录或令牌无效", 403: "无权执行此操作"}
+INPUT_ERRORS = {422: "请求内容不合法"}
+PATH_ERRORS = {404: "未找到"}
+JSON_BODY_ERRORS = {400: "请求体不是合法的JSON", 413: "请求体过大", 415: "请求体类型不受支持"}
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def _documented_errors(operation: dict[str, Any]) -> dict[int, str]:
+    errors: dict[int, str] = {}
+    if operation.get("security"):
+        errors |= AUTHENTICATED_ERRORS
+    params = operation.get("parameters", [])
+    body = operation.get("requestBody", {}).get("content", {})
+    if params or body:
+        errors |= INPUT_ERRORS
+    if any(p.get("in") == "path" for p in params):
+        errors |= PATH_ERRORS
+    if body:
+        errors |= JSON_BODY_ERRORS if JSON_TYPE in body else {413: JSON_BODY_ERRORS[413]}
+    return errors
+
+
 class ShouwangApi(NinjaAPI):
-    """NinjaAPI that keeps a bounded copy of each refused value, so a 422 can say what was wrong."""
+    """NinjaAPI that keeps a bounded copy of each refused value, so a 422 can say what was wrong, and
+    documents what every operation can answer: short operationIds (the handler's name, which a generated
+    client uses as its function name) and the refusals each kind of operation can meet (``ErrorOut``)."""
+
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        return str(operation.view_func.__name__)
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in _documented_errors(operation).items():
+                    if str(status) not in responses:
+                        responses[str(status)] = {
+                            "description": description,
+                            "content": {JSON_TYPE: {"schema": ERROR_REF}},
+                        }
+        return schema
 
     def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> ValidationError:
         errors: list[dict[str, Any]] = []
