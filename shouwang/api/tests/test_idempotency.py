@@ -171,10 +171,10 @@ def test_the_public_self_report_is_keyed_by_client_address(village):
         "description": "住院费用高",
     }
     public = Client(REMOTE_ADDR="10.0.0.7")
-    kw = {"content_type": "application/json", "headers": {"Idempotency-Key": "sr-1"}}
-    first = public.post("/api/v1/self-reports", json.dumps(body), **kw)
+    headers = {"Idempotency-Key": "sr-1"}
+    first = public.post("/api/v1/self-reports", json.dumps(body), "application/json", headers=headers)
     assert first.status_code == 201
-    again = public.post("/api/v1/self-reports", json.dumps(body), **kw)
+    again = public.post("/api/v1/self-reports", json.dumps(body), "application/json", headers=headers)
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again.json()["tracking_code"] == first.json()["tracking_code"]
     assert SelfReport.objects.count() == 1
