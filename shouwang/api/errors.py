@@ -32,6 +32,7 @@ from shouwang.common.limits import bad_text
 
 API_PREFIX = "/api/v1/"
 JSON_TYPE = "application/json"
+JSON_UTF8 = "application/json; charset=utf-8"
 # Endpoints that take other bodies and check their own size while streaming (CSV/XLSX/JSON feed pushes).
 OWN_LIMIT_PATHS = re.compile(r"^/api/v1/feeds/[^/]+/?$")
 STATUS_DETAIL = {
@@ -144,7 +145,10 @@ def _too_big_detail(limit: int) -> str:
 
 def error_response(status: int, detail: str, errors: Any = ()) -> JsonResponse:
     response = JsonResponse(
-        error_body(detail, errors), status=status, json_dumps_params={"ensure_ascii": False}
+        error_body(detail, errors),
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+        content_type=JSON_UTF8,
     )
     return response
 

@@ -19,8 +19,9 @@ from shouwang.accounts.actors import Viewer, request_user
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.cases import clock
 from shouwang.cases.apischema import region_param
-from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices
+from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case
+from shouwang.cases.overdue import case_is_overdue, case_overdue_q
 from shouwang.cases.selectors import case_list as case_queryset
 from shouwang.cases.transitions import MOVES, pending_steps
 from shouwang.common.apischema import ErrorOut
@@ -42,7 +43,6 @@ router = Router(tags=["lists"])
 ACTIONS = sorted({action for (_, action) in MOVES})
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 # Open cases still inside the procedure: the ones a due date (R-ID-03) applies to.
-IN_PROCEDURE = Q(is_open=True) & ~Q(state__in=[CaseStateChoices.MONITORING, *TERMINAL_STATES])
 
 
 def limit_param() -> Any:
@@ -93,18 +93,8 @@ class CaseItemOut(Schema):
     next_steps: list[NextStepOut]
 
 
-def case_overdue(case: Case, today: dt.date) -> bool:
-    """Past its due date while still inside the procedure, computed on each read (never the batch's flag)."""
-    return (
-        case.is_open
-        and case.state not in {CaseStateChoices.MONITORING, *TERMINAL_STATES}
-        and case.due_on is not None
-        and case.due_on < today
-    )
-
-
 def _case_item(case: Case, today: dt.date) -> dict[str, Any]:
-    overdue = case_overdue(case, today)
+    overdue = case_is_overdue(case, today)
     return {
         "id": case.pk,
         "kind": case.kind,
@@ -167,7 +157,8 @@ def case_filtered(  # noqa: PLR0917 - the list's filters
             )
         qs = qs.filter(step_q(step))
     if overdue is not None:
-        late = IN_PROCEDURE & Q(due_on__lt=today)
+        # The one rule of R-ID-03, computed on today (cases/overdue.py), as in every other reader.
+        late = case_overdue_q(today)
         qs = qs.filter(late) if overdue else qs.exclude(late)
     if village:
         code = region_param("village", village)

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
+from ninja.renderers import JSONRenderer
 
 from shouwang.accounts.api import router as accounts_router
 from shouwang.accounts.auth import TokenAuth, TokenRejected
@@ -10,6 +11,7 @@ from shouwang.accounts.services import api_token_login
 from shouwang.accounts.throttle import LoginThrottled
 from shouwang.api.audit import router as audit_router
 from shouwang.api.errors import ShouwangApi, StrictJsonParser, errors_install
+from shouwang.api.idempotency import idempotency_install
 from shouwang.api.lists import router as lists_router
 from shouwang.api.selfreports import router as staff_self_reports_router
 from shouwang.cases.api import router as cases_router
@@ -21,6 +23,14 @@ from shouwang.field.api import router as field_router
 from shouwang.registry.api import router as registry_router
 from shouwang.screening.api import router as screening_router
 
+
+class Utf8JsonRenderer(JSONRenderer):
+    """Chinese as UTF-8 text, not \\uXXXX escapes, so it reads as it is in logs and curl
+    (``Content-Type: application/json; charset=utf-8``)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = ShouwangApi(
     title="守望 Shouwang API",
     version="1",
@@ -29,6 +39,7 @@ api = ShouwangApi(
     openapi_url="/openapi.json",
     docs_url="/docs",
     parser=StrictJsonParser(),
+    renderer=Utf8JsonRenderer(),
 )
 
 
@@ -72,7 +83,16 @@ def _token_rejected(request: HttpRequest, exc: TokenRejected):  # type: ignore[n
 
 
 def _mount() -> None:
-
+    for router in (
+        accounts_router,
+        registry_router,
+        exchange_router,
+        screening_router,
+        cases_router,
+        channels_router,
+        field_router,
+    ):
+        idempotency_install(router)
     api.add_router("/", accounts_router)
     api.add_router("/", registry_router)
     api.add_router("/", exchange_router)

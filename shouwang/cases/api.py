@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from shouwang.accounts.access import Forbidden, NotFound, user_can_see_region
 from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.accounts.models import User
 from shouwang.cases.apischema import CleanSchema, clean_path, region_param
 from shouwang.cases.choices import ChannelChoices, RiskTypeChoices
 from shouwang.cases.models import Clue, Helper, Measure, Visit
@@ -28,7 +29,12 @@ from shouwang.cases.selectors import (
 )
 from shouwang.cases.services import steps
 from shouwang.cases.services._common import CaseConflict
-from shouwang.cases.services.clues import CLUE_ROLES, clue_household_resolve, clue_submit
+from shouwang.cases.services.clues import (
+    CLUE_ROLES,
+    clue_household_resolve,
+    clue_submit,
+    warning_clue_get_or_create,
+)
 from shouwang.cases.services.documents import case_document_upload
 from shouwang.cases.services.elimination import elimination_candidate_list
 from shouwang.cases.services.plans import HelperInput, MeasureInput, plan_measures_add
@@ -51,10 +57,18 @@ from shouwang.common.uploads import upload_limit_message, uploads_refused
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household
 from shouwang.registry.selectors import access_household_by_id
+from shouwang.screening.selectors import access_warning_by_id
 
 router = Router(tags=["cases"])
 RISK_TYPE_MAX = max(len(v) for v in RiskTypeChoices.values)
 ACTION_MAX = 64  # transition names (cases.transitions) are short identifiers
+VERSION_DOC = "读取案件时的版本号（GET /api/v1/cases/{case_id} 的 version）；案件已被他人改动时返回409"
+# The one rule of every operation that changes a case (docs/api.md "Concurrency", decisions/0021).
+CHANGE_RULE = (
+    "检查顺序：先角色（无权返回403）与辖区（不在辖区或不存在返回404），再版本（expected_version "
+    "与案件当前版本不同返回409，须重新读取案件后再办理），最后是本操作自身的条件（不满足返回422）。"
+    "任何拒绝都不改动数据。成功后案件版本加1。"
+)
 
 
 class MemberOut(Schema):
@@ -95,6 +109,14 @@ class HouseholdOut(Schema):
 
 class ClueIn(CleanSchema):
     # Limits come from the columns (or, for text without one, common.limits): refused, never cut.
+    warning_id: int | None = Field(
+        None,
+        description=(
+            "按筛查预警登记线索时填写预警ID（GET /api/v1/warnings 的 id）：线索内容取自预警，"
+            "来源标识为 warning:<期别>:<户编号>；同一预警再次提交返回已有线索（200），不重复登记。"
+            "填写预警ID时不能另填农户、当事人、风险类型等内容"
+        ),
+    )
     channel: str = Field("cadre_visit", max_length=max_length(Clue, "channel"))
     household_no: str = Field("", max_length=max_length(Household, "household_no"))
     village_code: str = Field("", max_length=max_length(Region, "code"))
@@ -113,6 +135,7 @@ class ClueOut(Schema):
     attached: bool
     needs_resolution: bool
     new_risks: list[str]
+    source_ref: str = Field("", description="来源标识，如预警线索的 warning:<期别>:<户编号>")
 
 
 class ClueResolveIn(CleanSchema):
@@ -121,7 +144,7 @@ class ClueResolveIn(CleanSchema):
 
 class TransitionIn(CleanSchema):
     action: str = Field(max_length=ACTION_MAX)
-    expected_version: int
+    expected_version: int = Field(description=VERSION_DOC)
     data: dict[str, Any] = {}
 
 
@@ -180,7 +203,7 @@ class HelperIn(CleanSchema):
 
 
 class MeasuresIn(CleanSchema):
-    expected_version: int | None = None
+    expected_version: int = Field(description=VERSION_DOC)
     measures: list[MeasureIn] = Field([], max_length=LIST_MAX)
     helpers: list[HelperIn] = Field([], max_length=LIST_MAX)
 
@@ -197,6 +220,7 @@ class IncomeIn(CleanSchema):
 
 
 class VisitIn(CleanSchema):
+    expected_version: int = Field(description=VERSION_DOC)
     visited_on: dt.date
     notes: str = Field("", max_length=VISIT_NOTES_MAX)
     risk_level: str = Field("", max_length=max_length(Visit, "risk_level"))
@@ -206,6 +230,7 @@ class VisitIn(CleanSchema):
 class VisitOut(Schema):
     id: int
     case_id: int
+    version: int = Field(description="登记走访后的案件版本")
     visited_on: dt.date
     risk_level: str
     income_period: str
@@ -238,6 +263,18 @@ class CandidateOut(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+CONFLICT_DOC = {
+    "responses": {
+        "403": {"description": "角色无权办理（先于版本检查）"},
+        "404": {"description": "案件不存在或不在本辖区（先于版本检查）"},
+        "409": {
+            "description": "版本冲突：expected_version 不是案件当前版本（他人已改动），请重新读取后再办理"
+        },
+        "422": {"description": "请求内容或本环节的条件不满足"},
+    }
+}
+
+
 def _conflict(exc: CaseConflict) -> Status[dict[str, Any]]:
     return Status(
         409,
@@ -254,11 +291,46 @@ def household_get(request: HttpRequest, household_no: str) -> Any:
     return household_detail(household)
 
 
-@router.post("/clues", response={201: ClueOut, **ERRORS})
+def _clue_out(clue: Clue) -> dict[str, Any]:
+    return {
+        "clue_id": clue.pk,
+        "case_id": clue.case_id,
+        "attached": clue.case is not None and clue.case.clues.count() > 1,
+        "needs_resolution": clue.household_id is None,
+        "new_risks": clue.new_risks,
+        "source_ref": clue.source_ref,
+    }
+
+
+def _clue_from_warning(user: User, payload: ClueIn) -> Status[dict[str, Any]]:
+    assert payload.warning_id is not None
+    extra = sorted(payload.model_fields_set - {"warning_id", "channel"})
+    if payload.channel not in ("cadre_visit", "warning"):
+        extra.insert(0, "channel")
+    if extra:
+        reason = "按预警登记线索时，线索内容取自预警，不能另行填写"
+        raise InputRefused(
+            "无法办理“登记风险线索”：" + reason, [RowError(None, name, "", reason) for name in extra]
+        )
+    warning = access_warning_by_id(user, payload.warning_id, purpose="clue")
+    clue, created = warning_clue_get_or_create(warning=warning, actor=user)
+    return Status(201 if created else 200, _clue_out(clue))
+
+
+@router.post(
+    "/clues",
+    response={201: ClueOut, 200: ClueOut, **ERRORS},
+    description=(
+        "登记风险线索（R-ID-01），或以 warning_id 把筛查预警转为线索（R-WARN-02）。新登记返回201；"
+        "同一预警已转过线索时返回200和已有线索。"
+    ),
+)
 def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
     user = request_user(request)
     if user.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权登记风险线索")
+    if payload.warning_id is not None:
+        return _clue_from_warning(user, payload)
     household = (
         access_household_by_id(user, payload.household_no, purpose="clue") if payload.household_no else None
     )
@@ -282,16 +354,7 @@ def clue_create(request: HttpRequest, payload: ClueIn) -> Any:
         reported_on=payload.reported_on,
         green_channel=payload.green_channel,
     )
-    return Status(
-        201,
-        {
-            "clue_id": clue.pk,
-            "case_id": clue.case_id,
-            "attached": clue.case is not None and clue.case.clues.count() > 1,
-            "needs_resolution": clue.household_id is None,
-            "new_risks": clue.new_risks,
-        },
-    )
+    return Status(201, _clue_out(clue))
 
 
 @router.post("/clues/{clue_id}/resolve", response={200: ClueOut, **ERRORS})
@@ -305,6 +368,7 @@ def clue_resolve(request: HttpRequest, clue_id: int, payload: ClueResolveIn) -> 
         "attached": True,
         "needs_resolution": False,
         "new_risks": [],
+        "source_ref": clue.source_ref,
     }
 
 
@@ -313,7 +377,12 @@ def case_get(request: HttpRequest, case_id: int) -> Any:
     return case_detail(access_case_by_id(request.user, case_id), user=request.user)
 
 
-@router.post("/cases/{case_id}/transitions", response={200: CaseOut, **ERRORS})
+@router.post(
+    "/cases/{case_id}/transitions",
+    response={200: CaseOut, **ERRORS},
+    description="办理案件的一个环节。" + CHANGE_RULE,
+    openapi_extra=CONFLICT_DOC,
+)
 def case_transition(request: HttpRequest, case_id: int, payload: TransitionIn) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="transition")
     try:
@@ -347,7 +416,12 @@ def case_document(
     return Status(201, doc)
 
 
-@router.post("/cases/{case_id}/measures", response={200: CaseOut, **ERRORS})
+@router.post(
+    "/cases/{case_id}/measures",
+    response={200: CaseOut, **ERRORS},
+    description="添加帮扶措施与帮扶责任人。" + CHANGE_RULE,
+    openapi_extra=CONFLICT_DOC,
+)
 def case_measures(request: HttpRequest, case_id: int, payload: MeasuresIn) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="measures")
     try:
@@ -364,23 +438,33 @@ def case_measures(request: HttpRequest, case_id: int, payload: MeasuresIn) -> An
     return case_detail(case, user=request.user)
 
 
-@router.post("/cases/{case_id}/visits", response={201: VisitOut, **ERRORS})
+@router.post(
+    "/cases/{case_id}/visits",
+    response={201: VisitOut, **ERRORS},
+    description="登记走访。" + CHANGE_RULE,
+    openapi_extra=CONFLICT_DOC,
+)
 def case_visit(request: HttpRequest, case_id: int, payload: VisitIn) -> Any:
     case = access_case_by_id(request.user, case_id, purpose="visit")
-    visit = visit_record(
-        case=case,
-        actor=request_user(request),
-        visited_on=payload.visited_on,
-        notes=payload.notes,
-        risk_level=payload.risk_level,
-        income=IncomeInput(**payload.income.dict()) if payload.income else None,
-    )
+    try:
+        visit = visit_record(
+            case=case,
+            actor=request_user(request),
+            visited_on=payload.visited_on,
+            notes=payload.notes,
+            risk_level=payload.risk_level,
+            income=IncomeInput(**payload.income.dict()) if payload.income else None,
+            expected_version=payload.expected_version,
+        )
+    except CaseConflict as exc:
+        return _conflict(exc)
     case.refresh_from_db()
     return Status(
         201,
         {
             "id": visit.pk,
             "case_id": case.pk,
+            "version": case.version,
             "visited_on": visit.visited_on,
             "risk_level": visit.risk_level,
             "income_period": visit.income_period,

@@ -8,6 +8,7 @@ types or elimination mode); nothing else of the household reaches the template.
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -31,7 +32,12 @@ from shouwang.cases.parameters import params_get
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
-from shouwang.registry.choices import EliminationModeChoices, MonitoringCategoryChoices, RiskTypeChoices
+from shouwang.registry.choices import (
+    EliminationModeChoices,
+    MonitoringCategoryChoices,
+    PovertyStatusChoices,
+    RiskTypeChoices,
+)
 
 
 class NoticeStageChoices:
@@ -69,9 +75,40 @@ class Notice:
         return ["序号", "户编号", "户主姓名", "村民小组", "监测对象类别", last]
 
 
+def proposed_category(case: Case) -> str:
+    """The category an identification case is noticed with (R-OBJ-01), before the county gives it at
+    approval: from the household's 户类型 and the income gathered at the comparison step (inside the
+    monitoring range: 脱贫不稳定户 for a 脱贫户, 边缘易致贫户 for an ordinary household; above it:
+    突发严重困难户), else the latest screening warning's suggestion, else the category 户类型 gives inside
+    the range. The county may still approve another one (``county_approve``)."""
+    comparison = case.comparison or {}
+    income = (comparison.get("income") or {}).get("per_capita_net")
+    threshold = comparison.get("threshold")
+    if income not in (None, "") and threshold not in (None, ""):
+        try:
+            inside = Decimal(str(income)) < Decimal(str(threshold))
+        except (InvalidOperation, ValueError):
+            inside = None
+        if inside is False:
+            return MonitoringCategoryChoices.SUDDEN
+        if inside:
+            former = case.household.poverty_status == PovertyStatusChoices.FORMER_POOR
+            return MonitoringCategoryChoices.UNSTABLE if former else MonitoringCategoryChoices.MARGINAL
+    for w in comparison.get("warnings") or []:
+        if isinstance(w, dict) and w.get("suggested_category") in MonitoringCategoryChoices.values:
+            return str(w["suggested_category"])
+    # No income known to be above the range: the category 户类型 gives inside it.
+    if case.household.poverty_status == PovertyStatusChoices.FORMER_POOR:
+        return MonitoringCategoryChoices.UNSTABLE
+    return MonitoringCategoryChoices.MARGINAL
+
+
 def _row(case: Case) -> NoticeRow:
     hh = case.household
-    category = dict(MonitoringCategoryChoices.choices).get(case.category or hh.monitoring_category, "")
+    code = case.category or hh.monitoring_category
+    if not code and case.kind == CaseKindChoices.IDENTIFICATION:
+        code = proposed_category(case)  # at the notice stage the county has not given it yet
+    category = dict(MonitoringCategoryChoices.choices).get(code, "")
     if case.kind == CaseKindChoices.IDENTIFICATION:
         labels = dict(RiskTypeChoices.choices)
         last = "、".join(str(labels.get(r, r)) for r in case.risk_types)

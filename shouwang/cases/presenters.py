@@ -7,6 +7,7 @@ from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import MEASURE_COLOURS, CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case
+from shouwang.cases.overdue import case_is_overdue
 from shouwang.cases.selectors import case_next_visit_due
 from shouwang.cases.services._common import age_on
 from shouwang.cases.transitions import moves_from
@@ -80,7 +81,7 @@ def case_detail(case: Case, *, user: Viewer | None = None) -> dict[str, Any]:
         "open_elimination_case_id": child.pk if child else None,
         "opened_on": case.opened_on,
         "due_on": case.due_on,
-        "overdue": case.overdue,
+        "overdue": case_is_overdue(case, clock.today()),
         "escalated_to": case.escalated_to,
         "green_channel": case.green_channel,
         "category": case.category,

@@ -108,6 +108,7 @@ def _limited(request: HttpRequest, exc: services.RateLimited) -> HttpResponse:
         error_body(exc.message, [error_item(reason=f"请{exc.retry_after}秒后再试")]),
         status=429,
         json_dumps_params={"ensure_ascii": False},
+        content_type="application/json; charset=utf-8",
     )
     response["Retry-After"] = str(exc.retry_after)
     return response

@@ -360,6 +360,27 @@ def _case_of(report: SelfReport) -> Case | None:
     return clue.case if clue is not None and clue.case_id else None
 
 
+def self_report_stage(report: SelfReport) -> str:
+    """Where the report stands, in the citizen's words, from its status and its case as they are now
+    (never stored, so it moves as soon as the report is answered or signed off or the case moves on)."""
+    case = _case_of(report)
+    if report.status == SelfReportStatusChoices.CONFIRMED:
+        return "群众已签单确认，本次申报办结"
+    if case is not None and case.state == CaseStateChoices.REJECTED:
+        return "经核实不予纳入监测"
+    if case is not None and case.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING):
+        return "已纳入防止返贫监测，落实帮扶"
+    if report.status == SelfReportStatusChoices.ANSWERED:
+        return "工作人员已答复，请查看答复并签单确认"
+    if case is not None and case.state != CaseStateChoices.CLUE:
+        return f"办理中：{CaseStateChoices(case.state).label}"
+    if report.escalated_at:
+        return "超时未答复，已督办至县级"
+    if report.clue is not None and report.clue.household_id is None:
+        return "工作人员正在核实申报人信息"
+    return "等待村、乡镇工作人员受理"
+
+
 def self_report_public_status(*, tracking_code: str) -> dict[str, Any]:
     """What the citizen may see: progress only, never personal data (R-ID-07 tracking)."""
     report = (
@@ -371,19 +392,10 @@ def self_report_public_status(*, tracking_code: str) -> dict[str, Any]:
         raise NotFound(tracking_code)
     case = _case_of(report)
     progress = [{"on": report.submitted_on.isoformat(), "label": "申报已提交"}]
-    stage = "等待村、乡镇工作人员受理"
-    reason = ""
-    if report.clue is not None and report.clue.household_id is None:
-        stage = "工作人员正在核实申报人信息"
+    stage = self_report_stage(report)
+    reason = case.rejection_reason if case is not None and case.state == CaseStateChoices.REJECTED else ""
     if case is not None:
         progress.append({"on": case.opened_on.isoformat(), "label": "已转为风险线索，进入核实程序"})
-        if case.state == CaseStateChoices.REJECTED:
-            stage = "经核实不予纳入监测"
-            reason = case.rejection_reason
-        elif case.state in (CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING):
-            stage = "已纳入防止返贫监测，落实帮扶"
-        elif case.state != CaseStateChoices.CLUE:
-            stage = f"办理中：{CaseStateChoices(case.state).label}"
     if report.escalated_at:
         progress.append(
             {"on": timezone.localdate(report.escalated_at).isoformat(), "label": "超时未办，已督办"}

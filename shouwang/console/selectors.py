@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models import Case as Case_
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value, When
 
 from shouwang.accounts.access import region_q, signed_in, user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
@@ -26,6 +26,7 @@ from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseStateChoices
 from shouwang.cases.models import Clue
+from shouwang.cases.overdue import case_overdue_q
 from shouwang.cases.selectors import case_list, clue_unresolved_list
 from shouwang.channels.models import SelfReport
 from shouwang.channels.services import access_self_report_by_code
@@ -402,14 +403,15 @@ def case_filtered_queryset(*, user: Viewer, filters: CaseFilters, today: dt.date
         qs = qs.filter(state=filters.state)
     in_procedure = Q(is_open=True) & ~Q(state__in=[CaseStateChoices.MONITORING, *TERMINAL_STATES])
     if filters.due == CaseDueFilterChoices.OVERDUE:
-        qs = qs.filter(in_procedure, due_on__lt=today)
+        qs = qs.filter(case_overdue_q(today))
     elif filters.due == CaseDueFilterChoices.DUE_SOON:
         qs = qs.filter(in_procedure, due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
     elif filters.due == CaseDueFilterChoices.OPEN:
         qs = qs.filter(is_open=True)
     elif filters.due == CaseDueFilterChoices.CLOSED:
         qs = qs.filter(is_open=False)
-    return qs
+    # Overdue as of today (cases.overdue), not the flag the escalation batch last wrote.
+    return qs.annotate(overdue_now=ExpressionWrapper(case_overdue_q(today), output_field=BooleanField()))
 
 
 def _case_cursor(after: str) -> tuple[dt.date | None, int] | None:
@@ -466,7 +468,7 @@ def case_export_rows(*, user: Viewer, filters: CaseFilters, today: dt.date) -> A
             "village_name",
             "opened_on",
             "due_on",
-            "overdue",
+            "overdue_now",
             "escalated_to",
             "category",
             "risk_types",

@@ -12,11 +12,9 @@ from django.contrib.auth import login, logout
 from django.db import transaction
 from django.http import HttpRequest
 
-from shouwang.accounts.access import Forbidden, NotFound, user_household_q
+from shouwang.accounts.access import Forbidden
 from shouwang.accounts.models import User
 from shouwang.accounts.services import login_authenticate, login_succeeded, logout_record
-from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import audit_record
 from shouwang.cases.models import Case, Clue
 from shouwang.cases.services import CLUE_ROLES, case_transition, clue_from_warning, clue_household_resolve
 from shouwang.channels.models import SelfReport
@@ -25,7 +23,8 @@ from shouwang.console import tasks
 from shouwang.console.stats import stats_refresh
 from shouwang.console.tasks import run_after_commit
 from shouwang.registry.selectors import access_household_by_id
-from shouwang.screening.models import ScreeningRun, Warning
+from shouwang.screening.models import ScreeningRun
+from shouwang.screening.selectors import access_warning_by_id
 from shouwang.screening.services import screening_run_create, screening_run_execute
 
 
@@ -147,22 +146,7 @@ def warning_clue_create(*, user: User, warning_id: int) -> Clue:
 
     if user.role not in CLUE_ROLES:
         raise Forbidden("您的角色无权登记风险线索")
-    warning = Warning.objects.filter(pk=warning_id).select_related("household").first()
-    allowed = (
-        warning is not None
-        and Warning.objects.filter(user_household_q(user, prefix="household__"), pk=warning_id).exists()
-    )
-    if not allowed:
-        audit_record(
-            actor=user,
-            action=AuditActionChoices.NOT_FOUND if warning is None else AuditActionChoices.ACCESS_DENIED,
-            object_type="warning",
-            object_id=str(warning_id),
-            region_code=warning.village_code if warning else "",
-            reason="clue",
-        )
-        raise NotFound(str(warning_id))
-    assert warning is not None
+    warning = access_warning_by_id(user, warning_id, purpose="clue")
     with transaction.atomic():
         clue = clue_from_warning(warning=warning, actor=user)
         stats_refresh_soon(reason="预警转为线索后刷新")

@@ -26,6 +26,7 @@ from shouwang.accounts.models import User
 from shouwang.cases import clock
 from shouwang.cases.choices import TERMINAL_STATES, CaseKindChoices, CaseStateChoices, RiskLevelChoices
 from shouwang.cases.models import Case, CaseParameter, Clue
+from shouwang.cases.overdue import case_is_overdue
 from shouwang.cases.parameters import Params, params_by_village
 from shouwang.cases.selectors import clue_unresolved_list, routine_visit_due_list
 from shouwang.cases.transitions import pending_steps
@@ -80,7 +81,7 @@ def _case_item(case: Case, today: dt.date, role: str) -> dict[str, Any]:
         "due_on": case.due_on,
         "days_left": (case.due_on - today).days if case.due_on else None,
         "days_over": (today - case.due_on).days if case.due_on and case.due_on < today else 0,
-        "overdue": bool(case.due_on and case.due_on < today),
+        "overdue": case_is_overdue(case, today),
         "escalated_to": case.escalated_to,
     }
 

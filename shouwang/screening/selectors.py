@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from shouwang.accounts.access import NotFound, region_q, signed_in, signed_in_with_region, user_household_q
 from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.common.pagination import DEFAULT_LIMIT, Key, Page, cursor_encode, cursor_refused, keyset_page
 from shouwang.regions.choices import LEVEL_BY_LENGTH
@@ -57,6 +59,29 @@ def warning_list(
     if status:
         qs = qs.filter(status=status)
     return keyset_page(qs, WARNING_KEYS, cursor=cursor, limit=limit)
+
+
+def access_warning_by_id(user: Viewer, warning_id: int, *, purpose: str) -> Warning:
+    """The warning if its household is in ``user``'s region; otherwise ``NotFound``, the same as a missing
+    warning, and the refusal audited (``access_denied`` / ``not_found``). The action taken on an allowed
+    warning (``purpose``) is audited by the service that performs it."""
+    warning = Warning.objects.filter(pk=warning_id).select_related("household").first()
+    allowed = (
+        warning is not None
+        and Warning.objects.filter(user_household_q(user, prefix="household__"), pk=warning_id).exists()
+    )
+    if not allowed:
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.NOT_FOUND if warning is None else AuditActionChoices.ACCESS_DENIED,
+            object_type="warning",
+            object_id=str(warning_id),
+            region_code=warning.village_code if warning else "",
+            reason=purpose,
+        )
+        raise NotFound(str(warning_id))
+    assert warning is not None
+    return warning
 
 
 def warning_household_history(*, household_id: int) -> QuerySet[Warning]:

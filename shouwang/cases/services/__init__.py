@@ -22,6 +22,8 @@ from shouwang.cases.services.clues import (
     clue_household_resolve,
     clue_submit,
     household_by_id_number,
+    warning_clue_get_or_create,
+    warning_clue_ref,
 )
 from shouwang.cases.services.comparison import comparison_gather
 from shouwang.cases.services.documents import case_document_upload
@@ -65,4 +67,6 @@ __all__ = [
     "plan_validate",
     "risk_types_validate",
     "visit_record",
+    "warning_clue_get_or_create",
+    "warning_clue_ref",
 ]

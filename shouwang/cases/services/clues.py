@@ -247,16 +247,37 @@ def clue_household_resolve(*, clue: Clue, household: Household, actor: User) -> 
     return _case_open_or_attach(clue=clue, actor=actor)
 
 
-def clue_from_warning(*, warning: ScreeningWarning, actor: Actor) -> Clue:
-    """Turn a screening warning (period, household, signals) into a clue with its evidence (R-WARN-02)."""
+def warning_clue_ref(warning: ScreeningWarning) -> str:
+    """The warning's stable reference: (period, household) names it for good, while re-screening a period
+    replaces its rows (new ids)."""
+    return f"warning:{warning.period}:{warning.household_no}"
+
+
+@transaction.atomic
+def warning_clue_get_or_create(*, warning: ScreeningWarning, actor: Actor) -> tuple[Clue, bool]:
+    """The clue of a screening warning (R-WARN-02 → R-ID-01), created once: a warning already turned into a
+    clue answers with that clue (``created`` False), whatever the channel it came back through.
+
+    The household's row (or, for a warning without a household, its village's) is locked first, so two
+    requests for the same warning at once are serialised and the second finds the first's clue.
+    """
+    if warning.household_id is not None:
+        Household.objects.select_for_update(of=("self",)).filter(pk=warning.household_id).first()
+    else:
+        Region.objects.select_for_update().filter(code=warning.village_code).first()
+    ref = warning_clue_ref(warning)
+    existing = Clue.objects.filter(channel=ChannelChoices.WARNING, source_ref=ref).order_by("pk").first()
+    if existing is not None:
+        return existing, False
     signals = list(warning.signals or [])
     risks = [str(s["risk_type"]) for s in signals if isinstance(s, dict) and s.get("risk_type")]
     risks += list(warning.risk_types or [])
     risks = list(dict.fromkeys(r for r in risks if r in RiskTypeChoices.values))
-    return clue_submit(
+    clue = clue_submit(
         actor=actor,
         channel=ChannelChoices.WARNING,
         household=warning.household,
+        village_code=warning.village_code,
         risk_types=risks,
         description="部门筛查预警",
         evidence={
@@ -264,6 +285,12 @@ def clue_from_warning(*, warning: ScreeningWarning, actor: Actor) -> Clue:
             "signals": signals,
             "suggested_category": warning.suggested_category,
         },
-        # (period, household) names the warning for good: re-screening a period replaces its rows (new ids).
-        source_ref=f"warning:{warning.period}:{warning.household_no}",
+        source_ref=ref,
     )
+    return clue, True
+
+
+def clue_from_warning(*, warning: ScreeningWarning, actor: Actor) -> Clue:
+    """Turn a screening warning (period, household, signals) into a clue with its evidence (R-WARN-02);
+    the same warning again gives the same clue (``warning_clue_get_or_create``)."""
+    return warning_clue_get_or_create(warning=warning, actor=actor)[0]

@@ -10,8 +10,8 @@ from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record, field_changes
 from shouwang.cases import clock
-from shouwang.cases.choices import CaseKindChoices, CaseStateChoices
 from shouwang.cases.models import Case
+from shouwang.cases.overdue import case_overdue_q
 from shouwang.cases.parameters import params_get
 from shouwang.cases.transitions import LEVEL_RANK, NEXT_LEVEL, responsible_role
 
@@ -24,10 +24,7 @@ def case_escalate_overdue(*, today: dt.date | None = None, actor: Actor = "syste
     now = timezone.now()
     changed = []
     qs = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("household")
-        .filter(is_open=True, kind=CaseKindChoices.IDENTIFICATION, due_on__lt=today)
-        .exclude(state__in=[CaseStateChoices.ANNOUNCED, CaseStateChoices.MONITORING])
+        Case.objects.select_for_update(of=("self",)).select_related("household").filter(case_overdue_q(today))
     )
     for case in qs:
         params = params_get(region_code=case.household.village_id, year=today.year)

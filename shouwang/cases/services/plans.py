@@ -343,9 +343,9 @@ def plan_measures_add(
     if actor.role not in PLAN_ROLES:
         raise Forbidden("您的角色无权制定帮扶计划")
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
+    _plan_actor_check(locked, actor)  # role and region before the version (docs/api.md "Concurrency")
     if expected_version is not None and locked.version != expected_version:
         raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
-    _plan_actor_check(locked, actor)
     helpers = helpers or []
     check = _plan_check(locked, measures, helpers)
     refuse("制定帮扶计划", check.errors)

@@ -493,7 +493,8 @@ def _step_rollback(ctx: StepContext) -> None:
 def case_transition(
     *, case: Case, action: str, actor: User, data: dict[str, Any] | None, expected_version: int
 ) -> Case:
-    """The one way a case moves (STYLE 7): table lookup, role, region, version, preconditions, effects.
+    """The one way a case moves (STYLE 7): table lookup, role, region, version, state and preconditions,
+    effects.
 
     The row is locked (``select_for_update``) and compared with ``expected_version`` so that of two
     officers acting on the same step at once exactly one succeeds; the other gets ``CaseConflict``.
@@ -501,13 +502,20 @@ def case_transition(
     locked = (
         Case.objects.select_for_update(of=("self",)).select_related("household", "parent").get(pk=case.pk)
     )
-    if locked.version != expected_version:
-        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
     move: Move | None = move_get(locked.kind, action)
     if move is None:
         actions = sorted(a for (k, a) in MOVES if k == locked.kind)
         refuse(action, [row_error("action", action, "不支持的操作，可选：" + "、".join(actions))])
         raise AssertionError  # unreachable: _refuse raised
+    # One order for every change of a case (docs/api.md "Concurrency"): who may (403), where (404), then
+    # the version (409), then the step's own preconditions (422), which only make sense on the current case.
+    if actor.role not in move.roles:
+        labels = "、".join(str(dict(RoleChoices.choices)[r]) for r in sorted(move.roles))
+        raise Forbidden(f"“{move.label}”须由{labels}办理")
+    if not user_can_see_region(actor, household_region(locked.household)):
+        raise NotFound(str(locked.pk))
+    if locked.version != expected_version:
+        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
     if locked.state not in move.sources:
         need = "、".join(state_label(s) for s in sorted(move.sources))
         refuse(
@@ -520,11 +528,6 @@ def case_transition(
                 )
             ],
         )
-    if actor.role not in move.roles:
-        labels = "、".join(str(dict(RoleChoices.choices)[r]) for r in sorted(move.roles))
-        raise Forbidden(f"“{move.label}”须由{labels}办理")
-    if not user_can_see_region(actor, household_region(locked.household)):
-        raise NotFound(str(locked.pk))
     today = clock.today()
     ctx = StepContext(
         case=locked,

@@ -15,7 +15,13 @@ from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, ChannelChoices, RiskLevelChoices
 from shouwang.cases.models import Case, Visit
-from shouwang.cases.services._common import household_region, refuse, risk_types_validate, row_error
+from shouwang.cases.services._common import (
+    CaseConflict,
+    household_region,
+    refuse,
+    risk_types_validate,
+    row_error,
+)
 from shouwang.cases.services.clues import clue_submit
 from shouwang.common.errors import RowError
 from shouwang.registry.choices import HouseholdStatusChoices
@@ -124,13 +130,22 @@ def visit_record(
     notes: str = "",
     risk_level: str = "",
     income: IncomeInput | None = None,
+    expected_version: int | None = None,
 ) -> Visit:
-    """A follow-up visit of a case (R-ID-06), optionally updating the 12-month income (R-INC-01/02)."""
+    """A follow-up visit of a case (R-ID-06), optionally updating the 12-month income (R-INC-01/02).
+
+    A visit is a change of the case record: it always bumps the case version, and a caller that showed the
+    case to someone passes the version seen (``expected_version``, compared after role and region,
+    decisions/0021). ``None`` is for callers that checked the version themselves (the field app's
+    ``base_version``) or saw none (a routine visit of a household that turns out to have an open case).
+    """
     if actor.role not in VISIT_ROLES:
         raise Forbidden("您的角色无权登记走访")
     locked = Case.objects.select_for_update(of=("self",)).select_related("household").get(pk=case.pk)
     if not user_can_see_region(actor, household_region(locked.household)):
         raise NotFound(str(locked.pk))
+    if expected_version is not None and locked.version != expected_version:
+        raise CaseConflict(case_id=locked.pk, expected=expected_version, actual=locked.version)
     today = clock.today()
     errors: list[RowError] = []
     if locked.kind != CaseKindChoices.IDENTIFICATION or not locked.is_open:
@@ -152,10 +167,12 @@ def visit_record(
         risk_level=risk_level or locked.risk_level,
         income=income,
     )
+    fields = ["version", "updated_at"]
     if risk_level and risk_level != locked.risk_level:
         locked.risk_level = risk_level
-        locked.version += 1
-        locked.save(update_fields=["risk_level", "version", "updated_at"])
+        fields.append("risk_level")
+    locked.version += 1
+    locked.save(update_fields=fields)
     return visit
 
 

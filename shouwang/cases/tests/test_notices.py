@@ -2,12 +2,13 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
 from shouwang.cases import services
 from shouwang.cases.notices import notice_build, notice_render_html, notice_render_pdf
-from shouwang.cases.tests.helpers import D0, Api, drive, set_today
+from shouwang.cases.tests.helpers import D0, Api, drive, set_today, threshold
 from shouwang.common import idnumber
 from shouwang.regions.models import Region
 from shouwang.registry.choices import HealthChoices
@@ -54,9 +55,8 @@ def test_notice_contains_households_and_no_personal_data(in_notice):
     )
     html = notice_render_html(notice)
     assert "关于堂琅社区居民委员会防止返贫致贫监测对象识别结果的公示" in html
-    assert (
-        "H_LI" in html and "李建国" in html and "三组" in html and "脱贫不稳定户" not in html
-    )  # not yet approved
+    # Not yet approved: the category proposed from 户类型 and income (R-OBJ-01), not an empty column.
+    assert "H_LI" in html and "李建国" in html and "三组" in html and "脱贫不稳定户" in html
     assert "因病、因学" in html
     assert "2025年03月07日至2025年03月11日" in html and "异议" in html
     for secret in forbidden_strings(hh):
@@ -126,3 +126,34 @@ def test_announcement_in_township_name(in_notice, monkeypatch):
     assert "古城街道人民政府" in html and "脱贫不稳定户" in html and "公告" in html
     for secret in forbidden_strings(hh):
         assert secret not in html
+
+
+@pytest.mark.parametrize(
+    ("status", "wage", "category"),
+    [
+        ("ordinary", None, "边缘易致贫户"),  # no income known: inside the range by 户类型
+        ("ordinary", Decimal(6000), "边缘易致贫户"),  # inside the range (8700)
+        ("former_poor", Decimal(6000), "脱贫不稳定户"),
+        ("former_poor", Decimal(60000), "突发严重困难户"),  # above the range: only as a sudden hardship
+    ],
+)
+def test_notice_shows_the_proposed_category_before_county_approval(monkeypatch, status, wage, category):
+    users = {r: make_user(r) for r in ("village", "township", "county")}
+    set_today(monkeypatch, D0)
+    threshold()
+    income = {"wage": wage} if wage is not None else None
+    hh = make_household("H_CAT", poverty_status=status, income=income)
+    clue = services.clue_submit(
+        actor=users["village"], channel="cadre_visit", household=hh, risk_types=["illness"]
+    )
+    assert clue.case is not None
+    case = drive(clue.case, users, until="notice_start", start=D0, monkeypatch=monkeypatch)
+    assert case.category == ""  # the county gives it at approval (R-ID-02 step 6)
+    notice = notice_build(
+        village=Region.objects.get(code=VILLAGE_A),
+        kind="identification",
+        stage="notice",
+        on=D0 + dt.timedelta(days=5),
+    )
+    assert [r.category for r in notice.rows] == [category]
+    assert category in notice_render_html(notice)

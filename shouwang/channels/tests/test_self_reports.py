@@ -324,3 +324,18 @@ def test_hotline_help_request_becomes_a_clue_and_closes(today):
     assert q.status_code == 201 and q.json()["status"] == "closed" and q.json()["clue_id"] is None
     village = Api(make_user("village"))
     assert village.post("/api/v1/hotline-calls", {"kind": "complaint", "content": "x"}).status_code == 403
+
+
+def test_the_stage_moves_with_the_status(today):
+    """The stage is read from the status and the case as they are now: it moves when staff answer and
+    when the citizen signs off (it used to stay at "waiting" for an unmatched report)."""
+    public = Api()
+    code = report(public).json()["tracking_code"]
+    stage = lambda: public.get(f"/api/v1/self-reports/{code}").json()["stage"]  # noqa: E731
+    assert stage() == "工作人员正在核实申报人信息"
+    services.self_report_escalate_overdue(today=D0 + dt.timedelta(days=11))
+    assert stage() == "超时未答复，已督办至县级"
+    Api(make_user("township")).post(f"/api/v1/self-reports/{code}/response", {"response": "已安排鉴定"})
+    assert stage() == "工作人员已答复，请查看答复并签单确认"
+    public.post(f"/api/v1/self-reports/{code}/confirm", {"satisfied": True})
+    assert stage() == "群众已签单确认，本次申报办结"

@@ -25,6 +25,7 @@ from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices
 from shouwang.cases.models import Case
 from shouwang.cases.selectors import access_case_by_id
+from shouwang.cases.services import CaseConflict
 from shouwang.cases.services.visits import IncomeInput, household_visit_record, visit_record
 from shouwang.common.errors import InputRefused
 from shouwang.console.elimination import elimination_review_get
@@ -119,6 +120,9 @@ def _visit_form_post(
         )
     except Forbidden as exc:
         return False, general, forbidden(request, str(exc))
+    except CaseConflict:
+        general.append(_("案件已被他人更新，请核对后重新提交"))
+        return False, general, None
     except InputRefused as exc:
         for e in exc.errors or []:
             # The service names the form's fields ("income.wage" → wage, "income.period" → income_period).
@@ -146,11 +150,17 @@ def visit_create_view(request: HttpRequest, case_id: int) -> HttpResponse:
     form = VisitForm(request.POST or None, initial={"visited_on": clock.today()})
     general: list[str] = []
     if request.method == "POST":
-        saved, general, response = _visit_form_post(request, form, partial(visit_record, case=case))
+        # The form carries the version it was shown with (like the plan page); a post without one (a
+        # script) is compared with nothing, a garbled one is a conflict.
+        seen = request.POST.get("expected_version")
+        expected = None if seen is None else int(seen) if seen.isdigit() else -1
+        record = partial(visit_record, case=case, expected_version=expected)
+        saved, general, response = _visit_form_post(request, form, record)
         if response is not None:
             return response
         if saved:
             return redirect("console:case_detail", case_id=case.pk)
+        case.refresh_from_db()  # a conflict shows the case as it is now, with its current version
     status = 422 if request.method == "POST" else 200
     return render(
         request,
