@@ -181,6 +181,17 @@ def _documented_errors(operation: dict[str, Any]) -> dict[int, str]:
     return errors
 
 
+def _responses_by_text_status(responses: dict[Any, Any]) -> dict[str, Any]:
+    """One entry per status, keyed by its text: ninja keys the ``response=`` statuses by int, and an
+    operation's ``openapi_extra`` adds Chinese descriptions under text keys — the two would otherwise be
+    written as two entries for one status (one without its schema). The description of the text entry wins,
+    the schema of the int one stays."""
+    out: dict[str, Any] = {}
+    for status, entry in sorted(responses.items(), key=lambda kv: isinstance(kv[0], str)):
+        out[str(status)] = {**out.get(str(status), {}), **entry}
+    return out
+
+
 class ShouwangApi(NinjaAPI):
     """NinjaAPI that keeps a bounded copy of each refused value, so a 422 can say what was wrong, and
     documents what every operation can answer: short operationIds (the handler's name, which a generated
@@ -193,7 +204,8 @@ class ShouwangApi(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for path in schema["paths"].values():
             for operation in path.values():
-                responses = operation.setdefault("responses", {})
+                responses = _responses_by_text_status(operation.setdefault("responses", {}))
+                operation["responses"] = responses
                 for status, description in _documented_errors(operation).items():
                     if str(status) not in responses:
                         responses[str(status)] = {

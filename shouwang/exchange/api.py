@@ -37,18 +37,6 @@ CSV_TYPES = {"text/csv", "application/csv", "text/plain"}
 JSON_TYPES = {"application/json"}
 
 
-class RowErrorOut(Schema):
-    row: int | None
-    column: str
-    value: str
-    reason: str
-
-
-class RefusalOut(Schema):
-    detail: str
-    errors: list[RowErrorOut]
-
-
 class UnmatchedOut(Schema):
     row: int
     id_masked: str | None
@@ -121,7 +109,7 @@ _BODY_DOC = {
         403: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
-        422: RefusalOut,
+        422: ErrorOut,  # the one error shape: each refused row in ``errors``
     },
     openapi_extra=_BODY_DOC,
     summary="部门数据推送（与文件导入相同的校验与批次规则）",

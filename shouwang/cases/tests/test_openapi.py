@@ -29,3 +29,17 @@ def test_openapi_document_is_valid_openapi():
     ):
         assert path in paths, path
     assert paths["/api/v1/self-reports"]["post"].get("security") in (None, [], [{}])
+
+
+@pytest.mark.django_db
+def test_every_refusal_is_documented_once_with_its_schema():
+    """A status appears once per operation (ninja keys ``response=`` by int, ``openapi_extra`` by text:
+    merged), and every 4xx carries the ``ErrorOut`` schema, so a generated client parses the refusal."""
+    doc = Client().get("/api/v1/openapi.json").json()
+    problems = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            for status, entry in op["responses"].items():
+                if status.startswith("4") and "ErrorOut" not in str(entry.get("content")):
+                    problems.append(f"{method.upper()} {path} {status}")
+    assert problems == []
