@@ -1,0 +1,332 @@
+"""The national 务工月监测 exports of the simulated county (CONTRACT §4, POLICY R-EMP-03):
+``DIR/employment/YYYY-MM/已外出务工信息.xlsx`` and ``计划外出务工信息.xlsx``, two title rows and the header on
+row 3, every cell text, as the national system writes them.
+
+Episodes come from the work the simulation already does (processes/work.py): a person's consecutive
+months at work are one episode. Seasonal migrants leave after the Spring Festival (their season starts in
+February or March) and come home for it, so most migrant episodes end in December or January; a job lost
+(``job_loss`` in the truth) or an illness ends an episode early; a new job, or the same job after the
+festival, is a new episode. The wage is the month's wage when the episode starts.
+
+The column names are written out here again rather than imported: the simulator stands for the national
+system, and the round-trip test checks that Shouwang's reader (employment/layout.py) agrees with it.
+Who appears: members of 脱贫 households and monitoring objects' households that are in the registry written
+at the start, and who were neither students nor without labour then (the simulator writes no person
+updates, so the registry would still call a school leaver a student).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from shouwang.simulator import fmt
+from shouwang.simulator.codes import CATEGORIES, Labour, Place, School
+from shouwang.simulator.places import Region
+from shouwang.simulator.processes.work import working_now
+from shouwang.simulator.world import World
+
+EPISODE_HEADER = (
+    "县",
+    "乡",
+    "行政村",
+    "户编号",
+    "人编号",
+    "证件号码",
+    "户类型",
+    "监测对象类别",
+    "劳动技能",
+    "是否已务工",
+    "开始时间",
+    "结束时间",
+    "务工所在县",
+    "务工月收入",
+    "务工企业名称",
+    "所属行业",
+    "就业渠道",
+    "是否点对点输送",
+    "年度交通费补助",
+)
+PLAN_HEADER = (*EPISODE_HEADER[:9], "是否计划务工", "计划务工所在县", "就业服务需求")
+EPISODE_TITLE = "（务工月监测）已外出务工信息"
+PLAN_TITLE = "（务工月监测）计划外出务工信息"
+
+CATEGORY_LABELS = {"": "", "unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户"}
+LABOUR_LABELS = ("技能劳动力", "普通劳动力", "弱劳动力或半劳动力", "丧失劳动力", "无劳动力")
+DESTINATIONS = (
+    "广东省深圳市宝安区",
+    "广东省佛山市南海区",
+    "浙江省宁波市慈溪市",
+    "浙江省金华市义乌市",
+    "福建省泉州市晋江市",
+    "江苏省苏州市昆山市",
+    "上海市松江区",
+)
+INDUSTRIES = ("制造业", "建筑业", "批发和零售业", "住宿和餐饮业", "交通运输、仓储和邮政业", "居民服务业")
+FIRMS = ("鑫源", "华达", "宏泰", "金辉", "永盛", "恒通", "瑞丰", "博远")
+FIRM_KINDS = (
+    "电子有限公司",
+    "建筑工程有限公司",
+    "食品有限公司",
+    "物流有限公司",
+    "服装有限公司",
+    "餐饮管理有限公司",
+)
+NEEDS = ("职业介绍", "技能培训", "岗位推荐", "创业扶持")
+WORKSHOP_SHARE = 0.2  # of local (non-post) jobs: a 就业帮扶车间
+P2P_SHARE = 0.3  # of out-of-province episodes: 点对点输送
+TRANSPORT_SUBSIDY_YUAN = 500  # 年度交通费补助 after 3 months out of province (R-EMP-09, 百里杜鹃)
+NONE = -32000
+
+
+class EpisodeBook:
+    """Open episodes per person and the closed ones, month by month."""
+
+    def __init__(
+        self, world: World, in_registry: np.ndarray, county_full_names: list[str], others: list[str]
+    ) -> None:
+        self.world = world
+        ps, hh = world.ps, world.hh
+        n = ps.n
+        # Persons the exports may name (module doc); later arrivals never appear.
+        covered_hh = hh.former | (hh.category > 0)
+        ok = np.zeros(ps.capacity, dtype=bool)
+        ok[:n] = (
+            in_registry[:n]
+            & covered_hh[ps.hh[:n]]
+            & (ps.school[:n] == School.NONE)
+            & (ps.labour[:n] <= Labour.WEAK)
+        )
+        self.covered = ok
+        self.county_full = county_full_names  # per simulated county index
+        self.others = others  # other Yunnan counties (省内县外)
+        self.open_start = np.full(ps.capacity, NONE, dtype=np.int32)
+        self.open_place = np.zeros(ps.capacity, dtype=np.int8)
+        self.open_wage = np.zeros(ps.capacity, dtype=np.int64)
+        self.open_public = np.zeros(ps.capacity, dtype=bool)
+        self.closed: list[tuple[np.ndarray, ...]] = []
+        self.first = True
+
+    def _grow(self) -> None:
+        cap = self.world.ps.capacity
+        if len(self.open_start) < cap:
+            extra = cap - len(self.open_start)
+            self.covered = np.concatenate([self.covered, np.zeros(extra, dtype=bool)])
+            self.open_start = np.concatenate([self.open_start, np.full(extra, NONE, dtype=np.int32)])
+            self.open_place = np.concatenate([self.open_place, np.zeros(extra, dtype=np.int8)])
+            self.open_wage = np.concatenate([self.open_wage, np.zeros(extra, dtype=np.int64)])
+            self.open_public = np.concatenate([self.open_public, np.zeros(extra, dtype=bool)])
+
+    def update(self, t: int) -> None:
+        """After month ``t`` has run: close the episodes of those no longer at work (or at work elsewhere),
+        open one for each person who started."""
+        self._grow()
+        world = self.world
+        ps = world.ps
+        n = ps.n
+        month = world.month_begin(t)
+        working = working_now(ps, month) & self.covered[:n]
+        is_open = self.open_start[:n] != NONE
+        moved = is_open & working & (ps.place[:n] != self.open_place[:n])
+        end = np.flatnonzero(is_open & (~working | moved))
+        if len(end):
+            self.closed.append(
+                (
+                    end.astype(np.int64),
+                    self.open_start[end].astype(np.int64),
+                    np.full(len(end), t - 1, dtype=np.int64),
+                    self.open_place[end].astype(np.int64),
+                    self.open_wage[end],
+                    self.open_public[end],
+                )
+            )
+            self.open_start[end] = NONE
+        start = np.flatnonzero(working & (self.open_start[:n] == NONE))
+        if self.first:
+            # Work already under way when the output starts began with the person's season.
+            self.open_start[start] = t - (month.of_year - ps.sched[start].astype(np.int64)) % 12
+            self.first = False
+        else:
+            self.open_start[start] = t
+        self.open_place[start] = ps.place[start]
+        self.open_wage[start] = np.clip(ps.wage[start].astype(np.int64) // 100, 100, 30_000)
+        self.open_public[start] = ps.public_job[start]
+
+    def _episodes(self, t: int) -> tuple[np.ndarray, ...]:
+        """Episodes to export for month ``t``: started by then, not ended before January of its year."""
+        year_start = t - (self.world.start + t) % 12
+        n = self.world.ps.n
+        op = np.flatnonzero(self.open_start[:n] != NONE)
+        parts = [
+            (
+                op.astype(np.int64),
+                self.open_start[op].astype(np.int64),
+                np.full(len(op), NONE, dtype=np.int64),
+                self.open_place[op].astype(np.int64),
+                self.open_wage[op],
+                self.open_public[op],
+            ),
+            *self.closed,
+        ]
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(6)]
+        keep = (cols[2] == NONE) | (cols[2] >= year_start)
+        person, st, en, place, wage, public = (c[keep] for c in cols)
+        order = np.lexsort((st, self.world.ps.key[person], self.world.ps.hh[person]))
+        return tuple(c[order] for c in (person, st, en, place, wage, public))
+
+    def _identity(self, persons: np.ndarray) -> list[list[str]]:
+        world = self.world
+        ps, hh, places = world.ps, world.hh, world.places
+        h = ps.hh[persons]
+        village = hh.village[h]
+        county = places.village_county[village]
+        township = places.village_township[village]
+        ids = fmt.id_strings(ps.key[persons])
+        hno = world.household_no.gather(h).to_list()
+        out = []
+        for k in range(len(persons)):
+            out.append(
+                [
+                    places.county_names[county[k]],
+                    places.township_names[township[k]],
+                    places.village_names[village[k]],
+                    hno[k],
+                    f"{hno[k]}{int(ps.rel[persons[k]]):02d}{int(ps.key[persons[k]]) % 1000:03d}",
+                    ids[k],
+                    "脱贫户" if hh.former[h[k]] else "一般农户",
+                    CATEGORY_LABELS[CATEGORIES[hh.category[h[k]]]],
+                    LABOUR_LABELS[int(ps.labour[persons[k]])],
+                ]
+            )
+        return out
+
+    def write(self, out: Path, t: int) -> tuple[int, int]:
+        """Write month ``t``'s two exports; returns (episode rows, plan rows)."""
+        world = self.world
+        ps, places = world.ps, world.places
+        month_no = world.start + t
+        folder = out / "employment" / fmt.period(month_no)
+        folder.mkdir(parents=True, exist_ok=True)
+        person, st, en, place, wage, public = self._episodes(t)
+        ident = self._identity(person)
+        county = places.village_county[world.hh.village[ps.hh[person]]]
+        rows = []
+        for k in range(len(person)):
+            key = int(ps.key[person[k]])
+            local = place[k] == Place.IN_COUNTY
+            if place[k] == Place.OUT_OF_PROVINCE:
+                where = DESTINATIONS[(key // 7 + int(st[k])) % len(DESTINATIONS)]
+            elif place[k] == Place.IN_PROVINCE:
+                where = self.others[(key // 7 + int(st[k])) % len(self.others)]
+            else:
+                where = self.county_full[county[k]]
+            if public[k]:
+                channel = "公益性岗位"
+            elif local:
+                channel = "帮扶车间" if (key % 100) < WORKSHOP_SHARE * 100 else "就近就业"
+            else:
+                channel = "外出务工"
+            ended = en[k] != NONE
+            months_out = (int(en[k]) if ended else t) - int(st[k]) + 1
+            out_of_province = place[k] == Place.OUT_OF_PROVINCE
+            subsidy = str(TRANSPORT_SUBSIDY_YUAN) if out_of_province and months_out >= 3 else ""
+            firm = f"{FIRMS[(key // 3) % len(FIRMS)]}{FIRM_KINDS[(key // 11 + int(st[k])) % len(FIRM_KINDS)]}"
+            rows.append(
+                [
+                    *ident[k],
+                    "是",
+                    _month(world.start + int(st[k])),
+                    _month(world.start + int(en[k])) if ended else "",
+                    where,
+                    str(int(wage[k])),
+                    ident[k][2] if public[k] else firm,
+                    "公共管理和社会组织" if public[k] else INDUSTRIES[(key // 13) % len(INDUSTRIES)],
+                    channel,
+                    "是" if out_of_province and (key % 10) < P2P_SHARE * 10 else "否",
+                    subsidy,
+                ]
+            )
+        region = f"{places.province_name}{places.prefecture_name}{'、'.join(places.county_names)}"
+        _write_xlsx(
+            folder / "已外出务工信息.xlsx",
+            EPISODE_TITLE,
+            EPISODE_HEADER,
+            rows,
+            region=region,
+            month_no=month_no,
+        )
+        plans = self._plans(t)
+        _write_xlsx(
+            folder / "计划外出务工信息.xlsx", PLAN_TITLE, PLAN_HEADER, plans, region=region, month_no=month_no
+        )
+        return len(rows), len(plans)
+
+    def _plans(self, t: int) -> list[list[str]]:
+        """Able persons not at work: planning to go (their season starts within two months, or they lost
+        their job) or not."""
+        world = self.world
+        ps = world.ps
+        n = ps.n
+        month = world.month_begin(t)
+        idle = self.covered[:n] & (self.open_start[:n] == NONE) & ps.counted()
+        able = idle & (ps.labour[:n] <= Labour.ORDINARY) & (month.age >= 16) & (month.age <= 59)
+        soon = ((ps.sched[:n].astype(np.int64) - month.of_year) % 12 <= 2) & (ps.work_len[:n] > 0)
+        planned = soon | ps.unemployed[:n]
+        persons = np.flatnonzero(able)
+        persons = persons[np.lexsort((ps.key[persons], ps.hh[persons]))]
+        ident = self._identity(persons)
+        rows = []
+        for k, p in enumerate(persons):
+            key = int(ps.key[p])
+            if planned[p]:
+                where = DESTINATIONS[key % len(DESTINATIONS)] if ps.place[p] == Place.OUT_OF_PROVINCE else ""
+                rows.append([*ident[k], "是", where, NEEDS[key % len(NEEDS)]])
+            else:
+                rows.append([*ident[k], "否", "", ""])
+        return rows
+
+
+def _month(month_no: int) -> str:
+    p = fmt.period(month_no)
+    return f"{p[:4]}年{p[5:]}月"
+
+
+def _write_xlsx(
+    path: Path, title: str, header: tuple[str, ...], rows: list[list[str]], *, region: str, month_no: int
+) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(path.stem)
+
+    def text(values: list[str] | tuple[str, ...]) -> list[object]:
+        cells: list[object] = []
+        for v in values:
+            c = WriteOnlyCell(ws, value=v)
+            c.data_type = "s"
+            cells.append(c)
+        return cells
+
+    ws.append(text([title]))
+    ws.append(text([f"行政区划：{region}", f"统计月份：{_month(month_no)}"]))
+    ws.append(text(header))
+    for r in rows:
+        ws.append(text(r))
+    wb.save(path)
+
+
+def yunnan_counties(regions: dict[str, Region], home: list[str]) -> tuple[list[str], list[str]]:
+    """Full names (province + prefecture + county) of the simulated counties, and of the other Yunnan
+    counties (destinations of 省内县外 work)."""
+
+    def full(code: str) -> str:
+        chain = []
+        while code:
+            r = regions[code]
+            chain.append(r.name)
+            code = r.parent_code
+        return "".join(reversed(chain))
+
+    counties = sorted(c for c, r in regions.items() if r.level == "county")
+    return [full(c) for c in home], [full(c) for c in counties if c not in home]
