@@ -17,6 +17,9 @@ updates, so the registry would still call a school leaver a student).
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -313,7 +316,29 @@ def _write_xlsx(
     ws.append(text(header))
     for r in rows:
         ws.append(text(r))
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_deterministic(buffer.getvalue(), fmt.period(month_no)))
+
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _deterministic(data: bytes, period: str) -> bytes:
+    """The same bytes for the same seed (the simulator's promise): openpyxl stamps the workbook and every
+    zip entry with the time of writing; use the month's first day instead."""
+    stamp = f"{period}-01T00:00:00Z".encode()
+    year, month = int(period[:4]), int(period[5:])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _STAMP.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=(year, month, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, body)
+    return out.getvalue()
 
 
 def yunnan_counties(regions: dict[str, Region], home: list[str]) -> tuple[list[str], list[str]]:
