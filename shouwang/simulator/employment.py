@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from shouwang.simulator import fmt
 from shouwang.simulator.codes import CATEGORIES, Labour, Place, School
@@ -176,31 +177,25 @@ class EpisodeBook:
         order = np.lexsort((st, self.world.ps.key[person], self.world.ps.hh[person]))
         return tuple(c[order] for c in (person, st, en, place, wage, public))
 
-    def _identity(self, persons: np.ndarray) -> list[list[str]]:
+    def _identity(self, persons: np.ndarray) -> dict[str, pl.Series]:
+        """县 … 劳动技能 of ``persons``, one Series per column."""
         world = self.world
         ps, hh, places = world.ps, world.hh, world.places
         h = ps.hh[persons]
         village = hh.village[h]
-        county = places.village_county[village]
-        township = places.village_township[village]
-        ids = fmt.id_strings(ps.key[persons])
-        hno = world.household_no.gather(h).to_list()
-        out = []
-        for k in range(len(persons)):
-            out.append(
-                [
-                    places.county_names[county[k]],
-                    places.township_names[township[k]],
-                    places.village_names[village[k]],
-                    hno[k],
-                    f"{hno[k]}{int(ps.rel[persons[k]]):02d}{int(ps.key[persons[k]]) % 1000:03d}",
-                    ids[k],
-                    "脱贫户" if hh.former[h[k]] else "一般农户",
-                    CATEGORY_LABELS[CATEGORIES[hh.category[h[k]]]],
-                    LABOUR_LABELS[int(ps.labour[persons[k]])],
-                ]
-            )
-        return out
+        hno = world.household_no.gather(h)
+        seq = pl.Series(ps.rel[persons].astype(np.int64) * 1000 + ps.key[persons] % 1000).cast(pl.Utf8)
+        return {
+            "县": fmt.lookup(places.county_names, places.village_county[village]),
+            "乡": fmt.lookup(places.township_names, places.village_township[village]),
+            "行政村": fmt.lookup(places.village_names, village),
+            "户编号": hno,
+            "人编号": pl.select(pl.concat_str([pl.lit(hno), pl.lit(seq).str.zfill(5)])).to_series(),
+            "证件号码": fmt.id_series(ps.key[persons]),
+            "户类型": fmt.lookup(("一般农户", "脱贫户"), hh.former[h].astype(np.int64)),
+            "监测对象类别": fmt.lookup(tuple(CATEGORY_LABELS[c] for c in CATEGORIES), hh.category[h]),
+            "劳动技能": fmt.lookup(LABOUR_LABELS, ps.labour[persons]),
+        }
 
     def write(self, out: Path, t: int) -> tuple[int, int]:
         """Write month ``t``'s two exports; returns (episode rows, plan rows)."""
@@ -210,60 +205,59 @@ class EpisodeBook:
         folder = out / "employment" / fmt.period(month_no)
         folder.mkdir(parents=True, exist_ok=True)
         person, st, en, place, wage, public = self._episodes(t)
-        ident = self._identity(person)
+        k = len(person)
+        key = ps.key[person].astype(np.int64)
         county = places.village_county[world.hh.village[ps.hh[person]]]
-        rows = []
-        for k in range(len(person)):
-            key = int(ps.key[person[k]])
-            local = place[k] == Place.IN_COUNTY
-            if place[k] == Place.OUT_OF_PROVINCE:
-                where = DESTINATIONS[(key // 7 + int(st[k])) % len(DESTINATIONS)]
-            elif place[k] == Place.IN_PROVINCE:
-                where = self.others[(key // 7 + int(st[k])) % len(self.others)]
-            else:
-                where = self.county_full[county[k]]
-            if public[k]:
-                channel = "公益性岗位"
-            elif local:
-                channel = "帮扶车间" if (key % 100) < WORKSHOP_SHARE * 100 else "就近就业"
-            else:
-                channel = "外出务工"
-            ended = en[k] != NONE
-            months_out = (int(en[k]) if ended else t) - int(st[k]) + 1
-            out_of_province = place[k] == Place.OUT_OF_PROVINCE
-            subsidy = str(TRANSPORT_SUBSIDY_YUAN) if out_of_province and months_out >= 3 else ""
-            firm = f"{FIRMS[(key // 3) % len(FIRMS)]}{FIRM_KINDS[(key // 11 + int(st[k])) % len(FIRM_KINDS)]}"
-            rows.append(
-                [
-                    *ident[k],
-                    "是",
-                    _month(world.start + int(st[k])),
-                    _month(world.start + int(en[k])) if ended else "",
-                    where,
-                    str(int(wage[k])),
-                    ident[k][2] if public[k] else firm,
-                    "公共管理和社会组织" if public[k] else INDUSTRIES[(key // 13) % len(INDUSTRIES)],
-                    channel,
-                    "是" if out_of_province and (key % 10) < P2P_SHARE * 10 else "否",
-                    subsidy,
-                ]
-            )
+        abroad = place == Place.OUT_OF_PROVINCE
+        province = place == Place.IN_PROVINCE
+        local = place == Place.IN_COUNTY
+        spread = key // 7 + st
+        where = np.where(
+            abroad,
+            np.array(DESTINATIONS)[spread % len(DESTINATIONS)],
+            np.where(
+                province, np.array(self.others)[spread % len(self.others)], np.array(self.county_full)[county]
+            ),
+        )
+        channel = np.where(
+            public,
+            "公益性岗位",
+            np.where(local, np.where(key % 100 < WORKSHOP_SHARE * 100, "帮扶车间", "就近就业"), "外出务工"),
+        )
+        ended = en != NONE
+        months_out = np.where(ended, en, t) - st + 1
+        ident = self._identity(person)
+        firm = np.char.add(
+            np.array(FIRMS)[(key // 3) % len(FIRMS)], np.array(FIRM_KINDS)[(key // 11 + st) % len(FIRM_KINDS)]
+        )
+        columns = {
+            **ident,
+            "是否已务工": pl.Series(["是"] * k, dtype=pl.Utf8),
+            "开始时间": _months(world.start + st),
+            "结束时间": _months(np.where(ended, world.start + en, -1)),
+            "务工所在县": pl.Series(where, dtype=pl.Utf8),
+            "务工月收入": pl.Series(wage).cast(pl.Utf8),
+            "务工企业名称": pl.Series(np.where(public, ident["行政村"].to_numpy(), firm), dtype=pl.Utf8),
+            "所属行业": pl.Series(
+                np.where(public, "公共管理和社会组织", np.array(INDUSTRIES)[(key // 13) % len(INDUSTRIES)]),
+                dtype=pl.Utf8,
+            ),
+            "就业渠道": pl.Series(channel, dtype=pl.Utf8),
+            "是否点对点输送": pl.Series(
+                np.where(abroad & (key % 10 < P2P_SHARE * 10), "是", "否"), dtype=pl.Utf8
+            ),
+            "年度交通费补助": pl.Series(
+                np.where(abroad & (months_out >= 3), str(TRANSPORT_SUBSIDY_YUAN), ""), dtype=pl.Utf8
+            ),
+        }
+        episodes = pl.DataFrame(columns).select(EPISODE_HEADER)
         region = f"{places.province_name}{places.prefecture_name}{'、'.join(places.county_names)}"
-        _write_xlsx(
-            folder / "已外出务工信息.xlsx",
-            EPISODE_TITLE,
-            EPISODE_HEADER,
-            rows,
-            region=region,
-            month_no=month_no,
-        )
+        _write_xlsx(folder / "已外出务工信息.xlsx", EPISODE_TITLE, episodes, region=region, month_no=month_no)
         plans = self._plans(t)
-        _write_xlsx(
-            folder / "计划外出务工信息.xlsx", PLAN_TITLE, PLAN_HEADER, plans, region=region, month_no=month_no
-        )
-        return len(rows), len(plans)
+        _write_xlsx(folder / "计划外出务工信息.xlsx", PLAN_TITLE, plans, region=region, month_no=month_no)
+        return episodes.height, plans.height
 
-    def _plans(self, t: int) -> list[list[str]]:
+    def _plans(self, t: int) -> pl.DataFrame:
         """Able persons not at work: planning to go (their season starts within two months, or they lost
         their job) or not."""
         world = self.world
@@ -273,19 +267,35 @@ class EpisodeBook:
         idle = self.covered[:n] & (self.open_start[:n] == NONE) & ps.counted()
         able = idle & (ps.labour[:n] <= Labour.ORDINARY) & (month.age >= 16) & (month.age <= 59)
         soon = ((ps.sched[:n].astype(np.int64) - month.of_year) % 12 <= 2) & (ps.work_len[:n] > 0)
-        planned = soon | ps.unemployed[:n]
+        planned_all = soon | ps.unemployed[:n]
         persons = np.flatnonzero(able)
         persons = persons[np.lexsort((ps.key[persons], ps.hh[persons]))]
-        ident = self._identity(persons)
-        rows = []
-        for k, p in enumerate(persons):
-            key = int(ps.key[p])
-            if planned[p]:
-                where = DESTINATIONS[key % len(DESTINATIONS)] if ps.place[p] == Place.OUT_OF_PROVINCE else ""
-                rows.append([*ident[k], "是", where, NEEDS[key % len(NEEDS)]])
-            else:
-                rows.append([*ident[k], "否", "", ""])
-        return rows
+        key = ps.key[persons].astype(np.int64)
+        planned = planned_all[persons]
+        abroad = ps.place[persons] == Place.OUT_OF_PROVINCE
+        columns = {
+            **self._identity(persons),
+            "是否计划务工": pl.Series(np.where(planned, "是", "否"), dtype=pl.Utf8),
+            "计划务工所在县": pl.Series(
+                np.where(planned & abroad, np.array(DESTINATIONS)[key % len(DESTINATIONS)], ""), dtype=pl.Utf8
+            ),
+            "就业服务需求": pl.Series(
+                np.where(planned, np.array(NEEDS)[key % len(NEEDS)], ""), dtype=pl.Utf8
+            ),
+        }
+        return pl.DataFrame(columns).select(PLAN_HEADER)
+
+
+def _months(month_nos: np.ndarray) -> pl.Series:
+    """``2025年03月``; a negative month number is blank."""
+    periods = fmt.period_series(np.asarray(month_nos, dtype=np.int64))
+    return pl.select(
+        pl.concat_str(
+            [pl.lit(periods).str.slice(0, 4), pl.lit("年"), pl.lit(periods).str.slice(5, 2), pl.lit("月")]
+        )
+        .fill_null("")
+        .alias("m")
+    ).to_series()
 
 
 def _month(month_no: int) -> str:
@@ -351,32 +361,53 @@ def _workbook(sheet_name: str) -> str:
     )
 
 
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _write_xlsx(
-    path: Path, title: str, header: tuple[str, ...], rows: list[list[str]], *, region: str, month_no: int
-) -> None:
-    lines = [[title], [f"行政区划：{region}", f"统计月份：{_month(month_no)}"], list(header), *rows]
-    body = []
-    for n, values in enumerate(lines, start=1):
-        cells = "".join(
-            f'<c r="{col}{n}" t="inlineStr"><is><t>{_xml(v)}</t></is></c>'
-            for col, v in zip(_COLUMNS, values, strict=False)
-            if v
+def _write_xlsx(path: Path, title: str, rows: pl.DataFrame, *, region: str, month_no: int) -> None:
+    header = rows.columns
+    width = len(header)
+    names = [f"c{k}" for k in range(width)]
+    lead = pl.DataFrame(
+        [
+            [title] + [""] * (width - 1),
+            [f"行政区划：{region}", f"统计月份：{_month(month_no)}"] + [""] * (width - 2),
+            list(header),
+        ],
+        schema=names,
+        orient="row",
+    )
+    frame = pl.concat([lead, rows.rename(dict(zip(header, names, strict=True))).fill_null("")])
+    n = pl.int_range(1, frame.height + 1, eager=False).cast(pl.Utf8)
+    cells = [
+        pl.when(pl.col(f"c{k}").fill_null("") != "")
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f'<c r="{_COLUMNS[k]}'),
+                    n,
+                    pl.lit('" t="inlineStr"><is><t>'),
+                    pl.col(f"c{k}")
+                    .str.replace_all("&", "&amp;", literal=True)
+                    .str.replace_all("<", "&lt;", literal=True)
+                    .str.replace_all(">", "&gt;", literal=True),
+                    pl.lit("</t></is></c>"),
+                ]
+            )
         )
-        body.append(f'<row r="{n}">{cells}</row>')
+        .otherwise(pl.lit(""))
+        for k in range(width)
+    ]
+    xml_rows = frame.select(
+        pl.concat_str([pl.lit('<row r="'), n, pl.lit('">'), *cells, pl.lit("</row>")]).alias("row")
+    ).get_column("row")
     sheet = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        + "".join(body)
+        + "".join(xml_rows.to_list())
         + "</sheetData></worksheet>"
     )
     parts = {**_PARTS, "xl/workbook.xml": _workbook(path.stem), "xl/worksheets/sheet1.xml": sheet}
     period = fmt.period(month_no)
     stamp = (int(period[:4]), int(period[5:]), 1, 0, 0, 0)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, text in parts.items():
             entry = zipfile.ZipInfo(name, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
