@@ -326,3 +326,26 @@ def test_the_commands_import_refuse_and_export(zhao: None, tmp_path: Path) -> No
     call_command("import", "employment", str(good), "--period", "2025-06")
     call_command("export", "employment", "--period", "2025-06", "--out", str(tmp_path / "out"))
     assert _sheet(tmp_path / "out" / "已外出务工信息.xlsx")[1] == [tuple(row("adult", "2025年01月"))]
+
+
+def test_a_gb18030_csv_with_title_rows_and_an_extra_column_is_kept(zhao: None, tmp_path: Path) -> None:
+    path = tmp_path / "title.csv"
+    with open(path, "w", encoding="gb18030", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["（务工月监测）已外出务工信息"])
+        w.writerow(["行政区划：云南省曲靖市会泽县", "统计月份：2025年06月"])
+        w.writerow([*HEADER, "备注"])
+        w.writerow([*row("adult", "2025年01月"), "春节后返岗"])
+        w.writerow([*row("wife", "2025年02月", wage="99"), ""])
+    with pytest.raises(InputRefused) as info:
+        ledger_import(paths=[path], period="2025-06")
+    assert [(e.row, e.column.split("：")[-1]) for e in info.value.errors] == [(5, "务工月收入")]  # file row 5
+    rewritten = path.read_text(encoding="gb18030").replace(",99,", ",3200,")
+    path.write_bytes(rewritten.encode("gb18030"))
+    result = ledger_import(paths=[path], period="2025-06")
+    assert result.files[0].created == 2
+    ledger_export(period="2025-06", out=tmp_path / "out")
+    title, rows = _sheet(tmp_path / "out" / "已外出务工信息.xlsx")
+    assert title[2] == (*HEADER, "备注")
+    assert (*row("adult", "2025年01月"), "春节后返岗") in rows
+    assert (*row("wife", "2025年02月", wage="3200"), "") in rows
