@@ -18,6 +18,7 @@ from shouwang.cases.api import router as cases_router
 from shouwang.channels.api import router as channels_router
 from shouwang.common.apischema import ErrorOut, error_body
 from shouwang.common.limits import max_length
+from shouwang.employment.api import router as employment_router
 from shouwang.exchange.api import router as exchange_router
 from shouwang.field.api import router as field_router
 from shouwang.registry.api import router as registry_router
@@ -97,6 +98,7 @@ def _mount() -> None:
     api.add_router("/", registry_router)
     api.add_router("/", exchange_router)
     api.add_router("/", screening_router)
+    api.add_router("/", employment_router)
     api.add_router("/", cases_router)
     api.add_router("/", channels_router)
     api.add_router("/", lists_router)

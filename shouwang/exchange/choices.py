@@ -17,10 +17,14 @@ class BatchKindChoices(models.TextChoices):
     WATER = "water", "水利"
     POLICE = "police", "公安"
     CREDIT = "credit", "金融"
+    # The national 务工月监测 module's two exports (CONTRACT §4, POLICY R-EMP-03; shouwang.employment)
+    WORK_EPISODES = "work_episodes", "已外出务工信息"
+    WORK_PLANS = "work_plans", "计划外出务工信息"
 
 
 REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
-FEED_KINDS = tuple(k for k in BatchKindChoices if k not in REGISTRY_KINDS)
+EMPLOYMENT_KINDS = (BatchKindChoices.WORK_EPISODES, BatchKindChoices.WORK_PLANS)
+FEED_KINDS = tuple(k for k in BatchKindChoices if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS)
 
 
 class BatchStatusChoices(models.TextChoices):

@@ -78,6 +78,9 @@ class Table:
     first_data_row: int = 2
     headers: dict[str, str] = field(default_factory=dict)  # canonical name -> header as written
     path: Path | None = None
+    # With ``keep_unknown``: the unknown columns' headers as written, in file order; their cells are in
+    # ``frame`` under the names ``"+<header>"`` (stripped text, empty = null).
+    extra_columns: list[str] = field(default_factory=list)
 
     def row_number(self, index: int) -> int:
         return self.first_data_row + index
@@ -192,6 +195,19 @@ def read_header(path: str | Path) -> list[str]:
     return [h.replace("\ufeff", "").strip() for h in first]
 
 
+def read_leading_rows(path: str | Path, n: int) -> list[list[str]]:
+    """The first ``n`` rows as written (title rows and header), for telling a file's kind apart."""
+    p = Path(path)
+    if p.suffix.lower() in XLSX_SUFFIXES:
+        return [["" if v is None else str(v).strip() for v in r] for r in _xlsx_rows(p, limit=n)]
+    with open(p, "rb") as f:
+        head = f.read(64 * 1024)
+    cut = head.rfind(b"\n")
+    text, _ = _decode(head[: cut + 1] if cut >= 0 else head, p.name)
+    rows = list(csv.reader(io.StringIO(text)))[:n]
+    return [[h.replace("\ufeff", "").strip() for h in r] for r in rows]
+
+
 def read_table(
     path: str | Path,
     *,
@@ -199,17 +215,24 @@ def read_table(
     kind_label: str,
     allow_empty: bool = False,
     checksum: str | None = None,
+    header_search: int = 1,
+    keep_unknown: bool = False,
 ) -> Table:
     """Read one exchange file. Raises ``InputRefused`` for an undecodable, corrupt, truncated or empty file,
-    missing required columns, or rows whose field count differs from the header."""
+    missing required columns, or rows whose field count differs from the header.
+
+    ``header_search`` > 1: the header is the first of that many leading rows that names a required column
+    (the national system's exports put two title rows above it, header on row 3); the rows above it are
+    skipped and file row numbers stay those of the file. ``keep_unknown``: unknown columns are kept in the
+    frame (``Table.extra_columns``) rather than dropped, still with a warning."""
     p = Path(path)
     if not p.is_file():
         raise InputRefused(f"{p}：文件不存在", [RowError(None, "", str(p), "文件不存在")])
     checksum = checksum or sha256_file(p)
     if p.suffix.lower() in XLSX_SUFFIXES:
-        table = _read_xlsx(p, columns, kind_label)
+        table = _read_xlsx(p, columns, kind_label, header_search, keep_unknown)
     else:
-        table = _read_csv(p, columns, kind_label)
+        table = _read_csv(p, columns, kind_label, header_search, keep_unknown)
     table.checksum, table.path = checksum, p
     if table.frame.height == 0 and not allow_empty:
         raise InputRefused(
@@ -244,15 +267,60 @@ def _drop_trailing_empty(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.head(int(nz[-1]) + 1 if nz.size else 0)
 
 
-def _read_csv(p: Path, specs: Sequence[ColumnSpec], kind_label: str) -> Table:
+def _header_index(rows: Sequence[Sequence[Any]], specs: Sequence[ColumnSpec], search: int) -> int:
+    """Index of the header among the first ``search`` rows: the first naming a required column (else 0)."""
+    lookup = _header_map(specs)
+    required = {s.name for s in specs if s.required}
+    for i, row in enumerate(rows[:search]):
+        if any(lookup.get(_norm_header(v)) in required for v in row):
+            return i
+    return 0
+
+
+def _unknown_positions(header: Sequence[Any], positions: Mapping[int, str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i, h in enumerate(header):
+        shown = "" if h is None else str(h).replace("\ufeff", "").strip()
+        if shown and i not in positions and shown not in out.values():
+            out[i] = shown
+    return out
+
+
+def _with_extras(frame: pl.DataFrame, extras: Mapping[str, list[Any] | pl.Series]) -> pl.DataFrame:
+    if not extras:
+        return frame
+    cols = [
+        (v if isinstance(v, pl.Series) else pl.Series(values=v, dtype=pl.Utf8))
+        .head(frame.height)
+        .str.strip_chars()
+        .replace("", None)
+        .alias(f"+{name}")
+        for name, v in extras.items()
+    ]
+    return frame.with_columns(cols)
+
+
+def _read_csv(
+    p: Path, specs: Sequence[ColumnSpec], kind_label: str, header_search: int = 1, keep_unknown: bool = False
+) -> Table:
     data = p.read_bytes()
     if not data.strip():
         raise InputRefused(f"{p.name}：{kind_label}文件为空", [RowError(None, "", "", "文件为空，没有表头")])
     text, encoding = _decode(data, p.name)
-    body = text.encode("utf-8") if encoding == "gb18030" else data[3:] if encoding == "utf-8-sig" else data
+    skipped = 0
+    if header_search > 1:
+        lead = list(csv.reader(io.StringIO(text[: 64 * 1024])))[:header_search]
+        skipped = _header_index(lead, specs, header_search)
+        if skipped:
+            # Drop the title lines (one record each; a title cell holds no line break).
+            text = text.split("\n", skipped)[-1]
+    if encoding == "gb18030" or skipped:
+        body = text.encode("utf-8")
+    else:
+        body = data[3:] if encoding == "utf-8-sig" else data
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)])), [])
     positions, written, warnings = _resolve_headers(header, specs, p.name, kind_label)
-    _check_field_counts(body, text, len(header), p.name, kind_label)
+    _check_field_counts(body, text, len(header), p.name, kind_label, row_offset=skipped)
     try:
         raw = pl.read_csv(
             io.BytesIO(body),
@@ -267,10 +335,22 @@ def _read_csv(p: Path, specs: Sequence[ColumnSpec], kind_label: str) -> Table:
         ) from exc
     columns = {name: raw.get_column(f"c{i}") for i, name in positions.items()}
     frame = _drop_trailing_empty(_finish_frame(columns, specs, raw.height))
-    return Table(frame=frame, encoding=encoding, warnings=warnings, checksum="", headers=written)
+    extras = _unknown_positions(header, positions) if keep_unknown else {}
+    frame = _with_extras(frame, {h: raw.get_column(f"c{i}") for i, h in extras.items()})
+    return Table(
+        extra_columns=list(extras.values()),
+        frame=frame,
+        encoding=encoding,
+        warnings=warnings,
+        checksum="",
+        headers=written,
+        first_data_row=skipped + 2,
+    )
 
 
-def _check_field_counts(body: bytes, text: str, expected: int, name: str, kind_label: str) -> None:
+def _check_field_counts(
+    body: bytes, text: str, expected: int, name: str, kind_label: str, *, row_offset: int = 0
+) -> None:
     """Every record must have as many fields as the header (a cut-off last line must not slip through).
 
     Fast path for files without quotes: count commas per line. Otherwise let the csv module parse."""
@@ -288,7 +368,7 @@ def _check_field_counts(body: bytes, text: str, expected: int, name: str, kind_l
         # Only lines with a wrong count can be blank ones; check those few directly.
         wrong = [i for i in np.flatnonzero(fields != expected).tolist() if body[starts[i] : ends[i]].strip()]
         for i in wrong[:1000]:
-            errors.append(_field_count_error(i + 1, int(fields[i]), expected))
+            errors.append(_field_count_error(i + 1 + row_offset, int(fields[i]), expected))
     else:
         reader = csv.reader(io.StringIO(text, newline=""))
         row = 0
@@ -296,7 +376,7 @@ def _check_field_counts(body: bytes, text: str, expected: int, name: str, kind_l
             for rec in reader:
                 row += 1
                 if rec and len(rec) != expected:
-                    errors.append(_field_count_error(row, len(rec), expected))
+                    errors.append(_field_count_error(row + row_offset, len(rec), expected))
                     if len(errors) >= 1000:
                         break
         except csv.Error as exc:
@@ -368,7 +448,9 @@ def _cell_text(value: Any, type_: str) -> str | None:
     return str(value)
 
 
-def _read_xlsx(p: Path, specs: Sequence[ColumnSpec], kind_label: str) -> Table:
+def _read_xlsx(
+    p: Path, specs: Sequence[ColumnSpec], kind_label: str, header_search: int = 1, keep_unknown: bool = False
+) -> Table:
     rows = _xlsx_rows(p)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
         rows.pop()
@@ -376,16 +458,29 @@ def _read_xlsx(p: Path, specs: Sequence[ColumnSpec], kind_label: str) -> Table:
         raise InputRefused(
             f"{p.name}：{kind_label}文件为空", [RowError(None, "", "", "工作表为空，没有表头")]
         )
-    header = ["" if v is None else str(v) for v in rows[0]]
+    at = _header_index(rows, specs, header_search) if header_search > 1 else 0
+    header = ["" if v is None else str(v) for v in rows[at]]
     positions, written, warnings = _resolve_headers(header, specs, p.name, kind_label)
     types = {s.name: s.type for s in specs}
-    body = rows[1:]
+    body = rows[at + 1 :]
     columns: dict[str, list[Any] | pl.Series] = {}
     for i, name in positions.items():
         t = types[name]
         columns[name] = [_cell_text(r[i] if i < len(r) else None, t) for r in body]
     frame = _finish_frame(columns, specs, len(body))
-    return Table(frame=frame, encoding="xlsx", warnings=warnings, checksum="", headers=written)
+    extras = _unknown_positions(header, positions) if keep_unknown else {}
+    frame = _with_extras(
+        frame, {h: [_cell_text(r[i] if i < len(r) else None, TEXT) for r in body] for i, h in extras.items()}
+    )
+    return Table(
+        frame=frame,
+        encoding="xlsx",
+        warnings=warnings,
+        checksum="",
+        headers=written,
+        first_data_row=at + 2,
+        extra_columns=list(extras.values()),
+    )
 
 
 # --- Validation ----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from shouwang.simulator.codes import (
     Rel,
 )
 from shouwang.simulator.deliveries import Ledger
+from shouwang.simulator.employment import EpisodeBook, yunnan_counties
 from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
@@ -49,7 +50,7 @@ from shouwang.simulator.start import rehead, select_monitored
 MAX_HOUSEHOLDS = 5_000_000
 MAX_MONTHS = 120
 FIRST_START = "2023-01"
-OUTPUT_ENTRIES = ("registry", "feeds", "channels", "truth", "simulation.json")
+OUTPUT_ENTRIES = ("registry", "feeds", "channels", "employment", "truth", "simulation.json")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 PERSON_CHUNK = 500_000
 # A year of history is simulated before the start and not written (docs/simulator.md "Warm-up").
@@ -90,6 +91,7 @@ class SimulationSummary:
     at_risk_rows: int = 0
     event_rows: int = 0
     feed_rows: dict[str, int] = field(default_factory=dict)
+    employment_rows: dict[str, int] = field(default_factory=dict)
 
 
 def _parse_int(value: object, label: str, reasons: list[str]) -> int | None:
@@ -348,6 +350,11 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
         _write_parameters(out, params, places)
         bar.update(1)
 
+        # The national 务工月监测 exports (simulator/employment.py): persons of the registry written above.
+        in_registry = np.zeros(ps.n, dtype=bool)
+        in_registry[rows_all] = True
+        episodes = EpisodeBook(world, in_registry, *yunnan_counties(regions, places.county_codes))
+        episodes.update(-1)
         events = fmt.CsvAppender(out / "truth" / "events.csv", TRUTH_EVENT_COLUMNS)
         at_risk = fmt.CsvAppender(out / "truth" / "at_risk.csv", TRUTH_AT_RISK_COLUMNS)
         try:
@@ -356,6 +363,11 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
                 result = sim.run_month(t)
                 assert result is not None
                 _write_feeds(out, month_no, result.feeds, summary)
+                episodes.update(t)
+                n_ep, n_plan = episodes.write(out, t)
+                for name, k in (("work_episodes", n_ep), ("work_plans", n_plan)):
+                    summary.employment_rows[name] = summary.employment_rows.get(name, 0) + k
+                summary.files += 2
                 fmt.write_csv(
                     out / "channels" / fmt.period(month_no) / "self_reports.csv", _with_blanks(result.reports)
                 )

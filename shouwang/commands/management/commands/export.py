@@ -1,6 +1,8 @@
 """``shouwang export KIND --user NAME [filters] --out FILE.xlsx`` and ``shouwang export --run-queued``.
 
 KIND: ``households`` 农户名单, ``warnings`` 预警名单, ``cases`` 案件清单, ``dashboard`` 区域统计汇总.
+``shouwang export employment --period YYYY-MM --out DIR [--county CODE] [--format xlsx|csv]`` writes the
+务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md).
 The export is scoped and audited exactly as in the console (as the given user: their region and role),
 IDs and phones masked, text cells safe from formula injection; a tqdm bar on stderr shows the rows written.
 ``--run-queued`` finishes export jobs the web server queued but did not complete (e.g. after a restart).
@@ -50,12 +52,30 @@ class Command(BaseCommand):
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
         parser.add_argument("--unverified", action="store_true", help="预警名单：仅未核实的")
         parser.add_argument("--run-queued", action="store_true", help="执行排队中的导出任务")
+        parser.add_argument("--county", default="", help="employment：只导出该区划（县代码）")
+        parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv"), help="employment：文件格式")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from shouwang.console.choices import ExportKindChoices, ExportStatusChoices
         from shouwang.console.exports import export_job_run
         from shouwang.console.models import ExportJob
 
+        if opts.get("kind") == "employment":
+            from shouwang.commands.employment import employment_export_cli
+
+            if not opts.get("period") or not opts.get("out"):
+                self._refuse(
+                    InputRefused(
+                        "导出参数有误，未导出",
+                        [
+                            RowError(
+                                None, "--period/--out", "", "employment 须指定 --period YYYY-MM 和 --out 目录"
+                            )
+                        ],
+                    )
+                )
+            employment_export_cli(opts, self.stdout)
+            return
         if opts["run_queued"]:
             for queued in ExportJob.objects.filter(status=ExportStatusChoices.QUEUED).order_by("id"):
                 done = export_job_run(job=queued)

@@ -1,6 +1,7 @@
 """``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
-``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md).
+``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
+``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -36,12 +37,22 @@ class Command(BaseCommand):
         feed.add_argument("path", metavar="PATH")
         feed.add_argument("--period", required=True)
         feed.add_argument("--source", default="")
+        emp = sub.add_parser(
+            "employment", help="导入务工月监测：已外出务工信息、计划外出务工信息（XLSX或CSV）"
+        )
+        emp.add_argument("paths", nargs="+", metavar="PATH")
+        emp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
+        emp.add_argument("--source", default="national", help="数据来源（默认 national：国家系统导出）")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "feed":
             self._feed(options)
+        elif options["subcommand"] == "employment":
+            from shouwang.commands.employment import employment_import_cli
+
+            employment_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:

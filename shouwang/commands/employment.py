@@ -1,0 +1,71 @@
+"""Command-line glue of the 务工月监测 ledger (CONTRACT §4): ``shouwang import employment PATH... --period
+YYYY-MM [--source NAME]`` and ``shouwang export employment --period YYYY-MM --out DIR [--county CODE]
+[--format xlsx|csv]``."""
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from shouwang.common.errors import InputRefused
+
+
+def employment_import_cli(options: Mapping[str, Any], out: Any) -> None:
+    from shouwang.employment.services import KIND_LABELS, ledger_import
+
+    bar = tqdm(total=100, desc="导入务工月监测", unit="%", file=sys.stderr, leave=False, disable=None)
+
+    def progress(pct: int, stage: str) -> None:
+        bar.set_postfix_str(stage)
+        bar.update(max(0, pct - bar.n))
+
+    try:
+        result = ledger_import(
+            paths=[Path(p) for p in options["paths"]],
+            period=str(options["period"]),
+            source=str(options.get("source") or "national"),
+            progress=progress,
+        )
+    except InputRefused as exc:
+        bar.close()
+        print(exc.report(limit=None), file=sys.stderr)  # CONTRACT §1: every reason printed
+        raise SystemExit(2) from exc
+    bar.close()
+    for f in result.files:
+        name, label = Path(f.path).name, KIND_LABELS[f.kind]
+        if f.duplicate:
+            out.write(f"{label} {name}：已导入过相同文件，未作任何修改（批次#{f.batch_id}）")
+            continue
+        line = f"{label} {name}：{f.rows}行，新增{f.created}，更新{f.updated}"
+        line += f"；批次#{f.batch_id}（期间{f.period}）"
+        if f.supersedes_id:
+            line += f"，替代批次#{f.supersedes_id}"
+        out.write(line)
+        for w in f.warnings[:50]:
+            out.write(f"  提示：{w}")
+        if len(f.warnings) > 50:
+            out.write(f"  … 其余{len(f.warnings) - 50}条提示见批次记录")
+    out.write(f"劳动力花名册：{result.roster_rows}人；用时{result.seconds:.1f}秒")
+
+
+def employment_export_cli(options: Mapping[str, Any], out: Any) -> None:
+    from shouwang.employment.services import ledger_export
+
+    fmt = str(options.get("format") or "xlsx")
+    try:
+        result = ledger_export(
+            period=str(options.get("period") or ""),
+            out=Path(options["out"]),
+            county=options.get("county") or None,
+            fmt=fmt,
+        )
+    except InputRefused as exc:
+        print(exc.report(limit=None), file=sys.stderr)
+        raise SystemExit(2) from exc
+    out.write(
+        f"已导出务工月监测：已外出务工信息{result.episodes}行，计划外出务工信息{result.plans}行 → "
+        + "、".join(str(p) for p in result.files)
+        + "（含明文证件号码，已记入审计日志）"
+    )

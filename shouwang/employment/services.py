@@ -1,0 +1,715 @@
+"""Services of the employment app: the 务工月监测 import and export, and the monthly labour roster.
+
+* ``ledger_import`` (``shouwang import employment PATH... --period YYYY-MM``, CONTRACT §4): any number
+  of 已外出务工信息 / 计划外出务工信息 files (XLSX with two title rows and the header on row 3, or CSV in
+  UTF-8 or GB18030), told apart by their headers. Every file is read and checked first (``checks``,
+  POLICY R-EMP-10); any error in any file refuses the whole invocation with every reason and writes
+  nothing (no batch, no row, no audit entry). Then, in one transaction, each file becomes an
+  ``ImportBatch`` (exchange.batches: the same file again is a no-op; another file for the same kind,
+  source, period and county supersedes the earlier batch), its rows are upserted by (person, start
+  month) / (person, period), the month's roster is derived again for the counties concerned, and one
+  ``import`` audit row per batch is written.
+* ``ledger_export``: the same layout back, from what Shouwang holds.
+* ``roster_refresh``: the month's 劳动力花名册 derived from the registry, the episodes and the plans
+  (R-EMP-02); a status recorded by a visit, a phone call, 人社 or the person is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import getpass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db.models import Q
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from shouwang.accounts.actors import Actor
+from shouwang.audit.models import AuditActionChoices
+from shouwang.audit.services import audit_record, audit_record_many
+from shouwang.common import crypto
+from shouwang.common.dblock import write_transaction
+from shouwang.common.errors import InputRefused, RowError
+from shouwang.employment.checks import Checked, check_episodes, check_plans
+from shouwang.employment.choices import (
+    LabourStatusChoices,
+    StatusSourceChoices,
+    WorkChannelChoices,
+)
+from shouwang.employment.layout import (
+    EPISODE_COLUMNS,
+    EPISODE_FILE,
+    HEADER_ROW,
+    IDENTITY,
+    PLAN_COLUMNS,
+    PLAN_FILE,
+    month_index,
+    month_text,
+    title_rows,
+)
+from shouwang.employment.models import LabourRecord, WorkEpisode, WorkPlan
+from shouwang.exchange.batches import (
+    batch_audit_entry,
+    batch_region,
+    batch_same_file,
+    batch_start,
+    batch_succeed,
+)
+from shouwang.exchange.bulk import select_in
+from shouwang.exchange.choices import BatchKindChoices
+from shouwang.exchange.files import Table, archive_file, read_leading_rows, read_table, sha256_file
+from shouwang.regions.models import Region
+from shouwang.registry.choices import CAPABLE_LABOUR, COUNTED_RESIDENCE, SchoolStatusChoices
+from shouwang.registry.models import Household, Person
+
+DEFAULT_SOURCE = "national"
+EPISODES, PLANS = BatchKindChoices.WORK_EPISODES.value, BatchKindChoices.WORK_PLANS.value
+KIND_LABELS = {EPISODES: "已外出务工信息", PLANS: "计划外出务工信息"}
+SPECS = {EPISODES: EPISODE_COLUMNS, PLANS: PLAN_COLUMNS}
+# Working age of the roster (R-EMP-02 names no bounds; 16 is the work age of R-EMP-10, 60 the usual
+# retirement age for rural labour statistics): a parameter.
+ROSTER_MIN_AGE, ROSTER_MAX_AGE = 16, 60
+# Statuses recorded by a person (visit, phone, 人社, payments, self-declared) outrank the derived ones.
+DERIVED_SOURCES = (StatusSourceChoices.LEDGER, StatusSourceChoices.REGISTRY)
+_IDENTITY_NAMES = tuple(s.name for s in IDENTITY)
+_NATIONAL_KEPT = (
+    "county",
+    "township",
+    "village",
+    "person_no",
+    "household_type",
+    "monitoring_category",
+    "labour",
+)
+
+
+@dataclass
+class LedgerFileResult:
+    path: str
+    kind: str
+    period: str
+    rows: int = 0
+    batch_id: int | None = None
+    supersedes_id: int | None = None
+    duplicate: bool = False
+    created: int = 0
+    updated: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LedgerImportResult:
+    files: list[LedgerFileResult]
+    roster_rows: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Plan:
+    path: Path
+    kind: str
+    checksum: str
+    table: Table | None = None
+    checked: Checked | None = None
+    region: str = ""
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def ledger_kind(path: Path) -> str | None:
+    """已外出务工信息 or 计划外出务工信息, from the headers of the first rows (None: neither)."""
+    for row in read_leading_rows(path, 5):
+        names = {c.replace(" ", "") for c in row}
+        if names & {"开始时间", "start_month", "务工开始时间"}:
+            return EPISODES
+        if names & {"是否计划务工", "是否计划外出务工", "planned"}:
+            return PLANS
+    return None
+
+
+def _persons_frame(ids: list[str]) -> pl.DataFrame:
+    """The registry facts the checks need for these IDs, in one bulk read (exchange.bulk.select_in)."""
+    index = crypto.blind_index_many(ids)
+    back = dict(zip(index, ids, strict=True))
+    rows = select_in(
+        "SELECT p.id_index, p.id, p.household_id, h.household_no, p.birth_date, p.school_status, p.labour,"
+        " p.tekun, h.county_code, h.township_code FROM registry_person p"
+        " JOIN registry_household h ON h.id = p.household_id",
+        "p.id_index",
+        sorted(set(index)),
+    )
+    counties = {r[8] for r in rows}
+    home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
+    schema = {
+        "id_number": pl.Utf8,
+        "person_id": pl.Int64,
+        "household_id": pl.Int64,
+        "reg_household_no": pl.Utf8,
+        "birth_date": pl.Date,
+        "school_status": pl.Utf8,
+        "reg_labour": pl.Utf8,
+        "tekun": pl.Boolean,
+        "county_code": pl.Utf8,
+        "township_code": pl.Utf8,
+        "home_county": pl.Utf8,
+    }
+    data = [
+        (
+            back[r[0]],
+            r[1],
+            r[2],
+            r[3],
+            r[4] if isinstance(r[4], dt.date) else dt.date.fromisoformat(str(r[4])),
+            r[5],
+            r[6],
+            bool(r[7]),
+            r[8],
+            r[9],
+            home.get(r[8], ""),
+        )
+        for r in rows
+    ]
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+def _read(path: Path, kind: str) -> Table:
+    return read_table(
+        path,
+        columns=SPECS[kind],
+        kind_label=KIND_LABELS[kind],
+        allow_empty=True,
+        header_search=HEADER_ROW + 2,
+        keep_unknown=True,
+    )
+
+
+def _check(plan: _Plan, period: str, today: dt.date) -> None:
+    assert plan.table is not None
+    ids = [i for i in plan.table.frame.get_column("id_number").drop_nulls().str.to_uppercase().to_list()]
+    persons = _persons_frame(ids)
+    if plan.kind == EPISODES:
+        pids = persons.get_column("person_id").to_list()
+        stored = pl.DataFrame(
+            list(
+                WorkEpisode.objects.filter(person_id__in=pids).values_list(
+                    "person_id", "start_month", "end_month"
+                )
+            ),
+            schema={"person_id": pl.Int64, "start_month": pl.Utf8, "end_month": pl.Utf8},
+            orient="row",
+        )
+        plan.checked = check_episodes(plan.table, period=period, persons=persons, stored=stored, today=today)
+    else:
+        plan.checked = check_plans(plan.table, persons=persons)
+    plan.region = batch_region(persons.get_column("county_code").to_list())
+
+
+def ledger_import(
+    *,
+    paths: Sequence[str | Path],
+    period: str,
+    source: str = DEFAULT_SOURCE,
+    actor: Actor | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    lock_wait: float | None = None,
+) -> LedgerImportResult:
+    """Import 务工月监测 files for ``period`` (module doc). Raises ``InputRefused`` with every reason of
+    every file; nothing is written then."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    actor = actor if actor is not None else f"cli:{_os_user()}"
+    source = source or DEFAULT_SOURCE
+    step = progress or (lambda pct, stage: None)
+    errors: list[RowError] = []
+    if not _valid_period(period):
+        raise InputRefused(
+            "--period 参数格式应为YYYY-MM", [RowError(None, "--period", period, "期间格式应为YYYY-MM")]
+        )
+    if period > today.strftime("%Y-%m"):
+        raise InputRefused("统计月份晚于当月", [RowError(None, "--period", period, "统计月份不能晚于当月")])
+    plans: list[_Plan] = []
+    for raw in paths:
+        path = Path(raw)
+        try:
+            kind = ledger_kind(path) if path.is_file() else None
+        except InputRefused as exc:
+            errors += [RowError(e.row, e.column, e.value, f"{path.name}：{e.reason}") for e in exc.errors]
+            continue
+        if kind is None:
+            reason = (
+                "文件不存在"
+                if not path.is_file()
+                else "不是已外出务工信息或计划外出务工信息（表头前5行中没有“开始时间”或“是否计划务工”列）"
+            )
+            errors.append(RowError(None, "", path.name, reason))
+            continue
+        plans.append(_Plan(path=path, kind=kind, checksum=sha256_file(path)))
+    kinds = [p.kind for p in plans]
+    for k in set(kinds):
+        if kinds.count(k) > 1:
+            errors.append(
+                RowError(None, "", KIND_LABELS[k], "同一次导入中有多个同类文件，请合并为一个文件或分次导入")
+            )
+    step(5, "读取")
+    for plan in plans:
+        try:
+            plan.table = _read(plan.path, plan.kind)
+        except InputRefused as exc:
+            errors += [_named(plan.path, e) for e in exc.errors]
+    step(20, "校验")
+    with write_transaction(wait=lock_wait):
+        for plan in plans:
+            if plan.table is not None:
+                _check(plan, period, today)
+                assert plan.checked is not None
+                errors += [_named(plan.path, e) for e in plan.checked.errors]
+        if errors:
+            raise InputRefused(f"务工月监测数据导入被拒绝：共{len(errors)}处错误，未写入任何数据", errors)
+        step(50, "写入")
+        results = [_write(plan, period=period, source=source, actor=actor) for plan in plans]
+        counties = sorted(
+            {
+                c
+                for p in plans
+                if p.checked is not None
+                for c in p.checked.rows.get_column("county_code").drop_nulls()
+            }
+        )
+        written = not all(r.duplicate for r in results)
+        roster = roster_refresh(period=period, counties=counties, today=today) if written and counties else 0
+        step(100, "完成")
+    return LedgerImportResult(files=results, roster_rows=roster, seconds=time.perf_counter() - started)
+
+
+def _named(path: Path, e: RowError) -> RowError:
+    return RowError(e.row, f"{path.name}：{e.column}" if e.column else path.name, e.value, e.reason)
+
+
+def _valid_period(period: str) -> bool:
+    return (
+        len(period) == 7
+        and period[4] == "-"
+        and period[:4].isdigit()
+        and period[5:].isdigit()
+        and 1 <= int(period[5:]) <= 12
+    )
+
+
+def _national(table: Table, i: int) -> dict[str, str]:
+    """The columns kept as written: the identity texts and the unknown columns (R-EMP-03)."""
+    frame = table.frame
+    out = {
+        name: frame.get_column(name)[i] for name in _NATIONAL_KEPT if frame.get_column(name)[i] is not None
+    }
+    for h in table.extra_columns:
+        value = frame.get_column(f"+{h}")[i]
+        if value is not None:
+            out[f"+{h}"] = value
+    return out
+
+
+def _money(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents) / 100
+
+
+def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFileResult:
+    assert plan.table is not None and plan.checked is not None
+    table, rows = plan.table, plan.checked.rows
+    result = LedgerFileResult(
+        path=str(plan.path),
+        kind=plan.kind,
+        period=period,
+        rows=table.frame.height,
+        warnings=list(table.warnings),
+    )
+    same = batch_same_file(
+        kind=plan.kind, source=source, period=period, checksum=plan.checksum, region=plan.region
+    )
+    if same is not None:
+        result.duplicate, result.batch_id = True, same.pk
+        return result
+    batch, replaces = batch_start(
+        kind=plan.kind,
+        source=source,
+        period=period,
+        region=plan.region,
+        checksum=plan.checksum,
+        filename=plan.path.name,
+        encoding=table.encoding,
+        actor=actor,
+        stored_path=archive_file(plan.path, plan.checksum),
+        rows_total=table.frame.height,
+        warnings=list(table.warnings),
+        periods=[period],
+        progress=60,
+    )
+    result.batch_id, result.supersedes_id = batch.pk, batch.supersedes_id
+    model: Any = WorkEpisode if plan.kind == EPISODES else WorkPlan
+    key = "start_month" if plan.kind == EPISODES else "period"
+    objs: list[Any] = []
+    for r in rows.iter_rows(named=True):
+        common = {
+            "person_id": r["person_id"],
+            "household_id": r["household_id"],
+            "county_code": r["county_code"],
+            "township_code": r["township_code"],
+            "national": _national(table, r["_row"]),
+            "source_batch": batch,
+        }
+        if plan.kind == EPISODES:
+            objs.append(
+                WorkEpisode(
+                    **common,
+                    start_month=r["start_month"],
+                    end_month=r["end_month"],
+                    worked=r["worked"],
+                    work_county=r["work_county"],
+                    place_type=r["place_type"],
+                    wage=_money(r["wage"]),
+                    employer=r["employer"],
+                    industry=r["industry"],
+                    channel=r["channel"],
+                    channel_text=r["channel_text"],
+                    point_to_point=r["point_to_point"],
+                    transport_subsidy=_money(r["transport_subsidy"]),
+                    source=StatusSourceChoices.LEDGER,
+                )
+            )
+        else:
+            objs.append(
+                WorkPlan(
+                    **common,
+                    period=period,
+                    planned=r["planned"],
+                    planned_county=r["planned_county"],
+                    service_need=r["service_need"],
+                )
+            )
+    keys = {(o.person_id, getattr(o, key)) for o in objs}
+    existing = (
+        set(model.objects.filter(person_id__in={k[0] for k in keys}).values_list("person_id", key)) & keys
+    )
+    fields = [
+        f.name for f in model._meta.concrete_fields if f.name not in ("id", "person", "created_at", key)
+    ]
+    model.objects.bulk_create(
+        objs,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["person", key],
+        update_fields=fields,
+    )
+    result.updated, result.created = len(existing), len(objs) - len(existing)
+    batch_succeed(
+        batch,
+        replaces=replaces,
+        rows_created=result.created,
+        rows_updated=result.updated,
+        matched=len(objs),
+        report={"unknown_columns": list(table.extra_columns), "encoding": table.encoding},
+    )
+    audit_record_many(
+        actor=actor,
+        entries=[
+            batch_audit_entry(
+                batch,
+                changes={
+                    "kind": plan.kind,
+                    "source": source,
+                    "period": period,
+                    "file": plan.path.name,
+                    "checksum": plan.checksum,
+                    "rows": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "supersedes": result.supersedes_id,
+                },
+                reason=f"导入务工月监测{KIND_LABELS[plan.kind]}",
+                region_code=plan.region,
+            )
+        ],
+    )
+    return result
+
+
+# --- Roster ---------------------------------------------------------------------------------------------
+
+
+def _episode_status(ep: WorkEpisode) -> str:
+    if ep.channel == WorkChannelChoices.PUBLIC_POST:
+        return LabourStatusChoices.PUBLIC_POST
+    if ep.channel == WorkChannelChoices.WORKSHOP:
+        return LabourStatusChoices.WORKSHOP
+    return ep.place_type or LabourStatusChoices.IN_COUNTY
+
+
+def roster_refresh(
+    *, period: str, counties: Sequence[str], today: dt.date | None = None, include_low_income: bool = False
+) -> int:
+    """Derive the month's roster (R-EMP-02) for ``counties``: every counted member of working age of a
+    脱贫 household or a monitoring object's household (and, with ``include_low_income``, of a household with
+    a 低保 or 特困 member). The status comes from an episode covering the month (its channel, else its
+    place), else 在校 / 无劳动能力 from the registry, else the month's plan (是 → 未就业有意愿, 否 → 无意愿),
+    else 未就业有意愿 with willingness unknown (a visit settles it). Records from a visit, a phone call, 人社,
+    payments or the person are kept. Returns the number of derived records written."""
+    year, month = int(period[:4]), int(period[5:])
+    first_day = dt.date(year, month, 1)
+    born_after = dt.date(year - ROSTER_MAX_AGE - 1, month, 1)
+    born_before = dt.date(year - ROSTER_MIN_AGE, month, 1)
+    scope = Q(household__poverty_status="former_poor") | ~Q(household__monitoring_category="")
+    if include_low_income:
+        scope |= Q(household__members__dibao=True) | Q(household__members__tekun=True)
+    persons = (
+        Person.objects.filter(
+            scope,
+            household__county_code__in=counties,
+            household__status="active",
+            residence__in=COUNTED_RESIDENCE,
+            birth_date__gt=born_after,
+            birth_date__lte=born_before,
+        )
+        .distinct()
+        .values_list(
+            "id",
+            "household_id",
+            "household__county_code",
+            "household__township_code",
+            "labour",
+            "school_status",
+        )
+    )
+    kept = set(
+        LabourRecord.objects.filter(period=period, county_code__in=counties)
+        .exclude(source__in=DERIVED_SOURCES)
+        .values_list("person_id", flat=True)
+    )
+    p_idx = month_index(period)
+    episodes: dict[int, WorkEpisode] = {}
+    for ep in WorkEpisode.objects.filter(
+        county_code__in=counties, worked=True, start_month__lte=period
+    ).filter(Q(end_month="") | Q(end_month__gte=period)):
+        if month_index(ep.start_month) <= p_idx:
+            episodes.setdefault(ep.person_id, ep)
+    plans = dict(
+        WorkPlan.objects.filter(county_code__in=counties, period=period).values_list("person_id", "planned")
+    )
+    LabourRecord.objects.filter(period=period, county_code__in=counties, source__in=DERIVED_SOURCES).delete()
+    records = []
+    for pid, hid, county, township, labour, school in persons:
+        if pid in kept:
+            continue
+        found = episodes.get(pid)
+        willing: bool | None
+        if found is not None:
+            status, source, willing = _episode_status(found), StatusSourceChoices.LEDGER, True
+        elif school != SchoolStatusChoices.NONE:
+            status, source, willing = LabourStatusChoices.STUDENT, StatusSourceChoices.REGISTRY, None
+        elif labour not in CAPABLE_LABOUR:
+            status, source, willing = LabourStatusChoices.NO_CAPACITY, StatusSourceChoices.REGISTRY, False
+        elif pid in plans and plans[pid] is not None:
+            willing = bool(plans[pid])
+            status = LabourStatusChoices.SEEKING if willing else LabourStatusChoices.UNWILLING
+            source = StatusSourceChoices.LEDGER
+        else:
+            status, source, willing = LabourStatusChoices.SEEKING, StatusSourceChoices.REGISTRY, None
+        records.append(
+            LabourRecord(
+                person_id=pid,
+                household_id=hid,
+                county_code=county,
+                township_code=township,
+                period=period,
+                labour=labour,
+                willing=willing,
+                status=status,
+                source=source,
+                checked_on=today or first_day,
+                episode=found,
+            )
+        )
+    LabourRecord.objects.bulk_create(records, batch_size=2000)
+    return len(records)
+
+
+# --- Export ---------------------------------------------------------------------------------------------
+
+
+def _yuan(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def _flag_text(value: bool | None) -> str:
+    return "" if value is None else "是" if value else "否"
+
+
+def _identity(
+    national: dict[str, str], person: Person, household: Household, id_number: str
+) -> dict[str, str]:
+    return {
+        "county": national.get("county", ""),
+        "township": national.get("township", ""),
+        "village": national.get("village", ""),
+        "household_no": household.household_no,
+        "person_no": national.get("person_no", ""),
+        "id_number": id_number,
+        "household_type": national.get("household_type", household.get_poverty_status_display()),
+        "monitoring_category": national.get(
+            "monitoring_category", household.get_monitoring_category_display()
+        ),
+        "labour": national.get("labour", person.get_labour_display()),
+    }
+
+
+@dataclass
+class LedgerExportResult:
+    files: list[Path]
+    episodes: int
+    plans: int
+
+
+def ledger_export(
+    *,
+    period: str,
+    out: Path,
+    county: str | None = None,
+    fmt: str = "xlsx",
+    actor: Actor | None = None,
+) -> LedgerExportResult:
+    """Write 已外出务工信息 and 计划外出务工信息 for ``period`` in the national layout (XLSX: two title rows,
+    header on row 3, every cell text; or CSV in UTF-8 with BOM, one header row). Episodes: those started
+    by the month and not ended before January of its year; plans: the month's. The resident IDs are
+    written in clear (the national system keys on them), so the export is audited."""
+    if not _valid_period(period):
+        raise InputRefused(
+            "--period 参数格式应为YYYY-MM", [RowError(None, "--period", period, "期间格式应为YYYY-MM")]
+        )
+    actor = actor if actor is not None else f"cli:{_os_user()}"
+    year_start = f"{period[:4]}-01"
+    eps = WorkEpisode.objects.filter(start_month__lte=period).filter(
+        Q(end_month="") | Q(end_month__gte=year_start)
+    )
+    pls = WorkPlan.objects.filter(period=period)
+    if county:
+        eps, pls = eps.filter(county_code__startswith=county), pls.filter(county_code__startswith=county)
+    eps = eps.select_related("person", "household").order_by(
+        "household__household_no", "person_id", "start_month"
+    )
+    pls = pls.select_related("person", "household").order_by("household__household_no", "person_id")
+    ep_rows = [_episode_cells(e) for e in eps]
+    pl_rows = [_plan_cells(p) for p in pls]
+    # The title names the county exported (the one county of the rows when none was asked for).
+    codes = {county} if county else {e.county_code for e in eps} | {p.county_code for p in pls}
+    names = list(Region.objects.filter(code__in=codes).values_list("full_name", flat=True))
+    region_name = names[0] if len(names) == 1 else "全部"
+    out.mkdir(parents=True, exist_ok=True)
+    files = [
+        _write_sheet(out, EPISODE_FILE, EPISODES, ep_rows, region_name=region_name, period=period, fmt=fmt),
+        _write_sheet(out, PLAN_FILE, PLANS, pl_rows, region_name=region_name, period=period, fmt=fmt),
+    ]
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.EXPORT,
+        object_type="work_ledger",
+        object_id=period,
+        region_code=county or "",
+        changes={"period": period, "episodes": len(ep_rows), "plans": len(pl_rows), "format": fmt},
+        reason="导出务工月监测数据（含明文证件号码，供报送国家系统）",
+    )
+    return LedgerExportResult(files=files, episodes=len(ep_rows), plans=len(pl_rows))
+
+
+def _extra(national: dict[str, str]) -> dict[str, str]:
+    return {k[1:]: v for k, v in national.items() if k.startswith("+")}
+
+
+def _episode_cells(e: WorkEpisode) -> dict[str, str]:
+    cells = _identity(e.national, e.person, e.household, crypto.unseal(e.person.id_sealed))
+    cells.update(
+        {
+            "worked": _flag_text(e.worked),
+            "start_month": month_text(e.start_month),
+            "end_month": month_text(e.end_month),
+            "work_county": e.work_county,
+            "wage": _yuan(e.wage),
+            "employer": e.employer,
+            "industry": e.industry,
+            "channel": e.channel_text or (e.get_channel_display() if e.channel else ""),
+            "point_to_point": _flag_text(e.point_to_point),
+            "transport_subsidy": _yuan(e.transport_subsidy),
+        }
+    )
+    cells.update({f"+{k}": v for k, v in _extra(e.national).items()})
+    return cells
+
+
+def _plan_cells(p: WorkPlan) -> dict[str, str]:
+    cells = _identity(p.national, p.person, p.household, crypto.unseal(p.person.id_sealed))
+    cells.update(
+        {"planned": _flag_text(p.planned), "planned_county": p.planned_county, "service_need": p.service_need}
+    )
+    cells.update({f"+{k}": v for k, v in _extra(p.national).items()})
+    return cells
+
+
+def _write_sheet(
+    out: Path,
+    stem: str,
+    kind: str,
+    rows: list[dict[str, str]],
+    *,
+    region_name: str,
+    period: str,
+    fmt: str,
+) -> Path:
+    specs = SPECS[kind]
+    extras: list[str] = []
+    for r in rows:
+        for k in r:
+            if k.startswith("+") and k[1:] not in extras:
+                extras.append(k[1:])
+    header = [s.label for s in specs] + extras
+    names = [s.name for s in specs] + [f"+{h}" for h in extras]
+    body = [[r.get(n, "") or "" for n in names] for r in rows]
+    if fmt == "csv":
+        path = out / f"{stem}.csv"
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(body)
+        return path
+    path = out / f"{stem}.xlsx"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(stem)
+    for title in title_rows(kind, region_name=region_name, period=period):
+        ws.append(_text_cells(ws, title))
+    ws.append(_text_cells(ws, header))
+    for values in body:
+        ws.append(_text_cells(ws, values))
+    wb.save(path)
+    return path
+
+
+def _text_cells(ws: Any, values: Sequence[str]) -> list[Any]:
+    """Every cell text (the national layout), never a formula: a value starting with "=" stays text."""
+    cells = []
+    for v in values:
+        c = WriteOnlyCell(ws, value=v)
+        c.data_type = "s"
+        cells.append(c)
+    return cells
