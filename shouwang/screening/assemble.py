@@ -5,8 +5,13 @@ household's score is the noisy-OR ``1 − Π(1 − w)`` over the rules that fire
 ``1 − asset_discount`` when asset evidence (R-INC-06) was found, rounded to 4 decimals.
 
 Suggested category (R-OBJ-01): below the line and 脱贫户 → ``unstable``; below the line otherwise →
-``marginal``; not below the line (or no income record) but a shock rule fired (rigid spending or a
-sharp income drop from illness, disability, disaster, accident, job loss) → ``sudden``; else none.
+``marginal``; not below the line (or no income record), a shock rule fired (rigid spending or a sharp
+income drop from illness, disability, disaster, accident, job loss) and basic living is seriously
+endangered by it → ``sudden``; else none. "Seriously endangered" (decision 0312) is what POLICY puts numbers
+on: the income after the 12 months' rigid spending and the estimated lost wages is below the line
+(R-INC-05 慢湾村), or the medical spending exceeds the share of total income (``ENDANGERING_RULES``,
+R-INC-05 Inner Mongolia); without an income record the visit finds out. A rich household with a large bill
+that leaves it far above the line gets none.
 """
 
 import json
@@ -18,6 +23,10 @@ import polars as pl
 from shouwang.screening.choices import RuleKindChoices, WarningStatusChoices
 from shouwang.screening.engines.base import RuleOutput
 from shouwang.screening.rules import RULES, Rule
+
+# Rules whose firing by itself shows basic living seriously endangered (R-OBJ-01): rigid spending above the
+# province's share of total income (R-INC-05, Inner Mongolia 刚性支出困难).
+ENDANGERING_RULES = frozenset({"MED-SHARE"})
 
 WARNING_COLUMNS = (
     "household_no",
@@ -147,6 +156,7 @@ def warnings_assemble(output: RuleOutput, rules: tuple[Rule, ...] = RULES) -> pl
             pl.col("risk_type").drop_nulls().unique().sort().alias("risk_types"),
             pl.col("survival").product().alias("survival"),
             pl.col("shock").any().alias("shock"),
+            pl.col("rule").is_in(list(ENDANGERING_RULES)).any().alias("endangering"),
         )
         .filter(pl.col("has_signal"))
     )
@@ -162,6 +172,7 @@ def warnings_assemble(output: RuleOutput, rules: tuple[Rule, ...] = RULES) -> pl
         pl.col("income_per_capita").cast(pl.Float64),
         pl.col("threshold").cast(pl.Float64),
         pl.col("asset_discount").cast(pl.Float64),
+        pl.col("income_after_shock").cast(pl.Float64),
     )
     excl = exclusions_frame(output, rules)
     df = grouped.join(base, on="household_no", how="inner").join(excl, on="household_no", how="left")
@@ -176,7 +187,14 @@ def warnings_assemble(output: RuleOutput, rules: tuple[Rule, ...] = RULES) -> pl
         .then(pl.lit("unstable"))
         .when(below.fill_null(False))
         .then(pl.lit("marginal"))
-        .when(pl.col("shock"))
+        .when(
+            pl.col("shock")
+            & (
+                pl.col("income_after_shock").is_null()  # no income record: the visit finds out
+                | (pl.col("income_after_shock") < pl.col("threshold")).fill_null(False)
+                | pl.col("endangering")
+            )
+        )
         .then(pl.lit("sudden"))
         .otherwise(pl.lit(""))
         .alias("suggested_category"),

@@ -101,6 +101,7 @@ FEED_LOOKBACK: dict[str, int] = {
     "education": 12,  # enrolment evidence clears the registry-based "not enrolled" rule
     "employment": 12,  # a lost job's last known wage; the wage drop compares with the 3 months before
     "water": 3,  # a long outage reported once keeps its households flagged while it lasts
+    "police": 12,  # deaths and moves out take the member out of the household size (R-OBJ-02)
     "disaster": 12,  # uninsured disaster losses are rigid spending of the 12-month window (R-OBJ-06)
 }
 
@@ -116,16 +117,32 @@ def input_tables() -> dict[str, Columns]:
 # ---------------------------------------------------------------------------------------------------
 # Derived views, materialised once per run in this order.
 # ---------------------------------------------------------------------------------------------------
+# Members the 公安 register reports dead or moved out (R-OBJ-02): the latest such row of the 12 delivery
+# months, unless a later row reports them moved back in. They stop counting although the registry has not
+# caught up; once the registry records it (``residence``), they no longer count there and are not taken off
+# twice.
 PERSON_FACTS = """
+WITH gone AS (
+  SELECT id_index
+  FROM feed_police
+  WHERE period BETWEEN $p_m11 AND $period AND event_on <= $p_end
+  GROUP BY id_index
+  HAVING MAX(CASE WHEN event IN ('death', 'moved_out') THEN event_on END)
+    > COALESCE(MAX(CASE WHEN event = 'moved_in' THEN event_on END), DATE '1900-01-01')
+)
 SELECT p.person_id, p.household_no, h.village_code, h.poverty_status, p.id_index, p.school_status,
   p.disability_grade, p.labour, p.work_months, p.health,
   $year - CAST(EXTRACT(YEAR FROM p.birth_date) AS BIGINT)
     - CASE WHEN CAST(EXTRACT(MONTH FROM p.birth_date) AS BIGINT) * 100
                 + CAST(EXTRACT(DAY FROM p.birth_date) AS BIGINT) > $mmdd THEN 1 ELSE 0 END AS age,
-  CASE WHEN COALESCE(p.residence, 'present') IN ('present', 'away_working') THEN 1 ELSE 0 END AS counted,
+  CASE WHEN COALESCE(p.residence, 'present') IN ('present', 'away_working') AND g.id_index IS NULL
+       THEN 1 ELSE 0 END AS counted,
+  CASE WHEN COALESCE(p.residence, 'present') IN ('present', 'away_working') AND g.id_index IS NOT NULL
+       THEN 1 ELSE 0 END AS reported_gone,
   CASE WHEN p.labour IN ('skilled', 'ordinary', 'weak') THEN 1 ELSE 0 END AS capable
 FROM persons p
 JOIN households h ON h.household_no = p.household_no
+LEFT JOIN gone g ON g.id_index = p.id_index
 """
 
 HOUSEHOLD_FACTS = """
@@ -145,9 +162,31 @@ WITH eligible AS (
   SELECT household_no, SUM(counted) AS members, SUM(capable * counted) AS capable_members,
     SUM(CASE WHEN work_months > 0 THEN counted ELSE 0 END) AS earners,
     SUM(CASE WHEN health IN ('chronic', 'serious') THEN counted ELSE 0 END) AS ill_members,
-    SUM(CASE WHEN health = 'serious' THEN counted ELSE 0 END) AS serious_members
+    SUM(CASE WHEN health = 'serious' THEN counted ELSE 0 END) AS serious_members,
+    SUM(reported_gone) AS gone
   FROM person_facts
   GROUP BY household_no
+), i1 AS (
+  -- The latest record, divided by its member count less the members 公安 reports gone since (R-OBJ-02,
+  -- R-INC-02): the record's own per-capita figures when nobody is. Rounded through DECIMAL (PostgreSQL has no
+  -- ROUND of a DOUBLE to places), half away from zero as the registry rounds.
+  SELECT e.household_no, e.period, e.wage, e.business, e.property, e.transfer, e.net_income,
+    e.compliant_self_pay, e.insurance_claims,
+    GREATEST(e.members_counted - COALESCE(m.gone, 0), 0) AS members_counted,
+    CASE WHEN COALESCE(m.gone, 0) = 0 THEN e.per_capita_net
+         WHEN e.members_counted - m.gone > 0
+         THEN CAST(ROUND(CAST(CAST(e.net_income AS DOUBLE) / (e.members_counted - m.gone)
+                              AS DECIMAL(18, 4)), 2) AS DECIMAL(14, 2))
+    END AS per_capita_net,
+    CASE WHEN COALESCE(m.gone, 0) = 0 THEN e.per_capita_reference
+         WHEN e.members_counted - m.gone > 0
+         THEN CAST(ROUND(CAST(CAST(e.net_income + COALESCE(e.insurance_claims, 0)
+                                   - COALESCE(e.compliant_self_pay, 0) AS DOUBLE)
+                              / (e.members_counted - m.gone) AS DECIMAL(18, 4)), 2) AS DECIMAL(14, 2))
+    END AS per_capita_reference
+  FROM eligible e
+  JOIN latest l ON l.household_no = e.household_no AND e.period = l.p1
+  LEFT JOIN m ON m.household_no = e.household_no
 )
 SELECT h.household_no, h.household_id, h.village_code, h.township_code, h.group_name, h.poverty_status,
   CASE WHEN h.monitoring_category IS NOT NULL
@@ -164,8 +203,7 @@ SELECT h.household_no, h.household_id, h.village_code, h.township_code, h.group_
   CAST(pr.threshold AS DECIMAL(14, 2)) AS threshold, pr.asset_discount
 FROM households h
 JOIN params pr ON pr.village_code = h.village_code
-LEFT JOIN latest l ON l.household_no = h.household_no
-LEFT JOIN eligible i1 ON i1.household_no = h.household_no AND i1.period = l.p1
+LEFT JOIN i1 ON i1.household_no = h.household_no
 LEFT JOIN before_latest b ON b.household_no = h.household_no
 LEFT JOIN eligible i2 ON i2.household_no = h.household_no AND i2.period = b.p2
 LEFT JOIN m ON m.household_no = h.household_no
@@ -300,15 +338,25 @@ def derived_views() -> list[tuple[str, str]]:
     return views
 
 
-# What the assembly step needs for every household, flagged or not.
+# What the assembly step needs for every household, flagged or not. ``income_after_shock`` is the reference
+# income per counted member after the 12 months' rigid spending (医保 self-pay, disaster losses) and the
+# estimated wages lost to illness (decisions 0310, 0311): the assembly suggests 突发严重困难户 only when it is
+# below the line (R-OBJ-01 "basic living seriously endangered"; R-INC-05 慢湾村), decision 0312.
 BASE_SQL = """
-SELECT household_no, household_id, village_code, township_code, poverty_status, monitored,
-  income_per_capita, threshold, asset_discount
-FROM household_facts
+SELECT hf.household_no, hf.household_id, hf.village_code, hf.township_code, hf.poverty_status, hf.monitored,
+  hf.income_per_capita, hf.threshold, hf.asset_discount,
+  CASE WHEN hf.income_members > 0 THEN
+    (CAST(hf.net_income + hf.insurance_claims AS DOUBLE)
+      - CAST(GREATEST(hf.compliant_self_pay, COALESCE(r.med_12m, 0) + COALESCE(r.disaster_12m, 0)) AS DOUBLE)
+      - COALESCE(w.wage_lost_est, 0)) / hf.income_members
+  END AS income_after_shock
+FROM household_facts hf
+LEFT JOIN rigid r ON r.household_no = hf.household_no
+LEFT JOIN wage_loss w ON w.household_no = hf.household_no
 """
 BASE_COLUMNS: Columns = _cols(
     "household_no text, household_id int, village_code text, township_code text, poverty_status text, "
-    "monitored int, income_per_capita money, threshold money, asset_discount dec"
+    "monitored int, income_per_capita money, threshold money, asset_discount dec, income_after_shock float"
 )
 # Parameters the assembly applies to a rule's output, by rule kind, through the base query's columns
 # (shouwang.screening.assemble: an exclusion rule's evidence discounts the score by ``asset_discount``).
@@ -410,7 +458,7 @@ RULES: tuple[Rule, ...] = (
         kind=S,
         weight=0.5,
         params=(K.THRESHOLD,),
-        reads=("households", "persons", "incomes"),
+        reads=("households", "persons", "feed_police", "incomes"),
         evidence=_ev("income_per_capita money, per_capita_net money, threshold money, income_period text"),
         sql="""
 SELECT hf.household_no, hf.income_per_capita, hf.per_capita_net, hf.threshold, hf.income_period
@@ -427,7 +475,7 @@ WHERE hf.income_per_capita < hf.threshold
         kind=S,
         weight=0.4,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("households", "persons", "incomes"),
+        reads=("households", "persons", "feed_police", "incomes"),
         evidence=_ev(
             "income_now money, income_before money, drop_share share, income_period text, "
             "prev_income_period text"
@@ -452,7 +500,7 @@ WHERE hf.prev_per_capita_net > 0 AND hf.income_period > $p_m12
         kind=S,
         weight=0.5,
         params=(K.MEDICAL_SHARE_POOR, K.MEDICAL_SHARE_OTHER, K.RURAL_INCOME),
-        reads=("feed_medical", "households", "persons", "incomes"),
+        reads=("feed_medical", "households", "persons", "feed_police", "incomes"),
         evidence=_ev("self_pay_12m money, trigger_amount money, persons int, last_settled_on date"),
         shock=True,
         sql="""
@@ -486,7 +534,7 @@ GROUP BY household_no
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_ABSOLUTE,),
-        reads=("feed_medical", "households", "persons"),
+        reads=("feed_medical", "households", "persons", "feed_police"),
         evidence=_ev("self_pay_12m money, trigger_amount money, settlements int"),
         shock=True,
         sql="""
@@ -508,7 +556,7 @@ HAVING SUM(m.self_pay) > MAX(pr.medical_absolute)
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "feed_police", "incomes"),
         evidence=_ev("self_pay_12m money, disaster_12m money, income_after_rigid amount, threshold money"),
         shock=True,
         sql="""
@@ -531,7 +579,7 @@ WHERE r.med_12m > 0 AND r.income_after_rigid < r.threshold * r.income_members
         kind=S,
         weight=0.4,
         params=(K.MEDICAL_INCOME_SHARE,),
-        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "feed_police", "incomes"),
         evidence=_ev("self_pay_12m money, share_of_income share"),
         shock=True,
         sql="""
@@ -551,7 +599,7 @@ WHERE r.gross_income > 0 AND r.med_12m > pr.medical_income_share * r.gross_incom
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "feed_police", "incomes"),
         evidence=_ev(
             "serious_members int, stays int, inpatient_self_pay money, last_settled_on date, "
             "income_after_rigid amount, wage_lost_est amount, threshold money"
@@ -592,7 +640,7 @@ WHERE (wage_lost_est IS NULL AND income_after_rigid < near_line_ratio * threshol
         kind=S,
         weight=0.4,
         params=(K.THRESHOLD,),
-        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "feed_police", "incomes"),
         evidence=_ev(
             "earners_ill int, first_stay date, months_lost int, care_months int, wage_lost_est amount, "
             "income_after_loss amount, threshold money"
@@ -630,7 +678,7 @@ WHERE income_after_rigid - wage_lost_est < CAST(threshold AS DOUBLE) * income_me
         kind=S,
         weight=0.5,
         params=(K.SEVERE_DISABILITY_GRADE,),
-        reads=("feed_disability", "households", "persons"),
+        reads=("feed_disability", "households", "persons", "feed_police"),
         evidence=_ev("grade int, certified_on date, persons int"),
         shock=True,
         sql="""
@@ -644,6 +692,103 @@ GROUP BY d.household_no
         note="本月交付的残疾认定，等级不高于参数（默认2级），且登记库中此人原无同等或更重的等级。",
     ),
     Rule(
+        code="DIS-MENTAL",
+        title="新认定智力或精神残疾（三、四级）",
+        policy=("R-OBJ-05", "R-WARN-01"),
+        risk_type="disability",
+        kind=S,
+        weight=0.5,
+        params=(K.SEVERE_DISABILITY_GRADE,),
+        reads=("feed_disability", "households", "persons", "feed_police"),
+        evidence=_ev("grade int, disability_type text, certified_on date, persons int"),
+        shock=True,
+        sql="""
+SELECT d.household_no, MIN(d.grade) AS grade, MIN(d.disability_type) AS disability_type,
+  MAX(d.certified_on) AS certified_on, COUNT(*) AS persons
+FROM disability d
+JOIN params pr ON pr.village_code = d.village_code
+WHERE d.period = $period AND d.grade > pr.severe_disability_grade
+  AND (d.disability_type LIKE '%智力%' OR d.disability_type LIKE '%精神%'
+       OR LOWER(d.disability_type) IN ('intellectual', 'mental'))
+  AND (d.p_disability_grade IS NULL OR d.p_disability_grade > d.grade)
+GROUP BY d.household_no
+""",
+        note=(
+            "R-OBJ-05 重点监测人群：重度残疾和三、四级智力、精神残疾。本月交付的智力或精神残疾认定，"
+            "等级在重度参数以下（默认三、四级；一、二级由 DIS-SEVERE 预警），"
+            "且登记库中此人原无同等或更重的等级。"
+        ),
+    ),
+    Rule(
+        code="DIS-NEW",
+        title="新认定残疾，且为脱贫户、监测对象或收入接近监测范围",
+        policy=("R-OBJ-05", "R-INC-03", "R-WARN-01"),
+        risk_type="disability",
+        kind=S,
+        weight=0.4,
+        params=(K.SEVERE_DISABILITY_GRADE, K.THRESHOLD, K.NEAR_LINE_RATIO),
+        reads=(
+            "feed_disability",
+            "feed_medical",
+            "feed_disaster",
+            "households",
+            "persons",
+            "feed_police",
+            "incomes",
+        ),
+        evidence=_ev(
+            "grade int, disability_type text, certified_on date, persons int, income_after_rigid amount"
+        ),
+        shock=True,
+        sql="""
+SELECT d.household_no, MIN(d.grade) AS grade, MIN(d.disability_type) AS disability_type,
+  MAX(d.certified_on) AS certified_on, COUNT(*) AS persons,
+  MIN(COALESCE(CAST(r.income_after_rigid AS DOUBLE) / r.income_members, CAST(hf.income_per_capita AS DOUBLE)))
+    AS income_after_rigid
+FROM disability d
+JOIN params pr ON pr.village_code = d.village_code
+JOIN household_facts hf ON hf.household_no = d.household_no
+LEFT JOIN rigid r ON r.household_no = d.household_no
+WHERE d.period = $period AND d.grade > pr.severe_disability_grade
+  AND NOT (d.disability_type LIKE '%智力%' OR d.disability_type LIKE '%精神%'
+           OR LOWER(d.disability_type) IN ('intellectual', 'mental'))
+  AND (d.p_disability_grade IS NULL OR d.p_disability_grade > d.grade)
+  AND (
+    hf.poverty_status = 'former_poor' OR hf.monitored = 1
+    OR COALESCE(CAST(r.income_after_rigid AS DOUBLE) / r.income_members, CAST(hf.income_per_capita AS DOUBLE))
+       < pr.near_line_ratio * hf.threshold
+  )
+GROUP BY d.household_no
+""",
+        note=(
+            "本月交付的其他残疾认定（重度参数以下、非智力或精神残疾，登记库中此人原无同等或更重的等级），"
+            "家庭为脱贫户、监测对象，或扣除12个月医疗自付和灾害损失后人均收入低于监测范围的参数倍数"
+            "（默认1.5倍）：R-OBJ-05“八必访”第5类（残疾家庭，特别是新增残疾）与第1类（收入在范围边缘）；"
+            "R-INC-03 劳动能力是家庭自主应对能力。"
+        ),
+    ),
+    Rule(
+        code="DIS-ACCIDENT",
+        title="公安报送意外致残",
+        policy=("R-WARN-01", "R-OBJ-05", "R-SYS-03"),
+        risk_type="disability",
+        kind=RuleKindChoices.SUPPORTING,
+        weight=0.1,
+        params=(),
+        reads=("feed_police", "households", "persons"),
+        evidence=_ev("persons int, event_on date"),
+        sql="""
+SELECT p.household_no, COUNT(*) AS persons, MAX(p.event_on) AS event_on
+FROM police p
+WHERE p.period = $period AND p.event = 'accident_disability'
+GROUP BY p.household_no
+""",
+        note=(
+            "辅助信号：公安本月报送成员意外致残（R-WARN-01 峨山）。POLICE-ACCIDENT 据此预警，这里附加"
+            "“因残”风险类型（R-SYS-03），不必等残联数月后的认定；单独不生成预警。"
+        ),
+    ),
+    Rule(
         code="EDU-DROPOUT",
         title="义务教育阶段学生，或脱贫户、监测对象、收入在监测范围内家庭的学生辍学或休学",
         policy=("R-WARN-01", "R-OBJ-05", "R-INC-03", "R-KPI-01"),
@@ -651,7 +796,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.4,
         params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX, K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_education", "households", "persons", "incomes"),
+        reads=("feed_education", "households", "persons", "feed_police", "incomes"),
         evidence=_ev("status text, children int, as_of date, age int"),
         sql="""
 SELECT e.household_no, MIN(e.status) AS status, COUNT(*) AS children, MAX(e.as_of) AS as_of,
@@ -681,7 +826,7 @@ GROUP BY e.household_no
         kind=S,
         weight=0.3,
         params=(K.SCHOOL_AGE_MIN, K.SCHOOL_AGE_MAX),
-        reads=("feed_education", "households", "persons"),
+        reads=("feed_education", "households", "persons", "feed_police"),
         evidence=_ev("children int, age int"),
         sql="""
 SELECT pf.household_no, COUNT(*) AS children, MIN(pf.age) AS age
@@ -706,7 +851,7 @@ GROUP BY pf.household_no
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_housing", "households", "persons"),
+        reads=("feed_housing", "households", "persons", "feed_police"),
         evidence=_ev("grade text, appraised_on date"),
         sql="""
 SELECT hs.household_no, MAX(hs.grade) AS grade, MAX(hs.appraised_on) AS appraised_on
@@ -723,7 +868,7 @@ GROUP BY hs.household_no
         kind=S,
         weight=0.5,
         params=(K.DISASTER_LOSS, K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_medical", "feed_disaster", "households", "persons", "incomes"),
+        reads=("feed_medical", "feed_disaster", "households", "persons", "feed_police", "incomes"),
         evidence=_ev(
             "loss_amount money, loss_total money, house_damaged bool, hazard text, occurred_on date, "
             "income_after_rigid amount"
@@ -757,7 +902,7 @@ GROUP BY d.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_disaster", "households", "persons"),
+        reads=("feed_disaster", "households", "persons", "feed_police"),
         evidence=_ev("occurred_on date, hazard text"),
         sql="""
 SELECT d.household_no, MAX(d.occurred_on) AS occurred_on, MIN(d.hazard) AS hazard
@@ -806,7 +951,7 @@ GROUP BY p.household_no
         kind=S,
         weight=0.4,
         params=(K.WAGE_SHARE, K.INCOME_DROP_SHARE, K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_employment", "households", "persons", "incomes"),
+        reads=("feed_employment", "households", "persons", "feed_police", "incomes"),
         evidence=_ev(
             "status text, persons int, wage_share share, wage_lost_12m amount, income_per_capita money"
         ),
@@ -858,7 +1003,7 @@ HAVING MAX(CASE WHEN j.wage >= pr.wage_share * j.gross_income THEN 1 ELSE 0 END)
         kind=S,
         weight=0.3,
         params=(K.INCOME_DROP_SHARE,),
-        reads=("feed_employment", "households", "persons"),
+        reads=("feed_employment", "households", "persons", "feed_police"),
         evidence=_ev("wage_now money, wage_before amount, drop_share share, months int"),
         shock=True,
         sql="""
@@ -891,7 +1036,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.5,
         params=(),
-        reads=("feed_civil", "households", "persons"),
+        reads=("feed_civil", "households", "persons", "feed_police"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_rejected", "low_income_margin"),
     ),
@@ -903,7 +1048,7 @@ WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share 
         kind=S,
         weight=0.4,
         params=(),
-        reads=("feed_civil", "households", "persons"),
+        reads=("feed_civil", "households", "persons", "feed_police"),
         evidence=_ev("event text, events int, event_on date"),
         sql=_civil_events_sql("dibao_enrolled", "tekun_enrolled", "temp_aid"),
         note="当年新纳入低保、特困的对象必须对照监测标准排查（R-OBJ-05）。",
@@ -935,7 +1080,15 @@ GROUP BY o.household_no
         kind=S,
         weight=0.3,
         params=(K.THRESHOLD, K.NEAR_LINE_RATIO),
-        reads=("feed_medical", "feed_disaster", "feed_water", "households", "persons", "incomes"),
+        reads=(
+            "feed_medical",
+            "feed_disaster",
+            "feed_water",
+            "households",
+            "persons",
+            "feed_police",
+            "incomes",
+        ),
         evidence=_ev("issue text, from_on date, income_after_rigid amount, threshold money"),
         sql=f"""
 WITH hit AS (
@@ -973,7 +1126,7 @@ WHERE income_after_rigid < near_line_ratio * threshold * income_members
         kind=S,
         weight=0.3,
         params=(K.OVERDUE_DAYS,),
-        reads=("feed_credit", "households", "persons"),
+        reads=("feed_credit", "households", "persons", "feed_police"),
         evidence=_ev("overdue_days int, loans int, balance money"),
         sql="""
 SELECT c.household_no, MAX(c.overdue_days) AS overdue_days, COUNT(*) AS loans, SUM(c.balance) AS balance
@@ -995,7 +1148,7 @@ GROUP BY c.household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_disaster", "feed_credit", "households", "persons"),
+        reads=("feed_disaster", "feed_credit", "households", "persons", "feed_police"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -1018,7 +1171,7 @@ GROUP BY household_no
         kind=S,
         weight=0.3,
         params=(),
-        reads=("feed_medical", "feed_credit", "households", "persons"),
+        reads=("feed_medical", "feed_credit", "households", "persons", "feed_police"),
         evidence=_ev("overdue_days int, balance money, shock_on date"),
         shock=True,
         sql=_credit_after_sql("""
@@ -1040,7 +1193,7 @@ GROUP BY household_no
         kind=RuleKindChoices.SUPPORTING,
         weight=0.2,
         params=(K.LABOUR_SHARE_MAX, K.LABOUR_LARGE_SIZE, K.LABOUR_LARGE_SHARE),
-        reads=("households", "persons", "incomes"),
+        reads=("households", "persons", "feed_police", "incomes"),
         evidence=_ev("members int, capable_members int"),
         sql="""
 SELECT hf.household_no, hf.members, hf.capable_members
@@ -1061,7 +1214,7 @@ WHERE hf.members > 0 AND (
         kind=RuleKindChoices.SUPPORTING,
         weight=0.1,
         params=(),
-        reads=("feed_medical", "households", "persons", "incomes"),
+        reads=("feed_medical", "households", "persons", "feed_police", "incomes"),
         evidence=_ev("ill_members int, inpatient_stays int"),
         sql="""
 SELECT hf.household_no, hf.ill_members, COALESCE(s.stays, 0) AS inpatient_stays
@@ -1082,7 +1235,7 @@ WHERE hf.ill_members > 0 OR s.stays > 0
         kind=RuleKindChoices.EXCLUSION,
         weight=0.0,
         params=(K.ASSET_LOAN_PRINCIPAL, K.ASSET_MONTHLY_WAGE, K.ASSET_DISCOUNT),
-        reads=("feed_employment", "feed_credit", "households", "persons"),
+        reads=("feed_employment", "feed_credit", "households", "persons", "feed_police"),
         evidence=_ev("loan_principal money, monthly_wage money"),
         sql="""
 WITH x AS (

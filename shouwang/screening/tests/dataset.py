@@ -145,6 +145,31 @@ hh("DIS-KNOWN", members=[{"age": 40, "disability_grade": 1, "health": "disabled"
 feed("disability", id_index="DIS-KNOWN-1", certified_on="2025-03-10", disability_type="visual", grade=1)
 hh("DIS-LASTMONTH")
 feed("disability", "2025-02", id_index="DIS-LASTMONTH-1", certified_on="2025-02-10", grade=1)
+# DIS-MENTAL: grade 3–4 intellectual or mental disability, any household (R-OBJ-05).
+hh("DIS-MIND-3")
+feed("disability", id_index="DIS-MIND-3-1", certified_on="2025-03-10", disability_type="智力残疾", grade=3)
+hh("DIS-MIND-KNOWN", members=[{"age": 40, "disability_grade": 3, "health": "disabled"}])
+feed(
+    "disability", id_index="DIS-MIND-KNOWN-1", certified_on="2025-03-10", disability_type="精神残疾", grade=4
+)
+# DIS-NEW: another grade 3–4 disability in a 脱贫 household or one within 1.5 × the line (13,050 a head).
+hh("DIS-3-POOR", poverty_status="former_poor")
+feed("disability", id_index="DIS-3-POOR-1", certified_on="2025-03-11", disability_type="肢体残疾", grade=3)
+inc(hh("DIS-4-NEAR", members=[{"age": 40}, {"age": 38}]), wage="26099.98")
+feed("disability", id_index="DIS-4-NEAR-1", certified_on="2025-03-11", disability_type="视力残疾", grade=4)
+inc(hh("DIS-4-FAR", members=[{"age": 40}, {"age": 38}]), wage="26100.00")
+feed("disability", id_index="DIS-4-FAR-1", certified_on="2025-03-11", disability_type="视力残疾", grade=4)
+
+# Members 公安 reports dead or moved out stop counting (R-OBJ-02): 26,099.97 for three is 8,699.99 a head, for
+# two 13,049.99; moved out and back in, all three still count.
+for _no, _events in (
+    ("GONE-DEATH", [("2024-10", "2024-10-20", "death")]),
+    ("GONE-BACK", [("2024-10", "2024-10-20", "moved_out"), ("2025-02", "2025-02-01", "moved_in")]),
+    ("GONE-OLD", [("2024-03", "2024-03-20", "moved_out")]),  # delivered 13 months ago: outside the window
+):
+    inc(hh(_no, members=[{"age": 40}, {"age": 38}, {"age": 70}]), members=3, wage="26099.97")
+    for _period, _on, _event in _events:
+        feed("police", _period, id_index=f"{_no}-3", event_on=_on, event=_event)
 
 # EDU-DROPOUT: compulsory-age child dropped out / suspended this month.
 hh("EDU-15", members=[{"age": 40}, {"age": 15, "school_status": "junior"}])

@@ -19,7 +19,8 @@ from shouwang.screening.lineage import (
 )
 from shouwang.screening.rules import RULES_BY_CODE, Rule
 
-FACTS = frozenset({"households", "persons", "incomes"})  # what household_facts is built from
+# What household_facts is built from (公安 deaths and moves out take members out of the household size).
+FACTS = frozenset({"households", "persons", "incomes", "feed_police"})
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +53,12 @@ def test_wrong_declarations_are_reported(views: Views) -> None:
     rule = RULES_BY_CODE["WATER-NEAR-LINE"]
     wrong = dataclasses.replace(
         rule,
-        reads=(*(t for t in rule.reads if t != "feed_medical"), "feed_police"),
+        reads=(*(t for t in rule.reads if t != "feed_medical"), "feed_credit"),
         params=(K.NEAR_LINE_RATIO, K.WATER_DAYS),
     )
     assert rule_declaration_errors(wrong, views) == [
         "WATER-NEAR-LINE: reads table feed_medical, not declared in reads",
-        "WATER-NEAR-LINE: declares table feed_police in reads, does not read it",
+        "WATER-NEAR-LINE: declares table feed_credit in reads, does not read it",
         "WATER-NEAR-LINE: uses parameter threshold, not declared in params",
         "WATER-NEAR-LINE: declares parameter water_days in params, does not use it",
     ]

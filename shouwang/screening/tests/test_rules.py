@@ -192,6 +192,36 @@ def test_new_severe_disability(out) -> None:  # type: ignore[no-untyped-def]
     assert h["DIS-2"]["grade"] == 2
 
 
+def test_new_intellectual_or_mental_disability(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "DIS-MENTAL")
+    assert set(h) & {"DIS-MIND-3", "DIS-MIND-KNOWN", "DIS-2", "DIS-3", "DIS-3-POOR"} == {"DIS-MIND-3"}
+    assert h["DIS-MIND-3"]["grade"] == 3 and h["DIS-MIND-3"]["disability_type"] == "智力残疾"
+
+
+def test_new_disability_in_a_poor_or_near_line_household(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "DIS-NEW")
+    assert set(h) & {"DIS-3-POOR", "DIS-4-NEAR", "DIS-4-FAR", "DIS-3", "DIS-2", "DIS-MIND-3"} == {
+        "DIS-3-POOR",
+        "DIS-4-NEAR",
+    }
+    assert h["DIS-4-NEAR"]["income_after_rigid"] == pytest.approx(13049.99)
+
+
+def test_accident_disability_adds_the_disability_type(out) -> None:  # type: ignore[no-untyped-def]
+    assert set(fired(out, "DIS-ACCIDENT")) == {"POLICE-INJURED-70"}
+    w = {r["household_no"]: r for r in warnings_assemble(out).iter_rows(named=True)}
+    assert {"accident", "disability"} <= set(w["POLICE-INJURED-70"]["risk_types"])
+    assert "disability" not in w["POLICE-60"]["risk_types"]  # injured, not disabled
+
+
+def test_members_reported_gone_leave_the_household_size(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "INC-LOW")
+    assert {"GONE-BACK", "GONE-OLD"} <= set(h) and "GONE-DEATH" not in h
+    assert h["GONE-BACK"]["income_per_capita"] == Decimal("8699.99")
+    base = {r["household_no"]: r for r in out.base.to_pylist()}
+    assert base["GONE-DEATH"]["income_per_capita"] == Decimal("13049.99")
+
+
 def test_compulsory_age_dropout(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EDU-DROPOUT")
     assert {"EDU-15", "EDU-6", "EDU-16-POOR", "EDU-16-NEAR"} <= set(h)
