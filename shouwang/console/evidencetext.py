@@ -69,6 +69,7 @@ EVIDENCE_LABELS = {
     "appraised_on": "鉴定日期",
     "as_of": "统计日期",
     "certified_on": "认定日期",
+    "disability_type": "残疾类别",
     "wage_now": "当前工资",
     "wage_before": "此前工资",
     "drop_share": "降幅",
