@@ -117,6 +117,15 @@ def visit_overdue_list(*, user: Viewer, today: dt.date | None = None) -> list[di
     return out
 
 
+def open_identification_case(household: Household) -> Case | None:
+    """The household's open identification case (the one its follow-up visits, clues and plan belong to)."""
+    return (
+        Case.objects.filter(household=household, kind=CaseKindChoices.IDENTIFICATION, is_open=True)
+        .order_by("-id")
+        .first()
+    )
+
+
 def _routine_green_q() -> Q:
     """Households on the green (quarterly) rhythm without a case: 脱贫户, and households monitored before
     (risk eliminated or identified once, R-ID-06 会泽: green = stably out of poverty). The same rule as
@@ -158,23 +167,28 @@ def routine_visit_next_due(
     return out
 
 
-def routine_visit_households(*, user: Viewer) -> QuerySet[Household]:
-    """The user's households that get routine visits (常态化走访): active and without an open identification
-    case (those have follow-up visits on their case's tier, ``visit_overdue_list``), annotated with
-    ``since`` (the last visit of any kind, else the day the household entered the registry)."""
+def _routine_candidates(households: QuerySet[Household]) -> QuerySet[Household]:
+    """Of ``households``, those that get routine visits (常态化走访): active and without an open
+    identification case (those have follow-up visits on their case's tier, ``visit_overdue_list``), annotated
+    with ``last_visit`` and ``since`` (the last visit of any kind, else the day the household entered the
+    registry)."""
     open_case = Case.objects.filter(
         household=OuterRef("pk"), kind=CaseKindChoices.IDENTIFICATION, is_open=True
     )
-    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
-    return (
-        Household.objects.filter(user_household_q(user))
-        .exclude(status=HouseholdStatusChoices.CANCELLED)
-        .filter(~Exists(open_case))
-        .annotate(
-            last_visit=Subquery(last, output_field=DateField()),
-            since=Coalesce(Subquery(last, output_field=DateField()), TruncDate("created_at")),
-        )
+    last = Subquery(
+        Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1],
+        output_field=DateField(),
     )
+    return (
+        households.exclude(status=HouseholdStatusChoices.CANCELLED)
+        .filter(~Exists(open_case))
+        .annotate(last_visit=last, since=Coalesce(last, TruncDate("created_at")))
+    )
+
+
+def routine_visit_households(*, user: Viewer) -> QuerySet[Household]:
+    """The user's households that get routine visits (``_routine_candidates``)."""
+    return _routine_candidates(Household.objects.filter(user_household_q(user)))
 
 
 def _routine_due_q(params: dict[str, Params], by: dt.date) -> Q:
@@ -199,13 +213,8 @@ def routine_visits_overdue_by_village(*, today: dt.date) -> dict[str, int]:
     active = Household.objects.exclude(status=HouseholdStatusChoices.CANCELLED)
     villages = set(active.order_by().values_list("village_id", flat=True).distinct())
     params = params_by_village(villages=villages, year=today.year)
-    open_case = Case.objects.filter(
-        household=OuterRef("pk"), kind=CaseKindChoices.IDENTIFICATION, is_open=True
-    )
-    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
     return dict(
-        active.filter(~Exists(open_case))
-        .annotate(since=Coalesce(Subquery(last, output_field=DateField()), TruncDate("created_at")))
+        _routine_candidates(Household.objects.all())
         .filter(_routine_due_q(params, today - dt.timedelta(days=1)))
         .order_by()
         .values("village_id")

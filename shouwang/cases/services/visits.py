@@ -15,6 +15,7 @@ from shouwang.audit.services import audit_record
 from shouwang.cases import clock
 from shouwang.cases.choices import CaseKindChoices, ChannelChoices, RiskLevelChoices
 from shouwang.cases.models import Case, Visit
+from shouwang.cases.selectors import open_identification_case
 from shouwang.cases.services._common import (
     CaseConflict,
     household_region,
@@ -199,11 +200,7 @@ def household_visit_record(
     locked = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     if not user_can_see_region(actor, household_region(locked)):
         raise NotFound(locked.household_no)
-    case = (
-        Case.objects.filter(household=locked, kind=CaseKindChoices.IDENTIFICATION, is_open=True)
-        .order_by("-id")
-        .first()
-    )
+    case = open_identification_case(locked)
     errors = _visit_errors(visited_on=visited_on, notes=notes, income=income, today=clock.today())
     risks = risk_types_validate(new_risks or [], errors=errors, column="new_risks", required=False)
     if len(risk_note) > RISK_NOTE_MAX:

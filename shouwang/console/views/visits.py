@@ -22,9 +22,7 @@ from django.views.decorators.http import require_http_methods
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.accounts.actors import request_user
 from shouwang.cases import clock
-from shouwang.cases.choices import CaseKindChoices
-from shouwang.cases.models import Case
-from shouwang.cases.selectors import access_case_by_id
+from shouwang.cases.selectors import access_case_by_id, open_identification_case
 from shouwang.cases.services import CaseConflict
 from shouwang.cases.services.visits import IncomeInput, household_visit_record, visit_record
 from shouwang.common.errors import InputRefused
@@ -184,11 +182,7 @@ def household_visit_create_view(request: HttpRequest, household_no: str) -> Http
         return not_found(request)
     if not can_record_visits(request.user):
         return forbidden(request, _("您的角色无权登记走访"))
-    case = (
-        Case.objects.filter(household=household, kind=CaseKindChoices.IDENTIFICATION, is_open=True)
-        .order_by("-id")
-        .first()
-    )
+    case = open_identification_case(household)
     if case is not None:
         return redirect("console:visit_create", case_id=case.pk)
     form = VisitForm(request.POST or None, initial={"visited_on": clock.today()}, routine=True)
