@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import getpass
 import time
@@ -27,35 +26,24 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db.models import Q
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from shouwang.accounts.actors import Actor
-from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import audit_record, audit_record_many
+from shouwang.audit.services import audit_record_many
 from shouwang.common import crypto
 from shouwang.common.dblock import write_transaction
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.employment.checks import Checked, check_episodes, check_plans
 from shouwang.employment.choices import (
-    LabourStatusChoices,
     StatusSourceChoices,
-    WorkChannelChoices,
 )
 from shouwang.employment.layout import (
     EPISODE_COLUMNS,
-    EPISODE_FILE,
     HEADER_ROW,
-    IDENTITY,
     PLAN_COLUMNS,
-    PLAN_FILE,
-    month_index,
-    month_text,
-    title_rows,
 )
-from shouwang.employment.models import LabourRecord, WorkEpisode, WorkPlan
+from shouwang.employment.models import WorkEpisode, WorkPlan
+from shouwang.employment.services.roster import roster_refresh
 from shouwang.exchange.batches import (
     batch_audit_entry,
     batch_region,
@@ -67,19 +55,11 @@ from shouwang.exchange.bulk import select_in
 from shouwang.exchange.choices import BatchKindChoices
 from shouwang.exchange.files import Table, archive_file, read_leading_rows, read_table, sha256_file
 from shouwang.regions.models import Region
-from shouwang.registry.choices import CAPABLE_LABOUR, COUNTED_RESIDENCE, SchoolStatusChoices
-from shouwang.registry.models import Household, Person
 
 DEFAULT_SOURCE = "national"
 EPISODES, PLANS = BatchKindChoices.WORK_EPISODES.value, BatchKindChoices.WORK_PLANS.value
 KIND_LABELS = {EPISODES: "已外出务工信息", PLANS: "计划外出务工信息"}
 SPECS = {EPISODES: EPISODE_COLUMNS, PLANS: PLAN_COLUMNS}
-# Working age of the roster (R-EMP-02 names no bounds; 16 is the work age of R-EMP-10, 60 the usual
-# retirement age for rural labour statistics): a parameter.
-ROSTER_MIN_AGE, ROSTER_MAX_AGE = 16, 60
-# Statuses recorded by a person (visit, phone, 人社, payments, self-declared) outrank the derived ones.
-DERIVED_SOURCES = (StatusSourceChoices.LEDGER, StatusSourceChoices.REGISTRY)
-_IDENTITY_NAMES = tuple(s.name for s in IDENTITY)
 _NATIONAL_KEPT = (
     "county",
     "township",
@@ -444,272 +424,3 @@ def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFile
         ],
     )
     return result
-
-
-# --- Roster ---------------------------------------------------------------------------------------------
-
-
-def _episode_status(ep: WorkEpisode) -> str:
-    if ep.channel == WorkChannelChoices.PUBLIC_POST:
-        return LabourStatusChoices.PUBLIC_POST
-    if ep.channel == WorkChannelChoices.WORKSHOP:
-        return LabourStatusChoices.WORKSHOP
-    return ep.place_type or LabourStatusChoices.IN_COUNTY
-
-
-def roster_refresh(
-    *, period: str, counties: Sequence[str], today: dt.date | None = None, include_low_income: bool = False
-) -> int:
-    """Derive the month's roster (R-EMP-02) for ``counties``: every counted member of working age of a
-    脱贫 household or a monitoring object's household (and, with ``include_low_income``, of a household with
-    a 低保 or 特困 member). The status comes from an episode covering the month (its channel, else its
-    place), else 在校 / 无劳动能力 from the registry, else the month's plan (是 → 未就业有意愿, 否 → 无意愿),
-    else 未就业有意愿 with willingness unknown (a visit settles it). Records from a visit, a phone call, 人社,
-    payments or the person are kept. Returns the number of derived records written."""
-    year, month = int(period[:4]), int(period[5:])
-    first_day = dt.date(year, month, 1)
-    born_after = dt.date(year - ROSTER_MAX_AGE - 1, month, 1)
-    born_before = dt.date(year - ROSTER_MIN_AGE, month, 1)
-    scope = Q(household__poverty_status="former_poor") | ~Q(household__monitoring_category="")
-    if include_low_income:
-        scope |= Q(household__members__dibao=True) | Q(household__members__tekun=True)
-    persons = (
-        Person.objects.filter(
-            scope,
-            household__county_code__in=counties,
-            household__status="active",
-            residence__in=COUNTED_RESIDENCE,
-            birth_date__gt=born_after,
-            birth_date__lte=born_before,
-        )
-        .distinct()
-        .values_list(
-            "id",
-            "household_id",
-            "household__county_code",
-            "household__township_code",
-            "labour",
-            "school_status",
-        )
-    )
-    kept = set(
-        LabourRecord.objects.filter(period=period, county_code__in=counties)
-        .exclude(source__in=DERIVED_SOURCES)
-        .values_list("person_id", flat=True)
-    )
-    p_idx = month_index(period)
-    episodes: dict[int, WorkEpisode] = {}
-    for ep in WorkEpisode.objects.filter(
-        county_code__in=counties, worked=True, start_month__lte=period
-    ).filter(Q(end_month="") | Q(end_month__gte=period)):
-        if month_index(ep.start_month) <= p_idx:
-            episodes.setdefault(ep.person_id, ep)
-    plans = dict(
-        WorkPlan.objects.filter(county_code__in=counties, period=period).values_list("person_id", "planned")
-    )
-    LabourRecord.objects.filter(period=period, county_code__in=counties, source__in=DERIVED_SOURCES).delete()
-    records = []
-    for pid, hid, county, township, labour, school in persons:
-        if pid in kept:
-            continue
-        found = episodes.get(pid)
-        willing: bool | None
-        if found is not None:
-            status, source, willing = _episode_status(found), StatusSourceChoices.LEDGER, True
-        elif school != SchoolStatusChoices.NONE:
-            status, source, willing = LabourStatusChoices.STUDENT, StatusSourceChoices.REGISTRY, None
-        elif labour not in CAPABLE_LABOUR:
-            status, source, willing = LabourStatusChoices.NO_CAPACITY, StatusSourceChoices.REGISTRY, False
-        elif pid in plans and plans[pid] is not None:
-            willing = bool(plans[pid])
-            status = LabourStatusChoices.SEEKING if willing else LabourStatusChoices.UNWILLING
-            source = StatusSourceChoices.LEDGER
-        else:
-            status, source, willing = LabourStatusChoices.SEEKING, StatusSourceChoices.REGISTRY, None
-        records.append(
-            LabourRecord(
-                person_id=pid,
-                household_id=hid,
-                county_code=county,
-                township_code=township,
-                period=period,
-                labour=labour,
-                willing=willing,
-                status=status,
-                source=source,
-                checked_on=today or first_day,
-                episode=found,
-            )
-        )
-    LabourRecord.objects.bulk_create(records, batch_size=2000)
-    return len(records)
-
-
-# --- Export ---------------------------------------------------------------------------------------------
-
-
-def _yuan(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
-
-
-def _flag_text(value: bool | None) -> str:
-    return "" if value is None else "是" if value else "否"
-
-
-def _identity(
-    national: dict[str, str], person: Person, household: Household, id_number: str
-) -> dict[str, str]:
-    return {
-        "county": national.get("county", ""),
-        "township": national.get("township", ""),
-        "village": national.get("village", ""),
-        "household_no": household.household_no,
-        "person_no": national.get("person_no", ""),
-        "id_number": id_number,
-        "household_type": national.get("household_type", household.get_poverty_status_display()),
-        "monitoring_category": national.get(
-            "monitoring_category", household.get_monitoring_category_display()
-        ),
-        "labour": national.get("labour", person.get_labour_display()),
-    }
-
-
-@dataclass
-class LedgerExportResult:
-    files: list[Path]
-    episodes: int
-    plans: int
-
-
-def ledger_export(
-    *,
-    period: str,
-    out: Path,
-    county: str | None = None,
-    fmt: str = "xlsx",
-    actor: Actor | None = None,
-) -> LedgerExportResult:
-    """Write 已外出务工信息 and 计划外出务工信息 for ``period`` in the national layout (XLSX: two title rows,
-    header on row 3, every cell text; or CSV in UTF-8 with BOM, one header row). Episodes: those started
-    by the month and not ended before January of its year; plans: the month's. The resident IDs are
-    written in clear (the national system keys on them), so the export is audited."""
-    if not _valid_period(period):
-        raise InputRefused(
-            "--period 参数格式应为YYYY-MM", [RowError(None, "--period", period, "期间格式应为YYYY-MM")]
-        )
-    actor = actor if actor is not None else f"cli:{_os_user()}"
-    year_start = f"{period[:4]}-01"
-    eps = WorkEpisode.objects.filter(start_month__lte=period).filter(
-        Q(end_month="") | Q(end_month__gte=year_start)
-    )
-    pls = WorkPlan.objects.filter(period=period)
-    if county:
-        eps, pls = eps.filter(county_code__startswith=county), pls.filter(county_code__startswith=county)
-    eps = eps.select_related("person", "household").order_by(
-        "household__household_no", "person_id", "start_month"
-    )
-    pls = pls.select_related("person", "household").order_by("household__household_no", "person_id")
-    ep_rows = [_episode_cells(e) for e in eps]
-    pl_rows = [_plan_cells(p) for p in pls]
-    # The title names the county exported (the one county of the rows when none was asked for).
-    codes = {county} if county else {e.county_code for e in eps} | {p.county_code for p in pls}
-    names = list(Region.objects.filter(code__in=codes).values_list("full_name", flat=True))
-    region_name = names[0] if len(names) == 1 else "全部"
-    out.mkdir(parents=True, exist_ok=True)
-    files = [
-        _write_sheet(out, EPISODE_FILE, EPISODES, ep_rows, region_name=region_name, period=period, fmt=fmt),
-        _write_sheet(out, PLAN_FILE, PLANS, pl_rows, region_name=region_name, period=period, fmt=fmt),
-    ]
-    audit_record(
-        actor=actor,
-        action=AuditActionChoices.EXPORT,
-        object_type="work_ledger",
-        object_id=period,
-        region_code=county or "",
-        changes={"period": period, "episodes": len(ep_rows), "plans": len(pl_rows), "format": fmt},
-        reason="导出务工月监测数据（含明文证件号码，供报送国家系统）",
-    )
-    return LedgerExportResult(files=files, episodes=len(ep_rows), plans=len(pl_rows))
-
-
-def _extra(national: dict[str, str]) -> dict[str, str]:
-    return {k[1:]: v for k, v in national.items() if k.startswith("+")}
-
-
-def _episode_cells(e: WorkEpisode) -> dict[str, str]:
-    cells = _identity(e.national, e.person, e.household, crypto.unseal(e.person.id_sealed))
-    cells.update(
-        {
-            "worked": _flag_text(e.worked),
-            "start_month": month_text(e.start_month),
-            "end_month": month_text(e.end_month),
-            "work_county": e.work_county,
-            "wage": _yuan(e.wage),
-            "employer": e.employer,
-            "industry": e.industry,
-            "channel": e.channel_text or (e.get_channel_display() if e.channel else ""),
-            "point_to_point": _flag_text(e.point_to_point),
-            "transport_subsidy": _yuan(e.transport_subsidy),
-        }
-    )
-    cells.update({f"+{k}": v for k, v in _extra(e.national).items()})
-    return cells
-
-
-def _plan_cells(p: WorkPlan) -> dict[str, str]:
-    cells = _identity(p.national, p.person, p.household, crypto.unseal(p.person.id_sealed))
-    cells.update(
-        {"planned": _flag_text(p.planned), "planned_county": p.planned_county, "service_need": p.service_need}
-    )
-    cells.update({f"+{k}": v for k, v in _extra(p.national).items()})
-    return cells
-
-
-def _write_sheet(
-    out: Path,
-    stem: str,
-    kind: str,
-    rows: list[dict[str, str]],
-    *,
-    region_name: str,
-    period: str,
-    fmt: str,
-) -> Path:
-    specs = SPECS[kind]
-    extras: list[str] = []
-    for r in rows:
-        for k in r:
-            if k.startswith("+") and k[1:] not in extras:
-                extras.append(k[1:])
-    header = [s.label for s in specs] + extras
-    names = [s.name for s in specs] + [f"+{h}" for h in extras]
-    body = [[r.get(n, "") or "" for n in names] for r in rows]
-    if fmt == "csv":
-        path = out / f"{stem}.csv"
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(body)
-        return path
-    path = out / f"{stem}.xlsx"
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(stem)
-    for title in title_rows(kind, region_name=region_name, period=period):
-        ws.append(_text_cells(ws, title))
-    ws.append(_text_cells(ws, header))
-    for values in body:
-        ws.append(_text_cells(ws, values))
-    wb.save(path)
-    return path
-
-
-def _text_cells(ws: Any, values: Sequence[str]) -> list[Any]:
-    """Every cell text (the national layout), never a formula: a value starting with "=" stays text."""
-    cells = []
-    for v in values:
-        c = WriteOnlyCell(ws, value=v)
-        c.data_type = "s"
-        cells.append(c)
-    return cells

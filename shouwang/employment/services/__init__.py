@@ -1,0 +1,27 @@
+"""Services of the employment app: the 务工月监测 import (``ledger``) and export (``export``), and the monthly
+labour roster (``roster``). Import from here."""
+
+from shouwang.employment.services.export import LedgerExportResult, ledger_export
+from shouwang.employment.services.ledger import (
+    DEFAULT_SOURCE,
+    KIND_LABELS,
+    LedgerFileResult,
+    LedgerImportResult,
+    ledger_import,
+    ledger_kind,
+)
+from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE, roster_refresh
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "KIND_LABELS",
+    "ROSTER_MAX_AGE",
+    "ROSTER_MIN_AGE",
+    "LedgerExportResult",
+    "LedgerFileResult",
+    "LedgerImportResult",
+    "ledger_export",
+    "ledger_import",
+    "ledger_kind",
+    "roster_refresh",
+]
