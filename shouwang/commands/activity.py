@@ -65,6 +65,7 @@ from shouwang.channels.services import (
 )
 from shouwang.common import crypto
 from shouwang.common.errors import InputRefused
+from shouwang.employment.selectors import household_work_facts
 from shouwang.regions.models import Region
 from shouwang.registry.choices import CAPABLE_LABOUR, COUNTED_RESIDENCE, EliminationModeChoices
 from shouwang.registry.models import Household, IncomeRecord
@@ -487,8 +488,10 @@ class CountyActivity:
         if workers:
             w = workers[0]
             age = (day - w.birth_date).days // 365
+            # R-AID-05: employment and post measures only where the facts show work (decision 0513).
+            facts = household_work_facts(household_id=hh.pk, month=day.strftime("%Y-%m"))
             pick = self.rng.random()
-            if pick < 0.2 and 16 <= age < 70:
+            if pick < 0.2 and 16 <= age < 70 and w.pk in facts.working and w.pk not in facts.out_of_county:
                 out.append(
                     MeasureInput(
                         "100A42",
@@ -511,13 +514,24 @@ class CountyActivity:
                         subsidised=True,
                     )
                 )
-            elif pick < 0.55:
+            elif pick < 0.55 or not facts.working:
                 out.append(MeasureInput("100A39", day, description="发展中药材种植", amount=Decimal(3000)))
-            else:
+                if pick >= 0.55:
+                    out.append(MeasureInput("100A40", day, item="skill_training", description="务工技能培训"))
+            elif facts.out_of_county:
                 out.append(
                     MeasureInput(
-                        "100A40", day, item="labour_export", description="县内外务工推荐", person_id=w.pk
+                        "100A40",
+                        day,
+                        item="migrant_subsidy",
+                        description="外出务工交通补助",
+                        person_id=min(facts.out_of_county),
+                        amount=Decimal(500),
                     )
+                )
+            else:
+                out.append(
+                    MeasureInput("100A40", day, description="稳岗就业服务", person_id=min(facts.working))
                 )
         else:
             out.append(MeasureInput("100A48", day, item="dibao", description="纳入农村低保"))

@@ -11,6 +11,8 @@ from shouwang.accounts.access import user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
 from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices
 from shouwang.employment.models import LabourRecord, WorkEpisode
+from shouwang.registry.choices import COUNTED_RESIDENCE
+from shouwang.registry.models import Person
 from shouwang.registry.selectors import access_household_by_id
 
 
@@ -51,3 +53,70 @@ def household_episodes(*, user: Viewer, household_no: str) -> QuerySet[WorkEpiso
     caller's to see (registry.selectors.access_household_by_id)."""
     household = access_household_by_id(user, household_no, purpose="employment")
     return WorkEpisode.objects.filter(household=household).select_related("person").order_by("-start_month")
+
+
+OUT_OF_COUNTY_PLACES = frozenset({LabourStatusChoices.OUT_OF_PROVINCE, LabourStatusChoices.IN_PROVINCE})
+_REGISTRY_OUT_OF_COUNTY = frozenset({"in_province", "out_of_province"})  # registry.choices.WorkPlaceChoices
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What Shouwang knows of a household's work in a month (R-AID-05's "measures match facts"), from the
+    务工月监测 episodes, the roster and the registry's person record (务工时间, 务工地点)."""
+
+    working: frozenset[int]  # person ids in work in the month
+    out_of_county: frozenset[int]  # of those, working outside the home county
+    transport_subsidised: frozenset[int]  # with a non-zero 年度交通费补助 on an out-of-county episode
+    # person id → earliest start (YYYY-MM) of a current out-of-county episode
+    out_of_county_since: dict[int, str]
+
+
+def household_work_facts(*, household_id: int, month: str) -> WorkFacts:
+    """A household's work in ``month`` (YYYY-MM). A person works when an episode covers the month, the
+    roster of the month (or the latest earlier one) gives an employed status, or the registry's person
+    record shows work this year (务工时间 > 0 or a 务工地点). Reads only; the caller has checked access."""
+    members = {
+        p.pk: p
+        for p in Person.objects.filter(household_id=household_id, residence__in=COUNTED_RESIDENCE).only(
+            "pk", "work_months", "work_place"
+        )
+    }
+    working: set[int] = set()
+    away: set[int] = set()
+    subsidised: set[int] = set()
+    since: dict[int, str] = {}
+    episodes = WorkEpisode.objects.filter(
+        household_id=household_id, person_id__in=members, worked=True, start_month__lte=month
+    ).exclude(end_month__lt=month, end_month__gt="")
+    for ep in episodes.only("person_id", "place_type", "channel", "start_month", "transport_subsidy"):
+        working.add(ep.person_id)
+        if ep.place_type in OUT_OF_COUNTY_PLACES and ep.channel not in ("public_post", "workshop"):
+            away.add(ep.person_id)
+            since[ep.person_id] = min(since.get(ep.person_id, ep.start_month), ep.start_month)
+            if ep.transport_subsidy:
+                subsidised.add(ep.person_id)
+    latest = (
+        LabourRecord.objects.filter(household_id=household_id, period__lte=month)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if latest:
+        for pid, status in LabourRecord.objects.filter(
+            household_id=household_id, period=latest, person_id__in=members
+        ).values_list("person_id", "status"):
+            if status in EMPLOYED_STATUSES:
+                working.add(pid)
+                if status in OUT_OF_COUNTY_PLACES:
+                    away.add(pid)
+    for pid, p in members.items():
+        if p.work_months or p.work_place:
+            working.add(pid)
+            if p.work_place in _REGISTRY_OUT_OF_COUNTY:
+                away.add(pid)
+    return WorkFacts(
+        working=frozenset(working),
+        out_of_county=frozenset(away),
+        transport_subsidised=frozenset(subsidised),
+        out_of_county_since=since,
+    )

@@ -37,6 +37,7 @@ from shouwang.cases.services._common import (
 from shouwang.common import crypto
 from shouwang.common.errors import RowError
 from shouwang.common.limits import max_length
+from shouwang.employment.selectors import WorkFacts, household_work_facts
 from shouwang.registry.models import Household, Person
 from shouwang.registry.services import household_update
 
@@ -210,6 +211,83 @@ def _plan_actor_check(case: Case, actor: User) -> None:
         raise NotFound(str(case.pk))
 
 
+def _fact_errors(case: Case, measures: list[MeasureInput], members: dict[int, Person]) -> list[RowError]:
+    """R-AID-05's "measures must match facts in the household", for the measures being added (a plan
+    recorded before the ledger existed is not re-judged): an employment or public-post measure needs
+    somebody in work in its start month; 外出务工补贴 an out-of-county worker and a non-zero subsidy;
+    劳务输出 an out-of-county episode that started in or after the month the case opened. 技能培训
+    prepares for work and needs none ([decision 0513](docs/decisions/0513-measures-match-work-facts.md))."""
+    errors: list[RowError] = []
+    facts: dict[str, WorkFacts] = {}
+    for i, m in enumerate(measures):
+        col = f"measures[{i}]"
+        needs_work = m.measure_type == MeasureTypeChoices.PUBLIC_WELFARE_JOB or (
+            m.measure_type == MeasureTypeChoices.EMPLOYMENT and m.item != MeasureItemChoices.SKILL_TRAINING
+        )
+        if not needs_work:
+            continue
+        month = m.start_on.strftime("%Y-%m")
+        if month not in facts:
+            facts[month] = household_work_facts(household_id=case.household_id, month=month)
+        f = facts[month]
+        label = str(MeasureTypeChoices(m.measure_type).label)
+        if m.item == MeasureItemChoices.MIGRANT_SUBSIDY:
+            if not f.out_of_county:
+                errors.append(
+                    row_error(
+                        f"{col}.item",
+                        "外出务工补贴",
+                        f"{month[:4]}年{month[5:]}月该户没有在县外务工的成员，不能登记外出务工补贴"
+                        "（R-AID-05，[DQ] 1111_10、5_17_011）",
+                    )
+                )
+            elif not (m.amount and m.amount > 0) and not f.transport_subsidised & f.out_of_county:
+                errors.append(
+                    row_error(
+                        f"{col}.amount",
+                        m.amount,
+                        "外出务工补贴须有补助金额：填写本措施金额，或在务工月监测中登记年度交通费补助"
+                        "（R-AID-05，[DQ] 5_17_012）",
+                    )
+                )
+            continue
+        if m.item == MeasureItemChoices.LABOUR_EXPORT:
+            opened = case.opened_on.strftime("%Y-%m")
+            if not any(start >= opened for start in f.out_of_county_since.values()):
+                errors.append(
+                    row_error(
+                        f"{col}.item",
+                        "劳务输出",
+                        f"劳务输出须有{opened[:4]}年{opened[5:]}月（发现风险）以后开始的县外务工记录"
+                        "（务工月监测台账），该户没有（R-AID-05，[DQ] 5_17_013）",
+                    )
+                )
+            continue
+        if not f.working:
+            errors.append(
+                row_error(
+                    f"{col}.measure_type",
+                    label,
+                    f"{month[:4]}年{month[5:]}月该户没有在业成员（务工月监测台账、劳动力花名册和户籍务工信息都没有），"
+                    f"不能登记{label}；请先登记务工或上岗信息，或登记“技能培训”（R-AID-05，[DQ] 4_11_014）",
+                )
+            )
+        elif (
+            m.measure_type == MeasureTypeChoices.PUBLIC_WELFARE_JOB
+            and m.person_id in members
+            and m.person_id not in f.working
+        ):
+            errors.append(
+                row_error(
+                    f"{col}.person_id",
+                    members[m.person_id].name,
+                    f"{members[m.person_id].name}在{month[:4]}年{month[5:]}月没有上岗记录，不能登记公益岗位帮扶"
+                    "（R-AID-05，[DQ] 1111_3）",
+                )
+            )
+    return errors
+
+
 def _plan_check(case: Case, measures: list[MeasureInput], helpers: list[HelperInput]) -> PlanCheck:
     """The R-AID rules of adding to the plan, reading only: the rows and helpers first; when they hold, the
     whole plan as it would be (R-AID-01/05/08). Both ``plan_measures_add`` and ``plan_measures_check``."""
@@ -247,6 +325,8 @@ def _plan_check(case: Case, measures: list[MeasureInput], helpers: list[HelperIn
             )
         if h.end_on and h.end_on < h.start_on:
             errors.append(row_error(f"helpers[{i}].end_on", h.end_on, "结束日期早于开始日期"))
+    if not errors:
+        errors.extend(_fact_errors(case, measures, members))
     if errors:
         return PlanCheck(errors=errors, new_rows=[], warnings=[])
     plan = AssistancePlan.objects.filter(household=household).first()

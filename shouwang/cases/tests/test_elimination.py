@@ -37,6 +37,10 @@ def monitored(users, monkeypatch, household_no="H_LI", **kw):
     )
     assert clue.case is not None
     case = drive(clue.case, users, until="enter_monitoring", start=D0, monkeypatch=monkeypatch)
+    # The spouse works in the county (a cleaning post): the fact the post measure records (R-AID-05).
+    spouse = case.household.members.get(relation="spouse")
+    spouse.work_months, spouse.work_place = 12, "in_county"
+    spouse.save(update_fields=["work_months", "work_place"])
     services.plan_measures_add(
         case=case,
         actor=users["village"],

@@ -318,9 +318,9 @@ def _assist(case: Case, day0: dt.date, today: dt.date, users: dict[str, User], c
     measures = [
         MeasureInput(
             measure_type="100A40",
-            item="labour_export",
+            item="skill_training",
             start_on=start,
-            description="县内务工推荐",
+            description="务工技能培训",
             person_id=labour.pk if labour else None,
         ),
         MeasureInput(

@@ -188,7 +188,10 @@ def test_ending_a_measure_keeps_the_plan_whole(monitored):
     assert "开发式帮扶措施" in refused.content.decode()
     industry.refresh_from_db()
     assert industry.status == "active" and industry.end_on is None
-    # With an employment measure added first, the industry one ends (date and reason audited).
+    # With an employment measure added first (the head works in the county: R-AID-05), the industry one
+    # ends (date and reason audited).
+    head.work_months, head.work_place = 10, "in_county"
+    head.save(update_fields=["work_months", "work_place"])
     c.post(url, post({"measure_type": "100A40", "person": head.pk, "start_on": today}))
     done = c.post(end, {"ended_on": today, "reason": "养殖项目结束"}, follow=True)
     assert "已结束措施：产业帮扶" in done.content.decode()

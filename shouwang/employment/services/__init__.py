@@ -11,15 +11,19 @@ from shouwang.employment.services.ledger import (
     ledger_kind,
 )
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE, roster_refresh
+from shouwang.employment.services.status import PERSON_SOURCES, LabourStatusInput, labour_status_record
 
 __all__ = [
     "DEFAULT_SOURCE",
     "KIND_LABELS",
+    "PERSON_SOURCES",
     "ROSTER_MAX_AGE",
     "ROSTER_MIN_AGE",
+    "LabourStatusInput",
     "LedgerExportResult",
     "LedgerFileResult",
     "LedgerImportResult",
+    "labour_status_record",
     "ledger_export",
     "ledger_import",
     "ledger_kind",
