@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from shouwang.cases import clock
 from shouwang.cases import services as cases
 from shouwang.cases.models import Case, CaseDocument, Clue, Visit
+from shouwang.employment.models import LabourRecord
 from shouwang.field.models import FieldSubmission
 from shouwang.field.tests.helpers import (
     jpeg_bytes,
@@ -253,6 +254,11 @@ def test_routine_visit_of_a_household_without_a_case(browser_context, base_url, 
     assert page.locator("#sheet input[type=file]").count() == 0
     page.fill("#notes", "家中老人摔伤，儿子外出务工未归")
     page.check("#sheet input[name=risk][value=accident]")
+    # The members' work this month (劳动力花名册, R-EMP-02): the son is away working out of the province.
+    son = routine.members.get(relation="child")
+    page.click("#sheet summary:has-text('成员本月就业状况')")
+    assert "不变（未登记）" in page.locator(f"#labour_{son.pk}").inner_text()
+    page.select_option(f"#labour_{son.pk}", "out_of_province")
     page.click("#sheet button[type=submit]")
     page.wait_for_selector("#notice.ok:has-text('已同步 1 条')")
     page.wait_for_selector("#main .card[data-household='H_ROUTINE'] .due.late", state="detached")
@@ -260,3 +266,5 @@ def test_routine_visit_of_a_household_without_a_case(browser_context, base_url, 
     assert visit.case is None and visit.visitor == grid_world["grid"] and visit.risk_level == ""
     clue = Clue.objects.get(source_ref=f"visit:{visit.pk}")
     assert clue.household == routine and clue.risk_types == ["accident"] and clue.channel == "cadre_visit"
+    record = LabourRecord.objects.get(person=son)
+    assert (record.status, record.source, record.checked_on) == ("out_of_province", "visit", visit.visited_on)

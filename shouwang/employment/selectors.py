@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
 from shouwang.accounts.access import user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
-from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices
+from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices, StatusSourceChoices
 from shouwang.employment.models import LabourRecord, WorkEpisode
+from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE
 from shouwang.registry.choices import COUNTED_RESIDENCE
 from shouwang.registry.models import Person
 from shouwang.registry.selectors import access_household_by_id
@@ -120,3 +122,48 @@ def household_work_facts(*, household_id: int, month: str) -> WorkFacts:
         transport_subsidised=frozenset(subsidised),
         out_of_county_since=since,
     )
+
+
+def labourers_by_household(*, household_ids: list[int], month: str) -> dict[int, list[dict[str, object]]]:
+    """The labourers of each household for the field app's card (R-EMP-02): counted members of working
+    age (the roster's bounds) or with labour, each with the status of the month's roster, or of the latest
+    earlier roster. Two queries whatever the number of households."""
+    year, mon = int(month[:4]), int(month[5:])
+    born_after = dt.date(year - ROSTER_MAX_AGE - 1, mon, 1)
+    born_before = dt.date(year - ROSTER_MIN_AGE, mon, 1)
+    people = list(
+        Person.objects.filter(
+            household_id__in=household_ids,
+            residence__in=COUNTED_RESIDENCE,
+            birth_date__gt=born_after,
+            birth_date__lte=born_before,
+        )
+        .only("pk", "household_id", "name", "birth_date", "labour", "relation")
+        .order_by("household_id", "pk")
+    )
+    # The latest status within a year (older ones say little about this month).
+    year_ago = f"{year - 1}-{mon:02d}"
+    latest: dict[int, LabourRecord] = {}
+    records = LabourRecord.objects.filter(
+        household_id__in=household_ids, period__gt=year_ago, period__lte=month
+    )
+    for r in records.only("person_id", "period", "status", "source").order_by("period"):
+        latest[r.person_id] = r
+    statuses = dict(LabourStatusChoices.choices)
+    sources = dict(StatusSourceChoices.choices)
+    out: dict[int, list[dict[str, object]]] = {}
+    for p in people:
+        rec = latest.get(p.pk)
+        out.setdefault(p.household_id, []).append(
+            {
+                "person_id": p.pk,
+                "name": p.name,
+                "age": year - p.birth_date.year - ((mon, 1) < (p.birth_date.month, p.birth_date.day)),
+                "labour_label": p.get_labour_display(),
+                "status": rec.status if rec else "",
+                "status_label": str(statuses.get(rec.status, "")) if rec else "",
+                "status_period": rec.period if rec else "",
+                "source_label": str(sources.get(rec.source, "")) if rec else "",
+            }
+        )
+    return out

@@ -74,6 +74,17 @@ class RoutineOut(Schema):
     rhythm_label: str
 
 
+class LabourerOut(Schema):
+    person_id: int
+    name: str
+    age: int
+    labour_label: str
+    status: str  # the latest roster status within a year, "" when none
+    status_label: str
+    status_period: str
+    source_label: str
+
+
 class CardOut(Schema):
     household_no: str
     head_name: str
@@ -91,6 +102,7 @@ class CardOut(Schema):
     case: CaseCardOut | None
     check: CaseCardOut | None
     routine: RoutineOut | None
+    labourers: list[LabourerOut]
 
 
 class UserOut(Schema):
@@ -132,6 +144,7 @@ class WorkloadOut(Schema):
     truncated: bool
     risk_choices: list[ChoiceOut]
     risk_levels: list[ChoiceOut]
+    labour_statuses: list[ChoiceOut]
 
 
 class EntryIn(CleanSchema):

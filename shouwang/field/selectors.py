@@ -21,6 +21,8 @@ from shouwang.cases.choices import RECORDABLE_RISKS, CaseKindChoices, CaseStateC
 from shouwang.cases.models import Case, CaseStep, Visit
 from shouwang.cases.selectors import routine_rhythm, routine_visit_next_due, visit_overdue_list
 from shouwang.cases.transitions import MOVES, move_get
+from shouwang.employment.choices import LabourStatusChoices
+from shouwang.employment.selectors import labourers_by_household
 from shouwang.field.choices import FIELD_ROLES
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.registry.choices import (
@@ -187,6 +189,9 @@ def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tupl
         [h for h in households if h.pk not in with_case], last_visit_on, year=clock.today().year
     )
 
+    # Members of working age with their latest monthly status (R-EMP-02), for the visit form.
+    labourers = labourers_by_household(household_ids=ids, month=clock.today().strftime("%Y-%m"))
+
     cards = []
     for h in households:
         ident = check = None
@@ -229,6 +234,7 @@ def field_cards(*, user: Viewer, household_nos: list[str] | None = None) -> tupl
                     if h.pk in routine_due
                     else None
                 ),
+                "labourers": labourers.get(h.pk, []),
             }
         )
     return cards, truncated
@@ -297,6 +303,7 @@ def field_workload(*, user: Viewer) -> dict[str, Any]:
         "truncated": truncated,
         "risk_choices": [{"value": str(r.value), "label": str(r.label)} for r in RECORDABLE_RISKS],
         "risk_levels": [{"value": v, "label": str(lbl)} for v, lbl in RiskLevelChoices.choices],
+        "labour_statuses": [{"value": v, "label": str(lbl)} for v, lbl in LabourStatusChoices.choices],
     }
 
 

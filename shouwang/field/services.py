@@ -38,6 +38,8 @@ from shouwang.cases.models import Case, Clue
 from shouwang.cases.selectors import access_case_by_id
 from shouwang.cases.transitions import move_get
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.employment import services as employment
+from shouwang.employment.choices import StatusSourceChoices
 from shouwang.field.choices import SyncEntryKindChoices, SyncStatusChoices
 from shouwang.field.models import FieldSubmission
 from shouwang.field.selectors import (
@@ -197,6 +199,39 @@ class _VisitFields:
     income: cases.IncomeInput | None
     risks: list[str]
     risk_note: str
+    labour: list[employment.LabourStatusInput]
+
+
+def _labour(value: Any, errors: list[RowError]) -> list[employment.LabourStatusInput]:
+    """The members' monthly status seen at the door (R-EMP-02): ``[{person_id, status}]``."""
+    if value in (None, []):
+        return []
+    ok = isinstance(value, list) and len(value) <= 30
+    out = []
+    for item in value if ok else []:
+        pid, status = (item.get("person_id"), item.get("status")) if isinstance(item, dict) else (None, None)
+        if not isinstance(pid, int) or not isinstance(status, str) or len(status) > 32:
+            ok = False
+            break
+        out.append(employment.LabourStatusInput(person_id=pid, status=status))
+    if not ok:
+        errors.append(_err("labour", "", "成员就业状况格式无效"))
+        return []
+    return out
+
+
+def _labour_record(*, user: User, household: Household, v: _VisitFields) -> None:
+    """Record the statuses for the month of the visit, as seen at the door (入户), in the visit's
+    transaction: a refusal refuses the whole entry."""
+    if v.labour:
+        employment.labour_status_record(
+            household=household,
+            actor=user,
+            period=v.visited_on.strftime("%Y-%m"),
+            entries=v.labour,
+            source=StatusSourceChoices.VISIT,
+            checked_on=v.visited_on,
+        )
 
 
 def _visit_fields(d: dict[str, Any], errors: list[RowError]) -> _VisitFields:
@@ -208,6 +243,7 @@ def _visit_fields(d: dict[str, Any], errors: list[RowError]) -> _VisitFields:
         income=_income(d.get("income"), errors),
         risks=_risks(d, errors, required=False),
         risk_note=_text(d, "risk_note", errors, max_length=2000),
+        labour=_labour(d.get("labour"), errors),
     )
 
 
@@ -230,6 +266,7 @@ def _apply_routine_visit(*, user: User, entry: SyncEntry, household: Household) 
         new_risks=v.risks,
         risk_note=v.risk_note,
     )
+    _labour_record(user=user, household=household, v=v)
     ids: dict[str, int | None] = {"visit_id": visit.pk}
     clue = Clue.objects.filter(source_ref=f"visit:{visit.pk}").first()
     if clue is not None:
@@ -259,6 +296,7 @@ def _apply_visit(*, user: User, entry: SyncEntry, target: Any) -> Applied:
         risk_level=v.risk_level,
         income=v.income,
     )
+    _labour_record(user=user, household=locked.household, v=v)
     ids: dict[str, int | None] = {"visit_id": visit.pk}
     if photo is not None:
         doc = cases.case_document_upload(

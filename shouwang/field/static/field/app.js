@@ -518,6 +518,24 @@ async function saved(entry, prior = null) {
   await enqueue(entry);
 }
 
+// Members' monthly work status seen at the door (劳动力花名册, R-EMP-02): only the ones changed are sent.
+function labourFields(card, prior) {
+  const people = card.labourers || [];
+  if (!people.length) return "";
+  const chosen = Object.fromEntries(prior.map((l) => [l.person_id, l.status]));
+  const rows = people
+    .map((l) => {
+      const now = l.status_label ? `${l.status_label}（${l.status_period.replace("-", "年")}月，${l.source_label}）` : "未登记";
+      const options = (state.today.labour_statuses || [])
+        .map((o) => `<option value="${esc(o.value)}" ${chosen[l.person_id] === o.value ? "selected" : ""}>${esc(o.label)}</option>`)
+        .join("");
+      return `<label for="labour_${l.person_id}">${esc(l.name)}（${l.age}岁，${esc(l.labour_label)}）</label>
+        <select id="labour_${l.person_id}" name="labour_${l.person_id}"><option value="">不变（${esc(now)}）</option>${options}</select>`;
+    })
+    .join("");
+  return `<details ${prior.length ? "open" : ""}><summary>成员本月就业状况</summary>${rows}</details>`;
+}
+
 function openVisit(card, prior = null) {
   const c = card.case;
   const p = prior ? prior.data : {};
@@ -539,6 +557,7 @@ function openVisit(card, prior = null) {
     ${c ? `<label for="risk_level">走访等级</label><select id="risk_level" name="risk_level"><option value="">不变（${esc(c.risk_level_label)}）</option>${levels}</select>` : ""}
     <fieldset><legend>本次发现的新风险（可多选）</legend>${riskChoices("risk", p.risk_types || [])}</fieldset>
     <label for="risk_note">风险情况说明</label><textarea id="risk_note" name="risk_note" maxlength="2000" placeholder="如：户主住院、房屋受损">${esc(p.risk_note || "")}</textarea>
+    ${labourFields(card, p.labour || [])}
     <details ${p.income ? "open" : ""}><summary>更新家庭收入（近12个月）</summary>
       <label class="check-line"><input type="checkbox" name="income_on" id="income_on" ${p.income ? "checked" : ""}>本次更新收入</label>
       <label for="income_period">收入期间（截至月份）</label><input type="month" id="income_period" name="income_period" value="${esc(inc.period || isoDay().slice(0, 7))}" max="${isoDay().slice(0, 7)}">
@@ -559,6 +578,10 @@ function openVisit(card, prior = null) {
         risk_labels: riskLabels(risks),
         risk_note: String(f.get("risk_note") || "").trim(),
       };
+      const labour = (card.labourers || [])
+        .map((l) => ({ person_id: l.person_id, status: String(f.get(`labour_${l.person_id}`) || "") }))
+        .filter((l) => l.status);
+      if (labour.length) data.labour = labour;
       if (f.get("income_on")) {
         data.income = { period: f.get("income_period") };
         for (const k of ["wage", "business", "property", "transfer", "business_cost", "compliant_self_pay", "insurance_claims"]) {
