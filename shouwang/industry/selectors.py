@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from shouwang.accounts.access import NotFound, signed_in_with_region, user_household_q
 from shouwang.accounts.actors import Viewer
@@ -226,3 +226,34 @@ def coverage_report(
         single=lists[CoverageChoices.SINGLE][:list_limit],
         unbound_more=len(lists[CoverageChoices.NONE]) > list_limit,
     )
+
+
+@dataclass
+class EntityRow:
+    entity: BusinessEntity
+    place: str
+    households: int
+    cooperatives: int
+
+
+def entity_rows(
+    *, user: Viewer, entity_type: str = "", status: str = "", limit: int = 500
+) -> list[EntityRow]:
+    """The entity list page: each entity with where it is (village, else county, by name) and how many
+    households and cooperatives it binds (agreements of any date)."""
+    qs = entity_list(user=user, entity_type=entity_type, status=status).annotate(
+        n_households=Count("bindings", filter=Q(bindings__level=BindingLevelChoices.ENTITY_HOUSEHOLD)),
+        n_coops=Count("bindings", filter=Q(bindings__level=BindingLevelChoices.ENTERPRISE_COOPERATIVE)),
+    )
+    entities = list(qs[:limit])
+    codes = {e.village_code for e in entities} | {e.county_code for e in entities}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
+    return [
+        EntityRow(
+            entity=e,
+            place=names.get(e.village_code) or names.get(e.county_code, ""),
+            households=getattr(e, "n_households", 0),
+            cooperatives=getattr(e, "n_coops", 0),
+        )
+        for e in entities
+    ]
