@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shouwang.accounts.services import api_token_create
 from shouwang.industry.services import industry_import
 from shouwang.industry.tests.conftest import COOP_A, COOP_B, PAYOUT_HEADER, PAYOUT_ROWS, TODAY
 from shouwang.testing.builders import make_user
@@ -72,3 +73,18 @@ def test_access(county: dict[str, Any]) -> None:
         == 404
     )
     assert Client().get(reverse("console:industry_entities")).status_code == 302
+
+
+def test_coverage_api_in_the_callers_region(county: dict[str, Any]) -> None:
+    serial = iter(range(100))
+
+    def api(role: str, region: str) -> Client:
+        user = make_user(role, region, username=f"api-{role}-{region}-{next(serial)}")
+        return Client(headers={"Authorization": f"Bearer {api_token_create(user=user)}"})
+
+    body = api("county", "530326").get("/api/v1/industry/coverage").json()
+    assert (body["total"]["eligible"], body["total"]["double"], body["total"]["rate"]) == (3, 1, 33.3)
+    town = api("township", "530326102").get("/api/v1/industry/coverage").json()
+    assert [t["name"] for t in town["townships"]] == ["娜姑镇"] and town["total"]["single"] == 1
+    assert api("county", "530302").get("/api/v1/industry/coverage").json()["total"]["eligible"] == 0
+    assert api("county", "530326").get("/api/v1/industry/coverage?region=abc").status_code == 422
