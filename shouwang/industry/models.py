@@ -15,6 +15,7 @@ Rows are written only by this app's services (imports), each batch with its audi
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import models
 
@@ -185,8 +186,9 @@ class Payout(models.Model):
         return f"{self.binding_id} {self.household_id} {self.payout_type} {self.due_on}"
 
     @property
-    def unpaid(self) -> object:
-        return max(self.due_amount - self.paid_amount, 0)
+    def unpaid(self) -> Decimal:
+        """What is still owed (never negative: an overpayment owes nothing)."""
+        return max(self.due_amount - self.paid_amount, Decimal(0))
 
 
 class PayoutIncome(models.Model):

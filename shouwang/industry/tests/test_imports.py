@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from openpyxl import Workbook
 
 from shouwang.audit.models import AuditEntry
 from shouwang.common.errors import InputRefused
@@ -242,3 +243,39 @@ def test_command_line(county: dict[str, Any], files: Callable[..., Path], capsys
     good = files("p2.xlsx", PAYOUT_HEADER, PAYOUT_ROWS)
     call_command("import", "payouts", str(good))
     assert Payout.objects.count() == 4
+
+
+def test_one_bad_row_refuses_the_whole_xlsx_then_the_clean_file_goes_in(
+    county: dict[str, Any], tmp_path: Path
+) -> None:
+    """Excel's own cell types (dates, numbers) are read as the text they show; one bad row among good ones
+    refuses the file with nothing written; the corrected file is accepted."""
+
+    def book(rows: list[list[Any]]) -> Path:
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.append(PAYOUT_HEADER)
+        for r in rows:
+            ws.append(r)
+        path = tmp_path / f"p{len(list(tmp_path.iterdir()))}.xlsx"
+        wb.save(path)
+        return path
+
+    good = [
+        "SB-2023-101",
+        "H_LI",
+        "收购款",
+        dt.datetime(2024, 6, 30),
+        3000,
+        dt.datetime(2024, 7, 5),
+        3000.5,
+        "一卡通",
+    ]
+    late = ["SB-2023-102", "H_ZHANG", "租金", dt.datetime(2023, 1, 31), 650, None, None, None]
+    errors = _refused("payouts", book([good, late]))
+    assert errors == [(3, "应付日期", "应付日期早于协议开始日期2023-03-01（R-IND-03）")]
+    result = industry_import(kind="payouts", path=book([good]), today=TODAY)
+    assert result.created == 1
+    payout = Payout.objects.get()
+    assert (payout.due_on, payout.paid_amount) == (dt.date(2024, 6, 30), Decimal("3000.50"))
