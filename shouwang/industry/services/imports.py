@@ -583,6 +583,16 @@ def _write_payouts(
 
 # --- the driver ----------------------------------------------------------------------------------------
 
+# The exchange validator's own reasons that are rules of the ledger (amounts ≥ 0: R-IND-02 terms, R-IND-03
+# payouts), named like the industry checks' reasons.
+_RULE_OF_KIND = {ENTITIES: "R-IND-02", BINDINGS: "R-IND-02", PAYOUTS: "R-IND-03"}
+
+
+def _with_rule(e: RowError, kind: str) -> RowError:
+    if e.reason == "金额不能为负数":
+        return RowError(e.row, e.column, e.value, f"{e.reason}（{_RULE_OF_KIND[kind]}）")
+    return e
+
 
 def industry_import(
     *,
@@ -616,7 +626,9 @@ def industry_import(
         else:
             checked = _check_payouts(table, today=today)
         if checked.errors:
-            errors = sorted(checked.errors, key=lambda e: (e.row or 0, e.column))
+            errors = sorted(
+                (_with_rule(e, kind) for e in checked.errors), key=lambda e: (e.row or 0, e.column)
+            )
             raise InputRefused(f"{label}文件被拒绝：共{len(errors)}处错误，未写入任何数据", errors)
         result = IndustryImportResult(
             path=str(p), kind=kind, rows=table.frame.height, warnings=list(table.warnings)

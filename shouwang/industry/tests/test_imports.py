@@ -195,7 +195,7 @@ def test_payout_refusals(county: dict[str, Any], files: Callable[..., Path]) -> 
     assert (2, "应付日期", "应付日期早于协议开始日期2023-02-01（R-IND-03）") in errors
     assert (2, "实付日期", "实付日期早于协议开始日期2023-02-01（R-IND-03）") in errors
     assert (3, "户编号", "该户不是此协议的绑定农户：不能向未绑定的农户兑现（R-IND-03）") in errors
-    assert (4, "应付金额", "金额不能为负数") in errors
+    assert (4, "应付金额", "金额不能为负数（R-IND-03）") in errors
     assert (5, "协议编号", "协议编号不存在：兑现须对应已导入的双绑协议（R-IND-03）") in errors
     assert Payout.objects.count() == 0
 
