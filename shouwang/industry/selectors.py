@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from shouwang.accounts.access import NotFound, signed_in_with_region, user_household_q
 from shouwang.accounts.actors import Viewer
@@ -90,8 +90,7 @@ def entity_get_detail(*, user: Viewer, entity: BusinessEntity, payout_limit: int
     )
     payouts_qs = entity.payouts.filter(hh_scope)
     payouts = list(payouts_qs.select_related("binding", "household").order_by("-due_on", "pk")[:payout_limit])
-    due = sum((p.due_amount for p in payouts_qs.only("due_amount")), Decimal(0))
-    paid = sum((p.paid_amount for p in payouts_qs.only("paid_amount")), Decimal(0))
+    sums = payouts_qs.aggregate(due=Sum("due_amount"), paid=Sum("paid_amount"))
     names = dict(
         Region.objects.filter(code__in=[entity.county_code, entity.village_code]).values_list(
             "code", "full_name"
@@ -109,8 +108,8 @@ def entity_get_detail(*, user: Viewer, entity: BusinessEntity, payout_limit: int
         ),
         households=households,
         payouts=payouts,
-        due_total=due,
-        paid_total=paid,
+        due_total=sums["due"] or Decimal(0),
+        paid_total=sums["paid"] or Decimal(0),
         status_changes=list(entity.status_changes.order_by("-id")[:20]),
     )
 
@@ -139,7 +138,7 @@ def industry_candidates(*, user: Viewer, on: dt.date, region_code: str = "") -> 
     return qs.filter((derived & Exists(able)) | Exists(bound))
 
 
-def household_coverage(*, households: list[int], on: dt.date) -> dict[int, str]:
+def household_coverage(*, households: list[int] | QuerySet[Household], on: dt.date) -> dict[int, str]:
     """双绑 / 单绑 / 未绑 of each household (R-IND-02): 双绑 when bound (in force) to a cooperative that has
     an enterprise agreement in force; 单绑 when bound only directly to an enterprise or to a cooperative
     without one; otherwise 未绑. Agreements of a 注销 entity do not count."""
@@ -149,7 +148,9 @@ def household_coverage(*, households: list[int], on: dt.date) -> dict[int, str]:
         .exclude(partner__status=EntityStatusChoices.CLOSED)
         .values_list("partner_id", flat=True)
     )
-    out = dict.fromkeys(households, CoverageChoices.NONE.value)
+    # A queryset stays a subquery (a county's tens of thousands of households are no parameter list).
+    ids = list(households.values_list("pk", flat=True)) if isinstance(households, QuerySet) else households
+    out = dict.fromkeys(ids, CoverageChoices.NONE.value)
     rows = Binding.objects.filter(
         _in_force(on), live, level=BindingLevelChoices.ENTITY_HOUSEHOLD, household_id__in=households
     ).values_list("household_id", "entity_id")
@@ -190,12 +191,13 @@ def coverage_report(
     *, user: Viewer, on: dt.date, region_code: str = "", list_limit: int = 500
 ) -> CoverageReport:
     """双绑 coverage per township of the user's scope, with the 未绑 and 单绑 household lists."""
+    scope = industry_candidates(user=user, on=on, region_code=region_code)
     candidates = list(
-        industry_candidates(user=user, on=on, region_code=region_code)
-        .order_by("township_code", "village_id", "household_no")
-        .values("pk", "household_no", "head_name", "township_code", "village_id")
+        scope.order_by("township_code", "village_id", "household_no").values(
+            "pk", "household_no", "head_name", "township_code", "village_id"
+        )
     )
-    state = household_coverage(households=[c["pk"] for c in candidates], on=on)
+    state = household_coverage(households=scope, on=on)
     codes = {c["township_code"] for c in candidates} | {c["village_id"] for c in candidates}
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     by_township: dict[str, CoverageRow] = {}
