@@ -259,3 +259,30 @@ def entity_rows(
         )
         for e in entities
     ]
+
+
+@dataclass
+class HouseholdIndustry:
+    coverage: str  # CoverageChoices label, "" when the household has no agreement at all
+    bindings: list[Binding]
+    payouts: list[Payout]
+
+
+def household_industry_get(*, household: Household, on: dt.date, payout_limit: int = 50) -> HouseholdIndustry:
+    """The household page's 产业帮扶 panel: its agreements (with their entities), its 双绑 state and its
+    latest payouts. The caller has the household from ``access_household_by_id``."""
+    bindings = list(
+        Binding.objects.filter(household=household)
+        .select_related("entity")
+        .order_by("-start_on", "binding_no")
+    )
+    payouts = list(
+        Payout.objects.filter(household=household)
+        .select_related("entity")
+        .order_by("-due_on", "-pk")[:payout_limit]
+    )
+    label = ""
+    if bindings:
+        state = household_coverage(households=[household.pk], on=on)[household.pk]
+        label = str(CoverageChoices(state).label)
+    return HouseholdIndustry(coverage=label, bindings=bindings, payouts=payouts)

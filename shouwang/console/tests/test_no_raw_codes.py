@@ -309,6 +309,7 @@ def _named_file(name: str, content: bytes) -> Any:
 
 
 def _household_pages(ctx: Ctx) -> list[Request]:
+    _industry_data(ctx)  # the first two households have 双绑 agreements and payouts
     out = []
     for hh in ctx.data["households"]:
         url = reverse("console:household_detail", args=[hh.household_no])

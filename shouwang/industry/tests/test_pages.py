@@ -88,3 +88,20 @@ def test_coverage_api_in_the_callers_region(county: dict[str, Any]) -> None:
     assert [t["name"] for t in town["townships"]] == ["娜姑镇"] and town["total"]["single"] == 1
     assert api("county", "530302").get("/api/v1/industry/coverage").json()["total"]["eligible"] == 0
     assert api("county", "530326").get("/api/v1/industry/coverage?region=abc").status_code == 422
+
+
+def test_household_page_shows_its_agreements_and_payouts(
+    county: dict[str, Any], files: Callable[..., Path]
+) -> None:
+    industry_import(kind="payouts", path=files("p.csv", PAYOUT_HEADER, PAYOUT_ROWS), today=TODAY)
+    c = _client("county")
+    li = c.get(reverse("console:household_detail", args=["H_LI"])).content.decode()
+    assert "产业帮扶（双绑协议与兑现）" in li and "堂琅养牛专业合作社" in li and "保底收益" in li
+    assert ">双绑<" in li
+    zhang = c.get(reverse("console:household_detail", args=["H_ZHANG"])).content.decode()
+    assert ">单绑<" in zhang and "娜姑核桃专业合作社" in zhang
+    # No agreement, no panel.
+    assert (
+        "产业帮扶（双绑协议与兑现）"
+        not in c.get(reverse("console:household_detail", args=["H_CHEN"])).content.decode()
+    )
