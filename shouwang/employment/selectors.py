@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from shouwang.accounts.access import user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
 from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices, StatusSourceChoices
-from shouwang.employment.models import LabourRecord, WorkEpisode
+from shouwang.employment.models import LabourRecord, TransportSubsidy, WorkEpisode
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE
 from shouwang.registry.choices import COUNTED_RESIDENCE
 from shouwang.registry.models import Person
@@ -167,3 +167,13 @@ def labourers_by_household(*, household_ids: list[int], month: str) -> dict[int,
             }
         )
     return out
+
+
+def household_has_subsidised_migrant(household_id: int, year: int) -> bool:
+    """Whether someone of the household has a 交通补助 for ``year`` (R-EMP-09): listed as eligible or
+    paid (a failed payment does not count)."""
+    return (
+        TransportSubsidy.objects.filter(household_id=household_id, year=year)
+        .exclude(status="failed")
+        .exists()
+    )
