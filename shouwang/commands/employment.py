@@ -77,7 +77,8 @@ def transport_subsidy_export_cli(options: Mapping[str, Any], out: Any) -> None:
     from shouwang.common.errors import RowError
     from shouwang.employment.services import transport_files_write, transport_subsidy_compute
 
-    county, year, target = options.get("county") or "", str(options.get("year") or ""), options.get("out")
+    county, year = options.get("county") or "", str(options.get("year") or "")
+    target = str(options.get("out") or "")
     errors = []
     if not county:
         errors.append(RowError(None, "--county", "", "须指定县级区划代码"))

@@ -4,6 +4,7 @@ year per person, the enrolment month for new monitoring objects; the notice and 
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -28,7 +29,7 @@ TODAY = dt.date(2026, 12, 5)
 _seq = iter(range(300, 400))
 
 
-def _person(no: str, **household: object):
+def _person(no: str, **household: Any):
     hh = make_household(
         no,
         VILLAGE_A,
@@ -40,7 +41,7 @@ def _person(no: str, **household: object):
     return hh, hh.members.get()
 
 
-def _episode(person, start: str, end: str = "", place: str = "out_of_province", **kw: object) -> WorkEpisode:
+def _episode(person, start: str, end: str = "", place: str = "out_of_province", **kw: Any) -> WorkEpisode:
     return WorkEpisode.objects.create(
         person=person,
         household=person.household,
@@ -161,13 +162,18 @@ def test_refusal_changes_nothing():
     assert (TransportSubsidy.objects.count(), AuditEntry.objects.count()) == before
 
 
+def _cells(data: bytes) -> list[list[str]]:
+    ws: Any = load_workbook(io.BytesIO(data)).active
+    return [[str(c.value or "") for c in r] for r in ws.iter_rows()]
+
+
 def test_notice_masks_ids_and_the_payment_file_is_audited(tmp_path):
     _, person = _person("H_T60")
     _episode(person, "2026-02", "2026-06")
     transport_subsidy_compute(county=COUNTY, year=2026, actor="test", today=TODAY)
     notice, payment = transport_files_write(county=COUNTY, year=2026, out=tmp_path, actor="test")
-    n = [[c.value for c in r] for r in load_workbook(io.BytesIO(notice.read_bytes())).active.iter_rows()]
-    p = [[c.value for c in r] for r in load_workbook(io.BytesIO(payment.read_bytes())).active.iter_rows()]
+    n = _cells(notice.read_bytes())
+    p = _cells(payment.read_bytes())
     assert n[2][:6] == ["序号", "乡镇", "行政村", "户编号", "姓名", "证件号码"]
     assert n[3][4] == person.name and n[3][5] == person.id_masked and "*" in n[3][5]
     assert n[3][7] == "2026年02月至2026年06月" and n[3][9] == "500.00"
