@@ -21,8 +21,8 @@ class WorkshopStatusChoices(models.TextChoices):
     CLEARED = "cleared", "清理"
 
 
-STATUS_BADGES = {
-    WorkshopStatusChoices.NORMAL: "badge-ok",
-    WorkshopStatusChoices.PENDING: "badge-warn",
-    WorkshopStatusChoices.CLEARED: "badge-danger",
+STATUS_BADGES: dict[str, str] = {
+    WorkshopStatusChoices.NORMAL.value: "badge-ok",
+    WorkshopStatusChoices.PENDING.value: "badge-warn",
+    WorkshopStatusChoices.CLEARED.value: "badge-risk",
 }

@@ -16,7 +16,7 @@ class WorkshopParams:
     worker_min_pay: Decimal = Decimal("5000")  # … or ≥ 5,000 元 in the year (2021 provincial notice)
     buffer_months: int = 6  # 6-month buffer before 清理
     relief_min_share: Decimal = Decimal("30")  # 劳务报酬 ≥ 30 % of central money from 2023
-    source: str = "默认值（POLICY R-EMP-08）"
+    source: str = "政策默认值"  # POLICY R-EMP-08
 
 
 _FIELDS = ("min_workers", "worker_min_months", "worker_min_pay", "buffer_months", "relief_min_share")

@@ -556,6 +556,75 @@ def _public_form(ctx: Ctx) -> list[Request]:
     return [_get("anonymous", f"{url}?region={code}") for code in ("", hh.township_code, hh.village_id)]
 
 
+def _work(ctx: Ctx) -> dict[str, Any]:
+    """帮扶车间, 以工代赈 and 交通补助 data in the monitored household's village (once), the workshop checked
+    for last quarter so that its history and a 监测待处置 status show."""
+    if "work" not in ctx.data:
+        from shouwang.console.tests.test_workshops_pages import work_data  # noqa: PLC0415
+
+        hh = ctx.data["monitored"].household
+        ctx.data["work"] = work_data(ctx.users["county"], hh.village_id, suffix="R")
+        year = dt.date.today().year
+        ctx.client("county").post(reverse("console:workshop_check"), {"quarter": f"{year}Q1"})
+    return ctx.data["work"]
+
+
+def _workshops(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:workshop_list")
+    return [
+        *_each_role(url, ("county", "township", "village", "province")),
+        _get("county", f"{url}?status=pending"),
+    ]
+
+
+def _workshop_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:workshop_detail", args=[_work(ctx)["workshop"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _workshop_check(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return [
+        Request(
+            "workshop check: refused quarter",
+            "county",
+            reverse("console:workshop_check"),
+            "POST",
+            {"quarter": "2020Q5"},
+            status=422,
+            shows=("季度格式应为2026Q3",),
+        )
+    ]
+
+
+def _relief_list(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return _each_role(reverse("console:relief_project_list"), ("county", "township", "village"))
+
+
+def _relief_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:relief_project_detail", args=[_work(ctx)["project"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _transport(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:transport_subsidy")
+    return [
+        *_each_role(url, ("county", "township", "province")),
+        Request(
+            "transport subsidy: computed",
+            "county",
+            reverse("console:transport_subsidy_compute"),
+            "POST",
+            {"year": str(dt.date.today().year)},
+            follow=True,
+            shows=("应补1人",),
+        ),
+    ]
+
+
 def _simple(name: str, roles: tuple[str, ...] = ("county",)) -> Page:
     return lambda ctx: _each_role(reverse(name), roles)
 
@@ -607,6 +676,12 @@ PAGES: dict[str, Page] = {
     "console:batches": _simple("console:batches", ("county", "auditor")),
     "console:batch_detail": _batches,
     "console:audit_list": _simple("console:audit_list", ("county", "auditor")),
+    "console:workshop_list": _workshops,
+    "console:workshop_detail": _workshop_pages,
+    "console:workshop_check": _workshop_check,
+    "console:relief_project_list": _relief_list,
+    "console:relief_project_detail": _relief_pages,
+    "console:transport_subsidy": _transport,
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
     "channels:self_report_track": lambda ctx: [
@@ -623,6 +698,8 @@ EXCLUDED: dict[str, str] = {
     "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
     "console:clue_match": "POST only; redirects to the case page (rendered) or back to the clue page",
     "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
+    "console:transport_subsidy_compute": "POST only; redirects to the transport page (rendered, _transport)",
+    "console:transport_subsidy_file": "an XLSX file, not a page (test_workshops_pages.py reads both)",
     "field:logout": "POST only; redirects to the field login (rendered)",
     "field:service_worker": "JavaScript, not a page",
     "field:manifest": "the web app manifest (JSON), not a page",

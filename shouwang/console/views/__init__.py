@@ -43,6 +43,16 @@ from shouwang.console.views.worklists import (
     warning_clue_view,
     warning_list_view,
 )
+from shouwang.console.views.workshops import (
+    relief_project_detail_view,
+    relief_project_list_view,
+    transport_subsidy_compute_view,
+    transport_subsidy_file_view,
+    transport_subsidy_view,
+    workshop_check_view,
+    workshop_detail_view,
+    workshop_list_view,
+)
 
 __all__ = [
     "audit_list_view",
@@ -77,13 +87,21 @@ __all__ = [
     "plan_check_view",
     "plan_contact_view",
     "plan_view",
+    "relief_project_detail_view",
+    "relief_project_list_view",
     "screening_run_detail_view",
     "screening_run_list_view",
     "self_report_match_view",
     "self_report_reveal_phone_view",
     "self_report_view",
+    "transport_subsidy_compute_view",
+    "transport_subsidy_file_view",
+    "transport_subsidy_view",
     "visit_create_view",
     "visits_due_view",
     "warning_clue_view",
     "warning_list_view",
+    "workshop_check_view",
+    "workshop_detail_view",
+    "workshop_list_view",
 ]

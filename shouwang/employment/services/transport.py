@@ -50,7 +50,7 @@ class TransportParams:
     min_months: int = 3  # 百里杜鹃 2025: ≥ 3 months continuous out of province
     amount: Decimal = Decimal("500")  # 500 元/人/年
     place_types: frozenset[str] = frozenset({WorkPlaceTypeChoices.OUT_OF_PROVINCE.value})
-    source: str = "默认值（POLICY R-EMP-09）"
+    source: str = "政策默认值"  # POLICY R-EMP-09
 
 
 def transport_params_get(*, region_code: str, year: int) -> TransportParams:
