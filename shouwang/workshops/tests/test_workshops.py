@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from shouwang.accounts.access import Forbidden
+from shouwang.accounts.services import api_token_create
 from shouwang.audit.models import AuditEntry
 from shouwang.common.errors import InputRefused
 from shouwang.registry.models import Person
@@ -307,3 +309,17 @@ def test_the_command_checks_a_quarter_and_refuses_a_bad_one(county, workshop, ca
         call_command("workshop-check", "--quarter", "2026Q5")
     assert exc.value.code == 2 and "季度格式应为2026Q3" in capsys.readouterr().err
     assert AuditEntry.objects.filter(object_type="workshop", action="transition").count() == 1
+
+
+def _api(user) -> Client:
+    return Client(headers={"Authorization": f"Bearer {api_token_create(user=user)}"})
+
+
+def test_the_api_lists_the_callers_workshops(county, workshop):
+    rows = _api(county).get("/api/v1/workshops").json()
+    assert [(r["name"], r["status_label"], r["current_workers"]) for r in rows] == [
+        ("堂琅扶贫车间", "正常运行", 0)
+    ]
+    assert _api(make_user("township", "530326102", username="tb")).get("/api/v1/workshops").json() == []
+    assert _api(county).get("/api/v1/workshops?status=pending").json() == []
+    assert _api(county).get("/api/v1/workshops?status=x").status_code == 422
