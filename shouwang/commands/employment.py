@@ -100,3 +100,19 @@ def transport_subsidy_export_cli(options: Mapping[str, Any], out: Any) -> None:
         + "、".join(str(p) for p in files)
         + "（发放清单含明文证件号码，已记入审计日志）"
     )
+
+
+def transport_payment_import_cli(options: Mapping[str, Any], out: Any) -> None:
+    from shouwang.employment.services.transport import transport_payment_import
+
+    try:
+        result = transport_payment_import(
+            path=Path(options["path"]), county=str(options["county"]), year=int(options["year"]), actor="cli"
+        )
+    except InputRefused as exc:
+        print(exc.report(limit=None), file=sys.stderr)
+        raise SystemExit(2) from exc
+    out.write(
+        f"交通补助发放结果：{result.rows}行，发放成功{result.paid}人，发放失败{result.failed}人，"
+        f"未变化{result.unchanged}人（已记入审计日志）"
+    )

@@ -32,12 +32,13 @@ from openpyxl.cell import WriteOnlyCell
 
 from shouwang.accounts.actors import Actor
 from shouwang.audit.models import AuditActionChoices
-from shouwang.audit.services import audit_record
-from shouwang.common import crypto
+from shouwang.audit.services import audit_record, audit_record_many
+from shouwang.common import crypto, idnumber
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.employment.choices import TransportSubsidyStatusChoices, WorkPlaceTypeChoices
 from shouwang.employment.layout import month_index, month_text
 from shouwang.employment.models import TransportSubsidy, TransportSubsidyParameter, WorkEpisode
+from shouwang.exchange.files import ID, ColumnSpec, read_table
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household
 
@@ -460,3 +461,136 @@ def transport_export_audit(
         changes={"year": year, "kind": kind, "rows": rows},
         reason="导出交通补助名单" + ("（发放清单含明文证件号码）" if kind != "notice" else ""),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The payment result
+
+PAYMENT_COLUMNS = (
+    ColumnSpec("household_no", "户编号"),
+    ColumnSpec("name", "姓名"),
+    ColumnSpec("id_number", "证件号码", required=True, type=ID, aliases=("身份证号", "身份证号码")),
+    ColumnSpec("amount", "补助金额（元）", aliases=("补助金额",)),
+    ColumnSpec("result", "发放结果", required=True),
+    ColumnSpec("paid_on", "发放日期"),
+    ColumnSpec("note", "备注"),
+)
+RESULT_WORDS: dict[str, str] = {
+    "成功": TransportSubsidyStatusChoices.PAID.value,
+    "已发放": TransportSubsidyStatusChoices.PAID.value,
+    "失败": TransportSubsidyStatusChoices.FAILED.value,
+    "发放失败": TransportSubsidyStatusChoices.FAILED.value,
+}
+
+
+@dataclass
+class PaymentImportResult:
+    rows: int = 0
+    paid: int = 0
+    failed: int = 0
+    unchanged: int = 0
+
+
+def transport_payment_import(
+    *, path: Path, county: str, year: int, actor: Actor, today: dt.date | None = None
+) -> PaymentImportResult:
+    """The bank's answer to the payment file (the same file with 发放结果 and 发放日期 filled in): each
+    row's 应补 subsidy becomes 已发放 (成功 / 已发放, with a date) or 发放失败 (失败 / 发放失败). All or
+    nothing: a row with an ID not on the county's list for the year, an unknown result, a success without a
+    date or with a future one, or an amount differing from the list refuses the file with every reason
+    (row, column, value) and changes nothing. Rows with an empty result are left as they are."""
+    today = today or dt.date.today()
+    table = read_table(path, columns=PAYMENT_COLUMNS, kind_label="交通补助发放结果", header_search=5)
+    frame = table.frame
+    ids = [str(v).upper() for v in frame.get_column("id_number").to_list()]
+    index = dict(zip(crypto.blind_index_many(ids), ids, strict=True))
+    listed = {
+        r.person.id_index: r
+        for r in TransportSubsidy.objects.filter(
+            county_code=county, year=year, person__id_index__in=list(index)
+        ).select_related("person")
+    }
+    by_id = {index[k]: v for k, v in listed.items()}
+    errors: list[RowError] = []
+    changes: list[tuple[TransportSubsidy, str, dt.date | None, str]] = []
+    seen: set[str] = set()
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        n = table.row_number(i)
+        id_number = str(row["id_number"] or "").upper()
+        sub = by_id.get(id_number)
+        result = (row["result"] or "").strip()
+        if sub is None:
+            errors.append(
+                RowError(
+                    n,
+                    table.header("id_number"),
+                    idnumber.mask(id_number) if len(id_number) == 18 else id_number[:4] + "…",
+                    f"不在{year}年度本县交通补助名单中",
+                )
+            )
+            continue
+        if id_number in seen:
+            errors.append(
+                RowError(n, table.header("id_number"), sub.person.id_masked, "同一人在文件中出现多次")
+            )
+            continue
+        seen.add(id_number)
+        if not result:
+            continue
+        status = RESULT_WORDS.get(result)
+        if status is None:
+            errors.append(RowError(n, table.header("result"), result, "发放结果应为“成功”或“失败”"))
+            continue
+        paid_on = None
+        raw_date = (row["paid_on"] or "").strip()
+        if raw_date:
+            try:
+                paid_on = dt.date.fromisoformat(raw_date[:10])
+            except ValueError:
+                errors.append(RowError(n, table.header("paid_on"), raw_date, "发放日期格式应为YYYY-MM-DD"))
+                continue
+        if status == TransportSubsidyStatusChoices.PAID and paid_on is None:
+            errors.append(RowError(n, table.header("paid_on"), "", "发放成功须填写发放日期"))
+        elif paid_on is not None and paid_on > today:
+            errors.append(RowError(n, table.header("paid_on"), raw_date, "发放日期不能晚于今天"))
+        amount = (row["amount"] or "").strip()
+        if amount and _decimal(amount) != sub.amount:
+            errors.append(
+                RowError(n, table.header("amount"), amount, f"与名单中的补助金额{sub.amount:.2f}元不一致")
+            )
+        changes.append((sub, status, paid_on, (row["note"] or "")[:255]))
+    if errors:
+        raise InputRefused(f"交通补助发放结果导入被拒绝：共{len(errors)}处错误，未写入任何数据", errors)
+    result_counts = PaymentImportResult(rows=frame.height)
+    with transaction.atomic():
+        entries = []
+        for sub, status, paid_on, note in changes:
+            if (sub.status, sub.paid_on) == (status, paid_on):
+                result_counts.unchanged += 1
+                continue
+            old = sub.status
+            sub.status, sub.paid_on, sub.payment_note = status, paid_on, note
+            sub.save(update_fields=["status", "paid_on", "payment_note", "updated_at"])
+            if status == TransportSubsidyStatusChoices.PAID:
+                result_counts.paid += 1
+            else:
+                result_counts.failed += 1
+            entries.append(
+                {
+                    "action": AuditActionChoices.UPDATE,
+                    "object_type": "transport_subsidy",
+                    "object_id": str(sub.pk),
+                    "region_code": sub.township_code,
+                    "changes": {"status": [old, status], "paid_on": str(paid_on) if paid_on else None},
+                    "reason": f"导入交通补助发放结果（{path.name}）",
+                }
+            )
+        audit_record_many(actor=actor, entries=entries)
+    return result_counts
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except ArithmeticError:
+        return None

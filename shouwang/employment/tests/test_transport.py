@@ -19,6 +19,7 @@ from shouwang.employment.services.transport import (
     TransportParams,
     transport_candidates,
     transport_files_write,
+    transport_payment_import,
     transport_subsidy_compute,
     transport_verdict,
 )
@@ -200,3 +201,46 @@ def test_the_export_command(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         call_command("export", "transport-subsidy", "--county", COUNTY, "--out", str(tmp_path))
     assert exc.value.code == 2 and "须指定年度" in capsys.readouterr().err
+
+
+def _answered(data: bytes, answers: dict[int, tuple[str, str]], path) -> Any:
+    """The payment file as the bank returns it: 发放结果 and 发放日期 filled in on the given data rows."""
+    wb = load_workbook(io.BytesIO(data))
+    ws: Any = wb.active
+    for row, (result, date) in answers.items():
+        ws.cell(row=row, column=9, value=result)
+        ws.cell(row=row, column=10, value=date)
+    wb.save(path)
+    return path
+
+
+def test_the_payment_result_is_imported_all_or_nothing(tmp_path, capsys):
+    people = []
+    for no in ("H_T80", "H_T81"):
+        _, p = _person(no)
+        _episode(p, "2026-02", "2026-06")
+        people.append(p)
+    transport_subsidy_compute(county=COUNTY, year=2026, actor="test", today=TODAY)
+    _, payment = transport_files_write(county=COUNTY, year=2026, out=tmp_path, actor="test")
+    data = payment.read_bytes()
+    bad = _answered(data, {4: ("成功", ""), 5: ("退回", "2026-11-30")}, tmp_path / "bad.xlsx")
+    before = list(TransportSubsidy.objects.values_list("status", flat=True))
+    with pytest.raises(InputRefused) as exc:
+        transport_payment_import(path=bad, county=COUNTY, year=2026, actor="test", today=TODAY)
+    assert [(e.row, e.column, e.reason) for e in exc.value.errors] == [
+        (4, "发放日期", "发放成功须填写发放日期"),
+        (5, "发放结果", "发放结果应为“成功”或“失败”"),
+    ]
+    assert (
+        list(TransportSubsidy.objects.values_list("status", flat=True)) == before == ["eligible", "eligible"]
+    )
+    good = _answered(data, {4: ("成功", "2026-11-30"), 5: ("失败", "")}, tmp_path / "good.xlsx")
+    call_command("import", "transport-payments", str(good), "--county", COUNTY, "--year", "2026")
+    assert "发放成功1人，发放失败1人" in capsys.readouterr().out
+    statuses = dict(TransportSubsidy.objects.values_list("person__name", "status"))
+    assert sorted(statuses.values()) == ["failed", "paid"]
+    paid = TransportSubsidy.objects.get(status="paid")
+    assert paid.paid_on == dt.date(2026, 11, 30)
+    assert household_has_subsidised_migrant(paid.household_id, 2026)
+    failed = TransportSubsidy.objects.get(status="failed")
+    assert not household_has_subsidised_migrant(failed.household_id, 2026)

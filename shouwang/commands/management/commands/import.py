@@ -1,7 +1,8 @@
 """``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
-``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md).
+``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
+``shouwang import transport-payments PATH --county CODE --year YYYY`` (the 交通补助 payment result).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -43,6 +44,12 @@ class Command(BaseCommand):
         emp.add_argument("paths", nargs="+", metavar="PATH")
         emp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
         emp.add_argument("--source", default="national", help="数据来源（默认 national：国家系统导出）")
+        tp = sub.add_parser(
+            "transport-payments", help="导入交通补助发放结果（发放清单回填“发放结果”“发放日期”）"
+        )
+        tp.add_argument("path", metavar="PATH")
+        tp.add_argument("--county", required=True, help="县级区划代码")
+        tp.add_argument("--year", required=True, type=int, help="年度")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
@@ -53,6 +60,10 @@ class Command(BaseCommand):
             from shouwang.commands.employment import employment_import_cli
 
             employment_import_cli(options, self.stdout)
+        elif options["subcommand"] == "transport-payments":
+            from shouwang.commands.employment import transport_payment_import_cli
+
+            transport_payment_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:
