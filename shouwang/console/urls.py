@@ -64,8 +64,15 @@ urlpatterns = [
     path("audit/", views.audit_list_view, name="audit_list"),
     path("workshops/", views.workshop_list_view, name="workshop_list"),
     path("workshops/check/", views.workshop_check_view, name="workshop_check"),
+    path("workshops/new/", views.workshop_create_view, name="workshop_create"),
+    path(
+        "workshops/<int:workshop_id>/workers/new/",
+        views.workshop_worker_create_view,
+        name="workshop_worker_create",
+    ),
     path("workshops/<int:workshop_id>/", views.workshop_detail_view, name="workshop_detail"),
     path("relief-projects/", views.relief_project_list_view, name="relief_project_list"),
+    path("relief-projects/new/", views.relief_project_create_view, name="relief_project_create"),
     path("relief-projects/<int:project_id>/", views.relief_project_detail_view, name="relief_project_detail"),
     path("transport-subsidy/", views.transport_subsidy_view, name="transport_subsidy"),
     path(

@@ -14,6 +14,9 @@ from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
+from shouwang.common import crypto
+from shouwang.regions.models import Region
+from shouwang.registry.models import Person
 from shouwang.workshops.choices import WorkshopStatusChoices
 from shouwang.workshops.models import (
     ReliefParticipant,
@@ -204,3 +207,31 @@ def relief_project_detail(
     )
     agg = project.participants.aggregate(n=Count("id"), paid=Sum("pay"))
     return relief_summary(project, participants=agg["n"] or 0, paid=agg["paid"] or Decimal(0)), people
+
+
+def person_for_roll(*, user: Viewer, id_number: str) -> int | None:
+    """The registered person with this ID inside the caller's region (for adding a worker), or None."""
+    code = _region(user)
+    if code is None or len(id_number) != 18:
+        return None
+    return (
+        Person.objects.filter(
+            id_index=crypto.blind_index(id_number.upper()), household__village__code__startswith=code
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def villages_in(*, user: Viewer) -> list[tuple[str, str]]:
+    """(code, township · village) of the villages in the caller's region, for the recognition form."""
+    code = _region(user)
+    if code is None:
+        return []
+    rows = list(
+        Region.objects.filter(level="village", code__startswith=code)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    towns = dict(Region.objects.filter(code__in={c[:9] for c, _ in rows}).values_list("code", "name"))
+    return [(c, f"{towns.get(c[:9], '')} · {n}") for c, n in rows]

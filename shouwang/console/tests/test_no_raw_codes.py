@@ -598,6 +598,45 @@ def _workshop_check(ctx: Ctx) -> list[Request]:
     ]
 
 
+def _work_forms(ctx: Ctx) -> dict[str, list[Request]]:
+    """The recognition, worker and project forms, shown and refused (each refusal under its field)."""
+    work = _work(ctx)
+    worker_url = reverse("console:workshop_worker_create", args=[work["workshop"].pk])
+    project_url = reverse("console:relief_project_create")
+    return {
+        "console:workshop_create": [_get("county", reverse("console:workshop_create"))],
+        "console:workshop_worker_create": [
+            _get("county", worker_url),
+            Request(
+                "worker form: refused",
+                "county",
+                worker_url,
+                "POST",
+                {"id_number": "530326197001010000", "from_month": "2026-13"},
+                status=422,
+            ),
+        ],
+        "console:relief_project_create": [
+            _get("county", project_url),
+            Request(
+                "project form: refused share",
+                "county",
+                project_url,
+                "POST",
+                {
+                    "name": "水渠",
+                    "year": "2026",
+                    "central_investment": "100000",
+                    "total_investment": "100000",
+                    "planned_remuneration": "1000",
+                },
+                status=422,
+                shows=("低于30%的最低比例",),
+            ),
+        ],
+    }
+
+
 def _relief_list(ctx: Ctx) -> list[Request]:
     _work(ctx)
     return _each_role(reverse("console:relief_project_list"), ("county", "township", "village"))
@@ -681,6 +720,9 @@ PAGES: dict[str, Page] = {
     "console:workshop_check": _workshop_check,
     "console:relief_project_list": _relief_list,
     "console:relief_project_detail": _relief_pages,
+    "console:workshop_create": lambda ctx: _work_forms(ctx)["console:workshop_create"],
+    "console:workshop_worker_create": lambda ctx: _work_forms(ctx)["console:workshop_worker_create"],
+    "console:relief_project_create": lambda ctx: _work_forms(ctx)["console:relief_project_create"],
     "console:transport_subsidy": _transport,
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shouwang.audit.models import AuditEntry
+from shouwang.common import idnumber
 from shouwang.console.tests.helpers import client_for
 from shouwang.console.tests.test_no_raw_codes import Checker
 from shouwang.employment.models import TransportSubsidy, WorkEpisode
@@ -181,3 +182,72 @@ def test_the_transport_list_with_reasons_and_its_files(data):
     assert township.post(reverse("console:transport_subsidy_compute"), {"year": str(YEAR)}).status_code == 403
     assert "车间工0" in township.get(reverse("console:transport_subsidy")).content.decode()
     assert Workshop.objects.count() == 1
+
+
+def test_the_forms_refuse_next_to_their_fields_then_save(data):
+    county, d = data
+    c = client_for(county)
+    # A 以工代赈 project below the minimum share: refused under 计划劳务报酬, nothing saved.
+    url = reverse("console:relief_project_create")
+    post = {
+        "name": "堂琅水渠",
+        "year": str(YEAR),
+        "central_investment": "100000",
+        "total_investment": "120000",
+        "planned_remuneration": "20000",
+    }
+    before = AuditEntry.objects.count()
+    refused = c.post(url, post)
+    assert refused.status_code == 422
+    errors = refused.context["form"].errors["planned_remuneration"]
+    assert "计划劳务报酬占中央资金20.0%，低于30%的最低比例" in str(errors)
+    _clean(refused.content.decode(), "refused project")
+    assert AuditEntry.objects.count() == before
+    saved = c.post(url, {**post, "planned_remuneration": "35000"}, follow=True)
+    assert "以工代赈项目已登记" in saved.content.decode() and "35.0%" in saved.content.decode()
+    # A workshop recognised from the form, then a worker added by ID number; a 15-year-old refused.
+    form = c.get(reverse("console:workshop_create"))
+    assert form.status_code == 200 and "古城街道 · 堂琅社区" in form.content.decode()
+    _clean(form.content.decode(), "workshop form")
+    created = c.post(
+        reverse("console:workshop_create"),
+        {
+            "name": "新车间",
+            "kind": "factory",
+            "village": VILLAGE_A,
+            "operator": "某公司",
+            "recognised_on": f"{YEAR}-01-05",
+            "recognition_doc": "会人社联〔2026〕1号",
+        },
+        follow=True,
+    )
+    assert "帮扶车间已认定" in created.content.decode()
+    workshop = Workshop.objects.get(name="新车间")
+    teen = make_household(
+        "HTEEN",
+        VILLAGE_A,
+        members=[{"seq": 91, "name": "少年", "birth": dt.date(YEAR - 15, 1, 1), "relation": "head"}],
+    )
+    add = reverse("console:workshop_worker_create", args=[workshop.pk])
+    young = c.post(
+        add, {"id_number": idnumber.make(COUNTY, dt.date(YEAR - 15, 1, 1), 91), "from_month": f"{YEAR}-02"}
+    )
+    assert young.status_code == 422 and "未满16周岁" in str(young.context["form"].errors["from_month"])
+    unknown = c.post(
+        add, {"id_number": idnumber.make(COUNTY, dt.date(1970, 1, 1), 99), "from_month": f"{YEAR}-02"}
+    )
+    assert "本辖区没有该证件号码的登记人员" in str(unknown.context["form"].errors["id_number"])
+    adult = d["people"][0]
+    ok = c.post(
+        add,
+        {
+            "id_number": idnumber.make(COUNTY, adult.birth_date, 500),
+            "from_month": f"{YEAR - 2}-01",
+            "to_month": f"{YEAR - 2}-12",
+        },
+        follow=True,
+    )
+    assert "务工人员已登记" in ok.content.decode() and teen.members.count() == 1
+    assert (
+        client_for(make_user("village", VILLAGE_A)).get(reverse("console:workshop_create")).status_code == 403
+    )

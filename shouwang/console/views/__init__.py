@@ -44,14 +44,17 @@ from shouwang.console.views.worklists import (
     warning_list_view,
 )
 from shouwang.console.views.workshops import (
+    relief_project_create_view,
     relief_project_detail_view,
     relief_project_list_view,
     transport_subsidy_compute_view,
     transport_subsidy_file_view,
     transport_subsidy_view,
     workshop_check_view,
+    workshop_create_view,
     workshop_detail_view,
     workshop_list_view,
+    workshop_worker_create_view,
 )
 
 __all__ = [
@@ -87,6 +90,7 @@ __all__ = [
     "plan_check_view",
     "plan_contact_view",
     "plan_view",
+    "relief_project_create_view",
     "relief_project_detail_view",
     "relief_project_list_view",
     "screening_run_detail_view",
@@ -102,6 +106,8 @@ __all__ = [
     "warning_clue_view",
     "warning_list_view",
     "workshop_check_view",
+    "workshop_create_view",
     "workshop_detail_view",
     "workshop_list_view",
+    "workshop_worker_create_view",
 ]

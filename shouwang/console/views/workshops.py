@@ -21,6 +21,7 @@ from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import RoleChoices
 from shouwang.common.errors import InputRefused
 from shouwang.console.views.common import forbidden, not_found, refusal_messages, role_required
+from shouwang.console.workforms import ReliefProjectForm, WorkerForm, WorkshopForm
 from shouwang.employment.layout import month_text
 from shouwang.employment.selectors import transport_list
 from shouwang.employment.services.transport import (
@@ -36,14 +37,24 @@ from shouwang.workshops.selectors import (
     access_relief_project_by_id,
     access_workshop_by_id,
     can_read_workshops,
+    person_for_roll,
     relief_project_detail,
     relief_project_list,
+    villages_in,
     workshop_checks,
     workshop_list,
     workshop_status_counts,
     workshop_workers,
 )
-from shouwang.workshops.services import CHECK_ROLES, workshop_check_quarter
+from shouwang.workshops.services import (
+    CHECK_ROLES,
+    REGISTER_ROLES,
+    WORKER_ROLES,
+    relief_project_create,
+    workshop_check_quarter,
+    workshop_register,
+    workshop_worker_add,
+)
 
 READ_REFUSED = gettext_lazy("您的角色无权查看帮扶车间、以工代赈和交通补助")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,6 +111,7 @@ def _workshop_list(
             "status": status,
             "counts": [(s.value, s.label, counts[s.value]) for s in WorkshopStatusChoices],
             "can_check": _role(user) in CHECK_ROLES,
+            "can_register": _role(user) in REGISTER_ROLES,
             "quarter": quarter or _previous_quarter(dt.date.today()),
             "errors": errors or [],
             "tab": "workshops",
@@ -169,6 +181,7 @@ def workshop_detail_view(request: HttpRequest, workshop_id: int) -> HttpResponse
             "workers": workers,
             "current": sum(1 for w in workers if not w["to"]),
             "checks": checks,
+            "can_add_worker": _role(request.user) in WORKER_ROLES and workshop.status != "cleared",
             "tab": "workshops",
         },
     )
@@ -190,7 +203,13 @@ def relief_project_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/relief_project_list.html",
-        {"rows": rows, "year": year, "tab": "relief", "flagged": sum(1 for r in rows if r.flags)},
+        {
+            "rows": rows,
+            "year": year,
+            "tab": "relief",
+            "flagged": sum(1 for r in rows if r.flags),
+            "can_register": _role(request.user) in REGISTER_ROLES,
+        },
     )
 
 
@@ -310,3 +329,116 @@ def transport_subsidy_file_view(request: HttpRequest, kind: str) -> HttpResponse
         f'attachment; filename="transport-subsidy-{stem}-{listing.county}-{year}.xlsx"'
     )
     return response
+
+
+def _field_errors(form: Any, exc: InputRefused, general: list[str]) -> None:
+    """Each refusal under the field it names (the services name the form's fields), the rest on top."""
+    for e in exc.errors or []:
+        if e.column in form.fields:
+            form.add_error(e.column, e.reason)
+        else:
+            general.append(e.reason)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(lambda u: _role(u) in REGISTER_ROLES, gettext_lazy("只有县级可以认定帮扶车间"))
+def workshop_create_view(request: HttpRequest) -> HttpResponse:
+    form = WorkshopForm(request.POST or None, villages=villages_in(user=request.user))
+    general: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            workshop = workshop_register(
+                actor=request_user(request),
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                village_code=form.cleaned_data["village"],
+                operator=form.cleaned_data["operator"],
+                recognised_on=form.cleaned_data["recognised_on"],
+                recognition_doc=form.cleaned_data["recognition_doc"],
+            )
+        except InputRefused as exc:
+            _field_errors(form, exc, general)
+        else:
+            messages.success(request, _("帮扶车间已认定"))
+            return redirect("console:workshop_detail", workshop_id=workshop.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "general": general, "title": _("认定帮扶车间"), "tab": "workshops"}
+    context["back"] = reverse("console:workshop_list")
+    return render(request, "console/work_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(lambda u: _role(u) in WORKER_ROLES, gettext_lazy("您的角色无权登记车间务工人员"))
+def workshop_worker_create_view(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    try:
+        workshop = access_workshop_by_id(request.user, workshop_id)
+    except NotFound:
+        return not_found(request)
+    form = WorkerForm(request.POST or None)
+    general: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        person_id = person_for_roll(user=request.user, id_number=form.cleaned_data["id_number"])
+        if person_id is None:
+            form.add_error("id_number", _("本辖区没有该证件号码的登记人员"))
+        else:
+            try:
+                workshop_worker_add(
+                    actor=request_user(request),
+                    workshop=workshop,
+                    person_id=person_id,
+                    from_month=form.cleaned_data["from_month"],
+                    to_month=form.cleaned_data["to_month"] or "",
+                    monthly_pay=form.cleaned_data["monthly_pay"],
+                )
+            except InputRefused as exc:
+                _field_errors(form, exc, general)
+            else:
+                messages.success(request, _("务工人员已登记"))
+                return redirect(reverse("console:workshop_detail", args=[workshop.pk]) + "#workers")
+    status = 422 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "general": general,
+        "title": _("登记务工人员：%(name)s") % {"name": workshop.name},
+        "back": reverse("console:workshop_detail", args=[workshop.pk]),
+        "tab": "workshops",
+    }
+    return render(request, "console/work_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(lambda u: _role(u) in REGISTER_ROLES, gettext_lazy("只有县级可以登记以工代赈项目"))
+def relief_project_create_view(request: HttpRequest) -> HttpResponse:
+    form = ReliefProjectForm(request.POST or None, initial={"year": dt.date.today().year})
+    general: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = relief_project_create(
+                actor=request_user(request),
+                name=form.cleaned_data["name"],
+                county_code=request_user(request).region_code[:6],
+                year=form.cleaned_data["year"],
+                central_investment=form.cleaned_data["central_investment"],
+                total_investment=form.cleaned_data["total_investment"],
+                planned_remuneration=form.cleaned_data["planned_remuneration"],
+            )
+        except InputRefused as exc:
+            _field_errors(form, exc, general)
+        else:
+            messages.success(request, _("以工代赈项目已登记"))
+            return redirect("console:relief_project_detail", project_id=project.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "general": general,
+        "title": _("登记以工代赈项目"),
+        "back": reverse("console:relief_project_list"),
+        "tab": "relief",
+    }
+    return render(request, "console/work_form.html", context, status=status)
