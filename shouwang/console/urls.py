@@ -73,6 +73,11 @@ urlpatterns = [
     path("workshops/<int:workshop_id>/", views.workshop_detail_view, name="workshop_detail"),
     path("relief-projects/", views.relief_project_list_view, name="relief_project_list"),
     path("relief-projects/new/", views.relief_project_create_view, name="relief_project_create"),
+    path(
+        "relief-projects/<int:project_id>/participants/new/",
+        views.relief_participant_create_view,
+        name="relief_participant_create",
+    ),
     path("relief-projects/<int:project_id>/", views.relief_project_detail_view, name="relief_project_detail"),
     path("transport-subsidy/", views.transport_subsidy_view, name="transport_subsidy"),
     path(

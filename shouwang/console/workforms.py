@@ -37,3 +37,13 @@ class ReliefProjectForm(forms.Form):
     central_investment = forms.DecimalField(label=_("中央资金（元）"), max_digits=14, decimal_places=2)
     total_investment = forms.DecimalField(label=_("总投资（元）"), max_digits=14, decimal_places=2)
     planned_remuneration = forms.DecimalField(label=_("计划劳务报酬（元）"), max_digits=14, decimal_places=2)
+
+
+class ParticipantForm(forms.Form):
+    id_number = forms.CharField(label=_("证件号码"), max_length=18, min_length=18)
+    from_month = forms.RegexField(label=_("开始月份"), regex=r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    to_month = forms.RegexField(label=_("结束月份"), regex=r"^\d{4}-\d{2}$", help_text="YYYY-MM")
+    pay = forms.DecimalField(label=_("劳务报酬（元）"), max_digits=12, decimal_places=2)
+    paid_on = forms.DateField(
+        label=_("发放日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

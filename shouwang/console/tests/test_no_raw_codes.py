@@ -616,6 +616,22 @@ def _work_forms(ctx: Ctx) -> dict[str, list[Request]]:
                 status=422,
             ),
         ],
+        "console:relief_participant_create": [
+            _get("county", reverse("console:relief_participant_create", args=[work["project"].pk])),
+            Request(
+                "participant form: refused pay",
+                "county",
+                reverse("console:relief_participant_create", args=[work["project"].pk]),
+                "POST",
+                {
+                    "id_number": "530326197001010000",
+                    "from_month": "2026-01",
+                    "to_month": "2026-01",
+                    "pay": "-5",
+                },
+                status=422,
+            ),
+        ],
         "console:relief_project_create": [
             _get("county", project_url),
             Request(
@@ -723,6 +739,7 @@ PAGES: dict[str, Page] = {
     "console:workshop_create": lambda ctx: _work_forms(ctx)["console:workshop_create"],
     "console:workshop_worker_create": lambda ctx: _work_forms(ctx)["console:workshop_worker_create"],
     "console:relief_project_create": lambda ctx: _work_forms(ctx)["console:relief_project_create"],
+    "console:relief_participant_create": lambda ctx: _work_forms(ctx)["console:relief_participant_create"],
     "console:transport_subsidy": _transport,
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),

@@ -251,3 +251,22 @@ def test_the_forms_refuse_next_to_their_fields_then_save(data):
     assert (
         client_for(make_user("village", VILLAGE_A)).get(reverse("console:workshop_create")).status_code == 403
     )
+
+
+def test_a_participant_is_added_and_the_paid_share_moves(data):
+    county, d = data
+    c = client_for(county)
+    url = reverse("console:relief_participant_create", args=[d["project"].pk])
+    person = d["people"][2]
+    ident = idnumber.make(COUNTY, person.birth_date, 502)
+    late = c.post(
+        url, {"id_number": ident, "from_month": f"{YEAR + 1}-01", "to_month": f"{YEAR + 1}-02", "pay": "100"}
+    )
+    assert late.status_code == 422 and f"项目年度{YEAR}年内" in str(late.context["form"].errors["from_month"])
+    ok = c.post(
+        url,
+        {"id_number": ident, "from_month": f"{YEAR}-02", "to_month": f"{YEAR}-03", "pay": "4000"},
+        follow=True,
+    )
+    html = ok.content.decode()
+    assert "务工人员及劳务报酬已登记" in html and "2.0%" in html and "车间工2" in html

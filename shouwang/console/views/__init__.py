@@ -44,6 +44,7 @@ from shouwang.console.views.worklists import (
     warning_list_view,
 )
 from shouwang.console.views.workshops import (
+    relief_participant_create_view,
     relief_project_create_view,
     relief_project_detail_view,
     relief_project_list_view,
@@ -90,6 +91,7 @@ __all__ = [
     "plan_check_view",
     "plan_contact_view",
     "plan_view",
+    "relief_participant_create_view",
     "relief_project_create_view",
     "relief_project_detail_view",
     "relief_project_list_view",

@@ -21,7 +21,7 @@ from shouwang.accounts.actors import request_user
 from shouwang.accounts.choices import RoleChoices
 from shouwang.common.errors import InputRefused
 from shouwang.console.views.common import forbidden, not_found, refusal_messages, role_required
-from shouwang.console.workforms import ReliefProjectForm, WorkerForm, WorkshopForm
+from shouwang.console.workforms import ParticipantForm, ReliefProjectForm, WorkerForm, WorkshopForm
 from shouwang.employment.layout import month_text
 from shouwang.employment.selectors import transport_list
 from shouwang.employment.services.transport import (
@@ -50,6 +50,7 @@ from shouwang.workshops.services import (
     CHECK_ROLES,
     REGISTER_ROLES,
     WORKER_ROLES,
+    relief_participant_add,
     relief_project_create,
     workshop_check_quarter,
     workshop_register,
@@ -236,7 +237,13 @@ def relief_project_detail_view(request: HttpRequest, project_id: int) -> HttpRes
     return render(
         request,
         "console/relief_project_detail.html",
-        {"s": summary, "project": project, "rows": rows, "tab": "relief"},
+        {
+            "s": summary,
+            "project": project,
+            "rows": rows,
+            "tab": "relief",
+            "can_add": _role(request.user) in REGISTER_ROLES | WORKER_ROLES,
+        },
     )
 
 
@@ -439,6 +446,50 @@ def relief_project_create_view(request: HttpRequest) -> HttpResponse:
         "general": general,
         "title": _("登记以工代赈项目"),
         "back": reverse("console:relief_project_list"),
+        "tab": "relief",
+    }
+    return render(request, "console/work_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+@role_required(
+    lambda u: _role(u) in REGISTER_ROLES | WORKER_ROLES, gettext_lazy("您的角色无权登记以工代赈务工人员")
+)
+def relief_participant_create_view(request: HttpRequest, project_id: int) -> HttpResponse:
+    try:
+        project = access_relief_project_by_id(request.user, project_id)
+    except NotFound:
+        return not_found(request)
+    form = ParticipantForm(request.POST or None)
+    general: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        person_id = person_for_roll(user=request.user, id_number=form.cleaned_data["id_number"])
+        if person_id is None:
+            form.add_error("id_number", _("本辖区没有该证件号码的登记人员"))
+        else:
+            try:
+                relief_participant_add(
+                    actor=request_user(request),
+                    project=project,
+                    person_id=person_id,
+                    from_month=form.cleaned_data["from_month"],
+                    to_month=form.cleaned_data["to_month"],
+                    pay=form.cleaned_data["pay"],
+                    paid_on=form.cleaned_data["paid_on"],
+                )
+            except InputRefused as exc:
+                _field_errors(form, exc, general)
+            else:
+                messages.success(request, _("务工人员及劳务报酬已登记"))
+                return redirect("console:relief_project_detail", project_id=project.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "general": general,
+        "title": _("登记务工人员：%(name)s") % {"name": project.name},
+        "back": reverse("console:relief_project_detail", args=[project.pk]),
         "tab": "relief",
     }
     return render(request, "console/work_form.html", context, status=status)
