@@ -79,8 +79,10 @@ def workshop_list(*, user: Viewer, status: str = "") -> QuerySet[Workshop]:
     qs = Workshop.objects.filter(village__code__startswith=code).select_related("village")
     if status:
         qs = qs.filter(status=status)
+    month = dt.date.today().strftime("%Y-%m")
+    now = Q(workers__from_month__lte=month) & (Q(workers__to_month="") | Q(workers__to_month__gte=month))
     return qs.annotate(
-        current=Count("workers", filter=Q(workers__to_month=""), distinct=True),
+        current=Count("workers", filter=now, distinct=True),
         ever=Count("workers", distinct=True),
     ).order_by("township_code", "name")
 

@@ -150,13 +150,12 @@ def workshop_detail_view(request: HttpRequest, workshop_id: int) -> HttpResponse
         workshop = access_workshop_by_id(request.user, workshop_id)
     except NotFound:
         return not_found(request)
+    month = dt.date.today().strftime("%Y-%m")
+    spells = list(workshop_workers(workshop=workshop))
+    current = sum(1 for w in spells if w.from_month <= month <= (w.to_month or month))
     workers = [
-        {
-            "w": w,
-            "from": month_text(w.from_month),
-            "to": month_text(w.to_month) if w.to_month else "",
-        }
-        for w in workshop_workers(workshop=workshop)
+        {"w": w, "from": month_text(w.from_month), "to": month_text(w.to_month) if w.to_month else ""}
+        for w in spells
     ]
     labels = dict(WorkshopStatusChoices.choices)
     checks = [
@@ -180,7 +179,7 @@ def workshop_detail_view(request: HttpRequest, workshop_id: int) -> HttpResponse
             "failing_since": quarter_label(workshop.failing_since) if workshop.failing_since else "",
             "last_checked": quarter_label(workshop.last_checked) if workshop.last_checked else "",
             "workers": workers,
-            "current": sum(1 for w in workers if not w["to"]),
+            "current": current,
             "checks": checks,
             "can_add_worker": _role(request.user) in WORKER_ROLES and workshop.status != "cleared",
             "tab": "workshops",
