@@ -71,6 +71,11 @@ urlpatterns = [
         name="workshop_worker_create",
     ),
     path("workshops/<int:workshop_id>/", views.workshop_detail_view, name="workshop_detail"),
+    path(
+        "workshops/<int:workshop_id>/workers/<int:worker_id>/end/",
+        views.workshop_worker_end_view,
+        name="workshop_worker_end",
+    ),
     path("relief-projects/", views.relief_project_list_view, name="relief_project_list"),
     path("relief-projects/new/", views.relief_project_create_view, name="relief_project_create"),
     path(

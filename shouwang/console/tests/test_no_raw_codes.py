@@ -757,6 +757,7 @@ EXCLUDED: dict[str, str] = {
     "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
     "console:clue_match": "POST only; redirects to the case page (rendered) or back to the clue page",
     "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
+    "console:workshop_worker_end": "POST only; redirects to the workshop page (rendered)",
     "console:transport_subsidy_compute": "POST only; redirects to the transport page (rendered, _transport)",
     "console:transport_subsidy_file": "an XLSX file, not a page (test_workshops_pages.py reads both)",
     "field:logout": "POST only; redirects to the field login (rendered)",

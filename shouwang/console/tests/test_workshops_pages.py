@@ -270,3 +270,20 @@ def test_a_participant_is_added_and_the_paid_share_moves(data):
     )
     html = ok.content.decode()
     assert "务工人员及劳务报酬已登记" in html and "2.0%" in html and "车间工2" in html
+
+
+def test_a_worker_leaves_and_a_bad_month_is_refused(data):
+    county, d = data
+    c = client_for(county)
+    worker = d["workshop"].workers.order_by("pk").first()
+    url = reverse("console:workshop_worker_end", args=[d["workshop"].pk, worker.pk])
+    refused = c.post(url, {"to_month": "2020-01"}, follow=True)
+    assert "结束月份格式应为YYYY-MM，且不早于开始月份" in refused.content.decode()
+    worker.refresh_from_db()
+    assert worker.to_month == ""
+    done = c.post(url, {"to_month": f"{YEAR}-01"}, follow=True)
+    assert "已登记离岗" in done.content.decode()
+    worker.refresh_from_db()
+    assert worker.to_month == f"{YEAR}-01"
+    other = client_for(make_user("township", "530326102", username="tb2"))
+    assert other.post(url, {"to_month": f"{YEAR}-02"}).status_code == 404

@@ -56,6 +56,7 @@ from shouwang.console.views.workshops import (
     workshop_detail_view,
     workshop_list_view,
     workshop_worker_create_view,
+    workshop_worker_end_view,
 )
 
 __all__ = [
@@ -112,4 +113,5 @@ __all__ = [
     "workshop_detail_view",
     "workshop_list_view",
     "workshop_worker_create_view",
+    "workshop_worker_end_view",
 ]

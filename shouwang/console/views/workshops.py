@@ -55,6 +55,7 @@ from shouwang.workshops.services import (
     workshop_check_quarter,
     workshop_register,
     workshop_worker_add,
+    workshop_worker_end,
 )
 
 READ_REFUSED = gettext_lazy("您的角色无权查看帮扶车间、以工代赈和交通补助")
@@ -154,7 +155,12 @@ def workshop_detail_view(request: HttpRequest, workshop_id: int) -> HttpResponse
     spells = list(workshop_workers(workshop=workshop))
     current = sum(1 for w in spells if w.from_month <= month <= (w.to_month or month))
     workers = [
-        {"w": w, "from": month_text(w.from_month), "to": month_text(w.to_month) if w.to_month else ""}
+        {
+            "w": w,
+            "from": month_text(w.from_month),
+            "to": month_text(w.to_month) if w.to_month else "",
+            "open": not w.to_month or w.to_month >= month,
+        }
         for w in spells
     ]
     labels = dict(WorkshopStatusChoices.choices)
@@ -492,3 +498,28 @@ def relief_participant_create_view(request: HttpRequest, project_id: int) -> Htt
         "tab": "relief",
     }
     return render(request, "console/work_form.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+@role_required(lambda u: _role(u) in WORKER_ROLES, gettext_lazy("您的角色无权登记车间务工人员"))
+def workshop_worker_end_view(request: HttpRequest, workshop_id: int, worker_id: int) -> HttpResponse:
+    """A worker leaves (离岗): the spell's last month; the refusal as a message on the workshop page."""
+    try:
+        workshop = access_workshop_by_id(request.user, workshop_id)
+    except NotFound:
+        return not_found(request)
+    worker = workshop_workers(workshop=workshop).filter(pk=worker_id).first()
+    if worker is None:
+        return not_found(request)
+    try:
+        workshop_worker_end(
+            actor=request_user(request), worker=worker, to_month=request.POST.get("to_month", "")
+        )
+    except InputRefused as exc:
+        for m in refusal_messages(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, _("已登记离岗"))
+    return redirect(reverse("console:workshop_detail", args=[workshop.pk]) + "#workers")
