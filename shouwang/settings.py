@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "shouwang.audit",
     "shouwang.registry",
     "shouwang.exchange",
+    "shouwang.workshops",
     "shouwang.employment",
     "shouwang.industry",
     "shouwang.screening",

@@ -699,6 +699,130 @@ def _industry_coverage(ctx: Ctx) -> list[Request]:
     return _each_role(reverse("console:industry_coverage"), ("county", "township", "village"))
 
 
+def _work(ctx: Ctx) -> dict[str, Any]:
+    """帮扶车间, 以工代赈 and 交通补助 data in the monitored household's village (once), the workshop checked
+    for last quarter so that its history and a 监测待处置 status show."""
+    if "work" not in ctx.data:
+        from shouwang.console.tests.test_workshops_pages import work_data  # noqa: PLC0415
+
+        hh = ctx.data["monitored"].household
+        ctx.data["work"] = work_data(ctx.users["county"], hh.village_id, suffix="R")
+        year = dt.date.today().year
+        ctx.client("county").post(reverse("console:workshop_check"), {"quarter": f"{year}Q1"})
+    return ctx.data["work"]
+
+
+def _workshops(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:workshop_list")
+    return [
+        *_each_role(url, ("county", "township", "village", "province")),
+        _get("county", f"{url}?status=pending"),
+    ]
+
+
+def _workshop_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:workshop_detail", args=[_work(ctx)["workshop"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _workshop_check(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return [
+        Request(
+            "workshop check: refused quarter",
+            "county",
+            reverse("console:workshop_check"),
+            "POST",
+            {"quarter": "2020Q5"},
+            status=422,
+            shows=("季度格式应为2026Q3",),
+        )
+    ]
+
+
+def _work_forms(ctx: Ctx) -> dict[str, list[Request]]:
+    """The recognition, worker and project forms, shown and refused (each refusal under its field)."""
+    work = _work(ctx)
+    worker_url = reverse("console:workshop_worker_create", args=[work["workshop"].pk])
+    project_url = reverse("console:relief_project_create")
+    return {
+        "console:workshop_create": [_get("county", reverse("console:workshop_create"))],
+        "console:workshop_worker_create": [
+            _get("county", worker_url),
+            Request(
+                "worker form: refused",
+                "county",
+                worker_url,
+                "POST",
+                {"id_number": "530326197001010000", "from_month": "2026-13"},
+                status=422,
+            ),
+        ],
+        "console:relief_participant_create": [
+            _get("county", reverse("console:relief_participant_create", args=[work["project"].pk])),
+            Request(
+                "participant form: refused pay",
+                "county",
+                reverse("console:relief_participant_create", args=[work["project"].pk]),
+                "POST",
+                {
+                    "id_number": "530326197001010000",
+                    "from_month": "2026-01",
+                    "to_month": "2026-01",
+                    "pay": "-5",
+                },
+                status=422,
+            ),
+        ],
+        "console:relief_project_create": [
+            _get("county", project_url),
+            Request(
+                "project form: refused share",
+                "county",
+                project_url,
+                "POST",
+                {
+                    "name": "水渠",
+                    "year": "2026",
+                    "central_investment": "100000",
+                    "total_investment": "100000",
+                    "planned_remuneration": "1000",
+                },
+                status=422,
+                shows=("低于30%的最低比例",),
+            ),
+        ],
+    }
+
+
+def _relief_list(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return _each_role(reverse("console:relief_project_list"), ("county", "township", "village"))
+
+
+def _relief_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:relief_project_detail", args=[_work(ctx)["project"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _transport(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:transport_subsidy")
+    return [
+        *_each_role(url, ("county", "township", "province")),
+        Request(
+            "transport subsidy: computed",
+            "county",
+            reverse("console:transport_subsidy_compute"),
+            "POST",
+            {"year": str(dt.date.today().year)},
+            follow=True,
+            shows=("应补1人",),
+        ),
+    ]
+
+
 def _simple(name: str, roles: tuple[str, ...] = ("county",)) -> Page:
     return lambda ctx: _each_role(reverse(name), roles)
 
@@ -753,6 +877,16 @@ PAGES: dict[str, Page] = {
     "console:batches": _simple("console:batches", ("county", "auditor")),
     "console:batch_detail": _batches,
     "console:audit_list": _simple("console:audit_list", ("county", "auditor")),
+    "console:workshop_list": _workshops,
+    "console:workshop_detail": _workshop_pages,
+    "console:workshop_check": _workshop_check,
+    "console:relief_project_list": _relief_list,
+    "console:relief_project_detail": _relief_pages,
+    "console:workshop_create": lambda ctx: _work_forms(ctx)["console:workshop_create"],
+    "console:workshop_worker_create": lambda ctx: _work_forms(ctx)["console:workshop_worker_create"],
+    "console:relief_project_create": lambda ctx: _work_forms(ctx)["console:relief_project_create"],
+    "console:relief_participant_create": lambda ctx: _work_forms(ctx)["console:relief_participant_create"],
+    "console:transport_subsidy": _transport,
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
     "channels:self_report_track": lambda ctx: [
@@ -769,6 +903,9 @@ EXCLUDED: dict[str, str] = {
     "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
     "console:clue_match": "POST only; redirects to the case page (rendered) or back to the clue page",
     "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
+    "console:workshop_worker_end": "POST only; redirects to the workshop page (rendered)",
+    "console:transport_subsidy_compute": "POST only; redirects to the transport page (rendered, _transport)",
+    "console:transport_subsidy_file": "an XLSX file, not a page (test_workshops_pages.py reads both)",
     "field:logout": "POST only; redirects to the field login (rendered)",
     "field:service_worker": "JavaScript, not a page",
     "field:manifest": "the web app manifest (JSON), not a page",

@@ -2,7 +2,8 @@
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
 ``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
-``shouwang import entities|bindings|payouts PATH [--source NAME]`` (industry assistance, docs/industry.md).
+``shouwang import entities|bindings|payouts PATH [--source NAME]`` (docs/industry.md), and
+``shouwang import transport-payments PATH --county CODE --year YYYY`` (the 交通补助 payment result).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -52,6 +53,12 @@ class Command(BaseCommand):
             ind = sub.add_parser(kind, help=text)
             ind.add_argument("path", metavar="PATH")
             ind.add_argument("--source", default="", help="数据来源")
+        tp = sub.add_parser(
+            "transport-payments", help="导入交通补助发放结果（发放清单回填“发放结果”“发放日期”）"
+        )
+        tp.add_argument("path", metavar="PATH")
+        tp.add_argument("--county", required=True, help="县级区划代码")
+        tp.add_argument("--year", required=True, type=int, help="年度")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
@@ -66,6 +73,10 @@ class Command(BaseCommand):
             from shouwang.commands.industry import industry_import_cli
 
             industry_import_cli(options, self.stdout)
+        elif options["subcommand"] == "transport-payments":
+            from shouwang.commands.employment import transport_payment_import_cli
+
+            transport_payment_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:
