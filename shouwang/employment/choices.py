@@ -72,3 +72,20 @@ class WorkPlaceTypeChoices(models.TextChoices):
     IN_COUNTY = "in_county", "县内"
     IN_PROVINCE = "in_province", "省内县外"
     OUT_OF_PROVINCE = "out_of_province", "省外"
+
+
+class ZeroTaskStatusChoices(models.TextChoices):
+    """A 零就业 township task (R-EMP-05): open until someone in the household is in work."""
+
+    OPEN = "open", "待清零"
+    CLOSED = "closed", "已清零"
+
+
+class ZeroCloseReasonChoices(models.TextChoices):
+    """Why a 零就业 task closed (R-EMP-05: an episode, a post or a workshop job; or the household is no
+    longer a 零就业户 for another reason, which the list shows apart)."""
+
+    WORK = "work", "已务工就业"
+    PUBLIC_POST = "public_post", "已安置公益性岗位"
+    WORKSHOP = "workshop", "已进入帮扶车间"
+    NOT_ELIGIBLE = "not_eligible", "不再符合零就业条件"

@@ -2,7 +2,9 @@
 
 KIND: ``households`` 农户名单, ``warnings`` 预警名单, ``cases`` 案件清单, ``dashboard`` 区域统计汇总.
 ``shouwang export employment --period YYYY-MM --out DIR [--county CODE] [--format xlsx|csv]`` writes the
-务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md).
+务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md), and
+``shouwang export dispatch --county CODE --period YYYY-MM --out FILE.xlsx`` a county's 月度调度表
+(R-EMP-04).
 The export is scoped and audited exactly as in the console (as the given user: their region and role),
 IDs and phones masked, text cells safe from formula injection; a tqdm bar on stderr shows the rows written.
 ``--run-queued`` finishes export jobs the web server queued but did not complete (e.g. after a restart).
@@ -52,7 +54,7 @@ class Command(BaseCommand):
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
         parser.add_argument("--unverified", action="store_true", help="预警名单：仅未核实的")
         parser.add_argument("--run-queued", action="store_true", help="执行排队中的导出任务")
-        parser.add_argument("--county", default="", help="employment：只导出该区划（县代码）")
+        parser.add_argument("--county", default="", help="employment、dispatch：县代码")
         parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv"), help="employment：文件格式")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -60,6 +62,11 @@ class Command(BaseCommand):
         from shouwang.console.exports import export_job_run
         from shouwang.console.models import ExportJob
 
+        if opts.get("kind") == "dispatch":
+            from shouwang.commands.employment import dispatch_export_cli
+
+            dispatch_export_cli(opts, self.stdout)
+            return
         if opts.get("kind") == "employment":
             from shouwang.commands.employment import employment_export_cli
 
