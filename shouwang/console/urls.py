@@ -62,4 +62,10 @@ urlpatterns = [
     path("batches/", views.batch_list_view, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail_view, name="batch_detail"),
     path("audit/", views.audit_list_view, name="audit_list"),
+    path("employment/", views.employment_overview_view, name="employment"),
+    path("employment/dispatch/", views.dispatch_view, name="dispatch"),
+    path("employment/dispatch/freeze/", views.dispatch_freeze_view, name="dispatch_freeze"),
+    path("employment/dispatch/refresh/", views.dispatch_refresh_view, name="dispatch_refresh"),
+    path("employment/dispatch/download/", views.dispatch_download_view, name="dispatch_download"),
+    path("employment/zero/", views.zero_task_list_view, name="zero_tasks"),
 ]
