@@ -215,6 +215,17 @@ def dispatch_counties(*, user: Viewer) -> list[tuple[str, str]]:
     )
 
 
+def counties_with_roster(*, codes: list[str]) -> list[str]:
+    """Of ``codes``, the counties with any roster, in order (the default pick of a prefecture's page)."""
+    found = set(
+        LabourRecord.objects.filter(county_code__in=codes)
+        .values_list("county_code", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [c for c in codes if c in found]
+
+
 def roster_periods(*, county_code: str) -> list[str]:
     """The months with a roster in the county, newest first."""
     return list(

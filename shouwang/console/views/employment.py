@@ -24,6 +24,7 @@ from shouwang.console.permissions import can_read_households
 from shouwang.console.views.common import not_found, refusal_messages, role_required
 from shouwang.employment.choices import LabourStatusChoices, ZeroTaskStatusChoices
 from shouwang.employment.selectors import (
+    counties_with_roster,
     dispatch_counties,
     dispatch_table_get,
     roster_counts,
@@ -48,7 +49,8 @@ def _county_and_period(request: HttpRequest) -> tuple[str, str, list[tuple[str, 
     codes = [c for c, _ in counties]
     county = request.GET.get("county") or request.POST.get("county") or ""
     if county not in codes:
-        county = codes[0] if codes else ""
+        with_roster = counties_with_roster(codes=codes) if len(codes) > 1 else codes
+        county = (with_roster or codes or [""])[0]
     periods = roster_periods(county_code=county) if county else []
     period = request.GET.get("period") or request.POST.get("period") or ""
     if not _PERIOD.match(period):
