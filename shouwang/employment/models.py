@@ -124,7 +124,12 @@ class LabourRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["person", "period"], name="labour_person_period")]
         indexes = [
             models.Index(fields=["township_code", "period", "status"], name="labour_township"),
-            models.Index(fields=["county_code", "period", "status"], name="labour_county"),
+            # Covers the dispatch table's grouped counts (county, month → township, household, status,
+            # person): an index-only scan instead of a table look-up per labourer (decision 0709).
+            models.Index(
+                fields=["county_code", "period", "township_code", "household_id", "status", "person_id"],
+                name="labour_dispatch",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -133,6 +133,10 @@ def _sum_if(values: Sequence[str]) -> str:
     return f"SUM(CASE WHEN status IN {_in(values)} THEN 1 ELSE 0 END)"
 
 
+def _max_if(values: Sequence[str]) -> str:
+    return f"MAX(CASE WHEN status IN {_in(values)} THEN 1 ELSE 0 END)"
+
+
 def _employed_by_township(county_code: str, period: str) -> dict[str, int] | None:
     """务工人数 per township in a month: the frozen rows if the month is frozen, else the roster; None when
     the county has no roster for that month (nothing to compare with)."""
@@ -175,7 +179,7 @@ def dispatch_table_compute(*, county_code: str, period: str) -> DispatchTable:
         cur.execute(
             f"SELECT township_code, COUNT(*) FROM (SELECT township_code, household_id FROM {lr} "
             "WHERE county_code = %s AND period = %s GROUP BY township_code, household_id "
-            f"HAVING {_sum_if(_EMPLOYED)} = 0 AND {_sum_if((LabourStatusChoices.SEEKING,))} > 0) z "
+            f"HAVING {_max_if(_EMPLOYED)} = 0 AND {_max_if((LabourStatusChoices.SEEKING,))} = 1) z "
             "GROUP BY township_code",
             [county_code, period],
         )
