@@ -59,6 +59,13 @@ urlpatterns = [
     path("screening/", views.screening_run_list_view, name="screening_runs"),
     path("screening/runs/<int:run_id>/", views.screening_run_detail_view, name="screening_run_detail"),
     path("screening/parameters/", views.parameter_view, name="parameters"),
+    path("industry/", views.industry_entity_list_view, name="industry_entities"),
+    path("industry/coverage/", views.industry_coverage_view, name="industry_coverage"),
+    path(
+        "industry/entities/<str:credit_code>/",
+        views.industry_entity_detail_view,
+        name="industry_entity_detail",
+    ),
     path("batches/", views.batch_list_view, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail_view, name="batch_detail"),
     path("audit/", views.audit_list_view, name="audit_list"),

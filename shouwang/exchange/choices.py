@@ -20,11 +20,20 @@ class BatchKindChoices(models.TextChoices):
     # The national 务工月监测 module's two exports (CONTRACT §4, POLICY R-EMP-03; shouwang.employment)
     WORK_EPISODES = "work_episodes", "已外出务工信息"
     WORK_PLANS = "work_plans", "计划外出务工信息"
+    # Industry assistance files (CONTRACT §4, POLICY §12; shouwang.industry)
+    ENTITIES = "entities", "经营主体"
+    BINDINGS = "bindings", "双绑协议"
+    PAYOUTS = "payouts", "联农带农兑现"
 
 
 REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
 EMPLOYMENT_KINDS = (BatchKindChoices.WORK_EPISODES, BatchKindChoices.WORK_PLANS)
-FEED_KINDS = tuple(k for k in BatchKindChoices if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS)
+INDUSTRY_KINDS = (BatchKindChoices.ENTITIES, BatchKindChoices.BINDINGS, BatchKindChoices.PAYOUTS)
+FEED_KINDS = tuple(
+    k
+    for k in BatchKindChoices
+    if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS and k not in INDUSTRY_KINDS
+)
 
 
 class BatchStatusChoices(models.TextChoices):

@@ -109,6 +109,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "self_report_batch": gettext_lazy("申报批量导入"),
     "visit": gettext_lazy("走访"),
     "warning_list": gettext_lazy("预警名单"),
+    "business_entity": gettext_lazy("经营主体"),
 }
 PURPOSE_LABELS: dict[str, Any] = {
     "view": gettext_lazy("查看农户页面"),

@@ -30,6 +30,11 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
+from shouwang.console.views.industry import (
+    industry_coverage_view,
+    industry_entity_detail_view,
+    industry_entity_list_view,
+)
 from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
 from shouwang.console.views.screening import (
     batch_detail_view,
@@ -81,6 +86,9 @@ __all__ = [
     "household_list_view",
     "household_reveal_phone_view",
     "household_visit_create_view",
+    "industry_coverage_view",
+    "industry_entity_detail_view",
+    "industry_entity_list_view",
     "login_view",
     "logout_view",
     "measure_end_view",

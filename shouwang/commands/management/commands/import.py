@@ -1,7 +1,8 @@
 """``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
-``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md).
+``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
+``shouwang import entities|bindings|payouts PATH [--source NAME]`` (industry assistance, docs/industry.md).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -43,6 +44,14 @@ class Command(BaseCommand):
         emp.add_argument("paths", nargs="+", metavar="PATH")
         emp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
         emp.add_argument("--source", default="national", help="数据来源（默认 national：国家系统导出）")
+        for kind, text in (
+            ("entities", "导入经营主体（--source market：市场监管经营状态）"),
+            ("bindings", "导入双绑协议（企业—合作社、经营主体—农户）"),
+            ("payouts", "导入联农带农兑现记录（收购款、租金、工资、分红、保底收益）"),
+        ):
+            ind = sub.add_parser(kind, help=text)
+            ind.add_argument("path", metavar="PATH")
+            ind.add_argument("--source", default="", help="数据来源")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
@@ -53,6 +62,10 @@ class Command(BaseCommand):
             from shouwang.commands.employment import employment_import_cli
 
             employment_import_cli(options, self.stdout)
+        elif options["subcommand"] in ("entities", "bindings", "payouts"):
+            from shouwang.commands.industry import industry_import_cli
+
+            industry_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:
