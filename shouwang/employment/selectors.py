@@ -321,12 +321,14 @@ class HouseholdWork:
 def household_work_get(*, household_id: int, month: str) -> HouseholdWork:
     """Reads only; the caller has checked access to the household. The roster is the month's, or the
     latest earlier one."""
-    latest = (
+    # One query for the roster: the household's records up to the month, newest first; the latest month's
+    # rows are kept (the household page's query count is pinned).
+    recent = list(
         LabourRecord.objects.filter(household_id=household_id, period__lte=month)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    ) or ""
+        .select_related("person")
+        .order_by("-period", "person_id")[:100]
+    )
+    latest = recent[0].period if recent else ""
     return HouseholdWork(
         month=month,
         episodes=list(
@@ -334,11 +336,7 @@ def household_work_get(*, household_id: int, month: str) -> HouseholdWork:
             .select_related("person")
             .order_by("-start_month", "person_id")
         ),
-        roster=list(
-            LabourRecord.objects.filter(household_id=household_id, period=latest)
-            .select_related("person")
-            .order_by("person_id")
-        ),
+        roster=[r for r in recent if r.period == latest],
         roster_month=latest,
         tasks=list(ZeroEmploymentTask.objects.filter(household_id=household_id).order_by("-opened_period")),
     )
