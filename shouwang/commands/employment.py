@@ -2,6 +2,7 @@
 YYYY-MM [--source NAME]`` and ``shouwang export employment --period YYYY-MM --out DIR [--county CODE]
 [--format xlsx|csv]``; ``shouwang export transport-subsidy --county CODE --year YYYY --out DIR``."""
 
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from shouwang.common.errors import InputRefused
+from shouwang.common.errors import InputRefused, RowError
 
 
 def employment_import_cli(options: Mapping[str, Any], out: Any) -> None:
@@ -116,3 +117,28 @@ def transport_payment_import_cli(options: Mapping[str, Any], out: Any) -> None:
         f"交通补助发放结果：{result.rows}行，发放成功{result.paid}人，发放失败{result.failed}人，"
         f"未变化{result.unchanged}人（已记入审计日志）"
     )
+
+
+def dispatch_export_cli(options: Mapping[str, Any], out: Any) -> None:
+    """``shouwang export dispatch --county C --period P --out FILE``: the county's 月度调度表 as XLSX (stored
+    rows for a frozen month, else computed now), audited as the command line. Exit 2 on bad arguments."""
+
+    from shouwang.employment.services import dispatch_export, dispatch_table_load
+
+    county = str(options.get("county") or "")
+    period = str(options.get("period") or "")
+    errors = []
+    if not re.fullmatch(r"\d{6}", county):
+        errors.append(RowError(None, "--county", county, "应为6位县级区划代码"))
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        errors.append(RowError(None, "--period", period, "应为YYYY-MM"))
+    if not options.get("out"):
+        errors.append(RowError(None, "--out", "", "须指定输出文件（.xlsx）"))
+    if errors:
+        print(InputRefused("导出参数有误，未导出", errors).report(limit=None), file=sys.stderr)
+        raise SystemExit(2)
+    table = dispatch_table_load(county_code=county, period=period)
+    path = Path(options["out"])
+    dispatch_export(actor="cli", table=table, out=path)
+    state = "已冻结" if table.frozen else "未冻结，按当前花名册统计"
+    out.write(f"已导出{table.county_name}{period}月度调度表（{state}，{len(table.rows)}个乡镇）→ {path}")

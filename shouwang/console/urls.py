@@ -98,4 +98,10 @@ urlpatterns = [
     path(
         "transport-subsidy/<str:kind>.xlsx", views.transport_subsidy_file_view, name="transport_subsidy_file"
     ),
+    path("employment/", views.employment_overview_view, name="employment"),
+    path("employment/dispatch/", views.dispatch_view, name="dispatch"),
+    path("employment/dispatch/freeze/", views.dispatch_freeze_view, name="dispatch_freeze"),
+    path("employment/dispatch/refresh/", views.dispatch_refresh_view, name="dispatch_refresh"),
+    path("employment/dispatch/download/", views.dispatch_download_view, name="dispatch_download"),
+    path("employment/zero/", views.zero_task_list_view, name="zero_tasks"),
 ]

@@ -80,3 +80,20 @@ class TransportSubsidyStatusChoices(models.TextChoices):
     ELIGIBLE = "eligible", "应补"
     PAID = "paid", "已发放"
     FAILED = "failed", "发放失败"
+
+
+class ZeroTaskStatusChoices(models.TextChoices):
+    """A 零就业 township task (R-EMP-05): open until someone in the household is in work."""
+
+    OPEN = "open", "待清零"
+    CLOSED = "closed", "已清零"
+
+
+class ZeroCloseReasonChoices(models.TextChoices):
+    """Why a 零就业 task closed (R-EMP-05: an episode, a post or a workshop job; or the household is no
+    longer a 零就业户 for another reason, which the list shows apart)."""
+
+    WORK = "work", "已务工就业"
+    PUBLIC_POST = "public_post", "已安置公益性岗位"
+    WORKSHOP = "workshop", "已进入帮扶车间"
+    NOT_ELIGIBLE = "not_eligible", "不再符合零就业条件"

@@ -8,13 +8,20 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from shouwang.accounts.access import signed_in_with_region, user_can_see_region, user_household_q
+from shouwang.accounts.access import NotFound, signed_in_with_region, user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
-from shouwang.accounts.choices import HOUSEHOLD_READERS
-from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices, StatusSourceChoices
-from shouwang.employment.models import LabourRecord, TransportSubsidy, WorkEpisode
+from shouwang.accounts.choices import HOUSEHOLD_READERS, RoleChoices
+from shouwang.employment.choices import (
+    EMPLOYED_STATUSES,
+    LabourStatusChoices,
+    StatusSourceChoices,
+    ZeroTaskStatusChoices,
+)
+from shouwang.employment.models import LabourRecord, TransportSubsidy, WorkEpisode, ZeroEmploymentTask
+from shouwang.employment.services.dispatch import DispatchTable, dispatch_table_load, dispatch_visible
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE
 from shouwang.employment.services.transport import Candidate, transport_candidates
+from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import COUNTED_RESIDENCE
 from shouwang.registry.models import Person
@@ -232,4 +239,168 @@ def transport_list(
         eligible=sum(1 for c in candidates if c.verdict.eligible),
         stored=len(stored),
         paid=sum(1 for s in stored if s.status == "paid"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The dispatch table and the 零就业 tasks (R-EMP-04/05), for the console.
+
+# Who reads the dispatch table: the levels that dispatch (township and up) and auditors; a village cadre
+# works from the 零就业 list of its own households.
+DISPATCH_READERS = frozenset(
+    {
+        RoleChoices.PROVINCE,
+        RoleChoices.PREFECTURE,
+        RoleChoices.COUNTY,
+        RoleChoices.TOWNSHIP,
+        RoleChoices.AUDITOR,
+    }
+)
+
+
+def user_can_read_dispatch(user: Viewer) -> bool:
+    official = signed_in_with_region(user)
+    return official is not None and official.role in DISPATCH_READERS
+
+
+def dispatch_counties(*, user: Viewer) -> list[tuple[str, str]]:
+    """The counties whose table the caller may read, (code, name): its own county, or those under its
+    prefecture or province."""
+    official = signed_in_with_region(user)
+    if official is None or official.role not in DISPATCH_READERS:
+        return []
+    code = official.region_code
+    if len(code) >= 6:
+        return list(Region.objects.filter(code=code[:6]).values_list("code", "name"))
+    return list(
+        Region.objects.filter(code__startswith=code, level=RegionLevelChoices.COUNTY).values_list(
+            "code", "name"
+        )
+    )
+
+
+def counties_with_roster(*, codes: list[str]) -> list[str]:
+    """Of ``codes``, the counties with any roster, in order (the default pick of a prefecture's page)."""
+    found = set(
+        LabourRecord.objects.filter(county_code__in=codes)
+        .values_list("county_code", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return [c for c in codes if c in found]
+
+
+def roster_periods(*, county_code: str) -> list[str]:
+    """The months with a roster in the county, newest first."""
+    return list(
+        LabourRecord.objects.filter(county_code=county_code)
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by("-period")
+    )
+
+
+def dispatch_table_get(*, user: Viewer, county_code: str, period: str) -> DispatchTable:
+    """The county's table for the month as the caller may see it (a township official: its own row, no
+    county total); ``NotFound`` for a county the caller does not cover."""
+    official = signed_in_with_region(user)
+    if (
+        official is None
+        or official.role not in DISPATCH_READERS
+        or county_code not in {c for c, _ in dispatch_counties(user=user)}
+    ):
+        raise NotFound
+    return dispatch_visible(dispatch_table_load(county_code=county_code, period=period), official.region_code)
+
+
+@dataclass(frozen=True)
+class ZeroTaskRow:
+    task: ZeroEmploymentTask
+    household_no: str
+    head_name: str
+    village: str
+    township: str
+    overdue: bool
+    days_left: int
+
+    @property
+    def days_over(self) -> int:
+        return -self.days_left
+
+
+def zero_task_list(
+    *, user: Viewer, today: dt.date, township: str = "", status: str = "open", limit: int = 500
+) -> tuple[int, int, list[ZeroTaskRow]]:
+    """The 零就业 tasks in the caller's region: (total, overdue, rows), most urgent first; ``township`` and
+    ``status`` ("open", "closed" or "" for all) narrow it."""
+    qs = ZeroEmploymentTask.objects.filter(user_household_q(user, prefix="household__"))
+    if township:
+        qs = qs.filter(township_code=township)  # already scoped: another region gives nothing
+    if status:
+        qs = qs.filter(status=status)
+    total = qs.count()
+    overdue = qs.filter(status=ZeroTaskStatusChoices.OPEN, deadline__lt=today).count()
+    order = ["deadline", "household__household_no"] if status == "open" else ["-opened_period", "deadline"]
+    tasks = list(
+        qs.select_related("household", "household__village", "closed_person").order_by(*order)[:limit]
+    )
+    names = dict(Region.objects.filter(code__in={t.township_code for t in tasks}).values_list("code", "name"))
+    rows = [
+        ZeroTaskRow(
+            task=t,
+            household_no=t.household.household_no,
+            head_name=t.household.head_name,
+            village=t.household.village.name,
+            township=names.get(t.township_code, ""),
+            overdue=t.status == ZeroTaskStatusChoices.OPEN and t.deadline < today,
+            days_left=(t.deadline - today).days,
+        )
+        for t in tasks
+    ]
+    return total, overdue, rows
+
+
+def zero_task_townships(*, user: Viewer) -> list[tuple[str, str]]:
+    """Townships with 零就业 tasks in the caller's region, (code, name), for the filter."""
+    codes = set(
+        ZeroEmploymentTask.objects.filter(user_household_q(user, prefix="household__"))
+        .values_list("township_code", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return list(Region.objects.filter(code__in=codes).values_list("code", "name").order_by("code"))
+
+
+@dataclass(frozen=True)
+class HouseholdWork:
+    """The household page's 务工经历 panel: episodes, this month's roster, 零就业 tasks."""
+
+    month: str
+    episodes: list[WorkEpisode]
+    roster: list[LabourRecord]
+    roster_month: str
+    tasks: list[ZeroEmploymentTask]
+
+
+def household_work_get(*, household_id: int, month: str) -> HouseholdWork:
+    """Reads only; the caller has checked access to the household. The roster is the month's, or the
+    latest earlier one."""
+    # One query for the roster: the household's records up to the month, newest first; the latest month's
+    # rows are kept (the household page's query count is pinned).
+    recent = list(
+        LabourRecord.objects.filter(household_id=household_id, period__lte=month)
+        .select_related("person")
+        .order_by("-period", "person_id")[:100]
+    )
+    latest = recent[0].period if recent else ""
+    return HouseholdWork(
+        month=month,
+        episodes=list(
+            WorkEpisode.objects.filter(household_id=household_id)
+            .select_related("person")
+            .order_by("-start_month", "person_id")
+        ),
+        roster=[r for r in recent if r.period == latest],
+        roster_month=latest,
+        tasks=list(ZeroEmploymentTask.objects.filter(household_id=household_id).order_by("-opened_period")),
     )

@@ -39,6 +39,8 @@ from shouwang.common.errors import InputRefused
 from shouwang.console.evidencetext import EVIDENCE_LABELS
 from shouwang.console.models import ExportJob
 from shouwang.console.tests.scenario import Scenario, build_county
+from shouwang.employment.models import LabourRecord
+from shouwang.employment.services import roster_refresh
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
 from shouwang.industry.creditcode import make
@@ -561,6 +563,36 @@ def _public_form(ctx: Ctx) -> list[Request]:
     return [_get("anonymous", f"{url}?region={code}") for code in ("", hh.township_code, hh.village_id)]
 
 
+def _employment(name: str) -> Page:
+    """The employment pages (R-EMP-04/05) on the scenario's last month, after deriving its roster (which
+    opens the 零就业 tasks): as each reading role, a month with comparisons, the freeze (then the refused
+    refresh, both followed to the table)."""
+
+    def pages(ctx: Ctx) -> list[Request]:
+        county = ctx.users["county"].region_code
+        last = ctx.scenario.periods[-1]
+        if not LabourRecord.objects.filter(period=last).exists():
+            for period in ctx.scenario.periods[-2:]:
+                roster_refresh(period=period, counties=[county])
+        url = reverse(name)
+        if name == "console:employment":
+            roles = ("county", "township", "village")
+            return [*_each_role(url, roles), _get("county", f"{url}?period={last}")]
+        if name == "console:dispatch":
+            return _each_role(f"{url}?period={last}", ("county", "township", "prefecture", "auditor"))
+        if name == "console:zero_tasks":
+            return [
+                *_each_role(url, ("county", "township", "village")),
+                _get("county", f"{url}?status=closed", f"{url} closed"),
+                _get("county", f"{url}?status=", f"{url} all"),
+            ]
+        post = {"county": county, "period": last}
+        shows = ("已冻结上报",) if name == "console:dispatch_freeze" else ("不能刷新",)
+        return [Request(f"{url} (POST)", "county", url, "POST", post, follow=True, shows=shows)]
+
+    return pages
+
+
 def _industry_data(ctx: Ctx) -> dict[str, str]:
     """Entities, 双绑 agreements and payouts for the households, through the real imports (once)."""
     if "industry" in ctx.data:
@@ -887,6 +919,12 @@ PAGES: dict[str, Page] = {
     "console:relief_project_create": lambda ctx: _work_forms(ctx)["console:relief_project_create"],
     "console:relief_participant_create": lambda ctx: _work_forms(ctx)["console:relief_participant_create"],
     "console:transport_subsidy": _transport,
+    "console:employment": _employment("console:employment"),
+    "console:dispatch": _employment("console:dispatch"),
+    "console:zero_tasks": _employment("console:zero_tasks"),
+    # Freeze first, then the refresh is refused (the order of the urlconf).
+    "console:dispatch_freeze": _employment("console:dispatch_freeze"),
+    "console:dispatch_refresh": _employment("console:dispatch_refresh"),
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
     "channels:self_report_track": lambda ctx: [
@@ -906,6 +944,7 @@ EXCLUDED: dict[str, str] = {
     "console:workshop_worker_end": "POST only; redirects to the workshop page (rendered)",
     "console:transport_subsidy_compute": "POST only; redirects to the transport page (rendered, _transport)",
     "console:transport_subsidy_file": "an XLSX file, not a page (test_workshops_pages.py reads both)",
+    "console:dispatch_download": "an XLSX file, not a page (its layout: employment/tests/test_dispatch.py)",
     "field:logout": "POST only; redirects to the field login (rendered)",
     "field:service_worker": "JavaScript, not a page",
     "field:manifest": "the web app manifest (JSON), not a page",

@@ -13,6 +13,14 @@ from shouwang.console.views.cases import (
 from shouwang.console.views.clues import clue_detail_view, clue_list_view, clue_match_view
 from shouwang.console.views.common import forbidden, not_found
 from shouwang.console.views.dashboard import dashboard_view
+from shouwang.console.views.employment import (
+    dispatch_download_view,
+    dispatch_freeze_view,
+    dispatch_refresh_view,
+    dispatch_view,
+    employment_overview_view,
+    zero_task_list_view,
+)
 from shouwang.console.views.exports import export_download_view, export_list_view, export_progress_view
 from shouwang.console.views.home import home
 from shouwang.console.views.households import (
@@ -77,7 +85,12 @@ __all__ = [
     "clue_list_view",
     "clue_match_view",
     "dashboard_view",
+    "dispatch_download_view",
+    "dispatch_freeze_view",
+    "dispatch_refresh_view",
+    "dispatch_view",
     "elimination_review_view",
+    "employment_overview_view",
     "export_download_view",
     "export_list_view",
     "export_progress_view",
@@ -122,4 +135,5 @@ __all__ = [
     "workshop_list_view",
     "workshop_worker_create_view",
     "workshop_worker_end_view",
+    "zero_task_list_view",
 ]

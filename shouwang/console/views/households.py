@@ -12,11 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shouwang.accounts.access import NotFound
 from shouwang.accounts.actors import request_user
+from shouwang.cases import clock
 from shouwang.console.forms import HouseholdFilterForm, HouseholdSearchForm, RevealForm
 from shouwang.console.household import household_360_get, household_evidence_get
 from shouwang.console.permissions import can_read_households
 from shouwang.console.selectors import HouseholdFilters, household_listing_get
 from shouwang.console.views.common import is_htmx, not_found, revealed, role_required
+from shouwang.employment.selectors import household_work_get
 from shouwang.registry.selectors import access_household_by_id
 from shouwang.registry.services import household_reveal_phone, person_reveal_id
 
@@ -72,7 +74,11 @@ def household_detail_view(request: HttpRequest, household_no: str) -> HttpRespon
     return render(
         request,
         "console/household_detail.html",
-        {"h360": household_360_get(household=household), "reveal_form": RevealForm()},
+        {
+            "h360": household_360_get(household=household),
+            "reveal_form": RevealForm(),
+            "work": household_work_get(household_id=household.pk, month=clock.today().strftime("%Y-%m")),
+        },
     )
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("employment", "0001_initial"),
+        ("employment", "0002_dispatch_zero"),
         ("registry", "0003_lean_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -17,6 +17,8 @@ from shouwang.employment.layout import (
     month_index,
 )
 from shouwang.employment.models import LabourRecord, WorkEpisode, WorkPlan
+from shouwang.employment.services.freeze import dispatch_open_counties
+from shouwang.employment.services.zero import zero_employment_refresh
 from shouwang.registry.choices import CAPABLE_LABOUR, COUNTED_RESIDENCE, SchoolStatusChoices
 from shouwang.registry.models import Person
 
@@ -44,6 +46,8 @@ def roster_refresh(
     place), else 在校 / 无劳动能力 from the registry, else the month's plan (是 → 未就业有意愿, 否 → 无意愿),
     else 未就业有意愿 with willingness unknown (a visit settles it). Records from a visit, a phone call, 人社,
     payments or the person are kept. Returns the number of derived records written."""
+    if not (counties := dispatch_open_counties(period=period, counties=counties)):  # frozen: R-EMP-04
+        return 0
     year, month = int(period[:4]), int(period[5:])
     first_day = dt.date(year, month, 1)
     born_after = dt.date(year - ROSTER_MAX_AGE - 1, month, 1)
@@ -120,4 +124,5 @@ def roster_refresh(
             )
         )
     LabourRecord.objects.bulk_create(records, batch_size=2000)
+    zero_employment_refresh(period=period, counties=counties, today=today)  # R-EMP-05 tasks
     return len(records)

@@ -12,6 +12,8 @@ from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
 from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices, StatusSourceChoices
 from shouwang.employment.models import LabourRecord
+from shouwang.employment.services.freeze import dispatch_is_frozen
+from shouwang.employment.services.zero import zero_employment_refresh
 from shouwang.registry.choices import CAPABLE_LABOUR, COUNTED_RESIDENCE, SchoolStatusChoices
 from shouwang.registry.models import Household
 
@@ -56,6 +58,8 @@ def labour_status_record(
         errors.append(RowError(None, "source", source, "状态来源须为入户、电话或本人申报"))
     if len(period) != 7 or period[4] != "-" or period > checked_on.strftime("%Y-%m"):
         errors.append(RowError(None, "period", period, "月份应为YYYY-MM，且不晚于核实日期所在月份"))
+    elif dispatch_is_frozen(county_code=household.county_code, period=period):
+        errors.append(RowError(None, "period", period, "该月调度表已冻结上报，更正请登记在下月（R-EMP-04）"))
     seen: set[int] = set()
     for i, e in enumerate(entries):
         col = f"labour[{i}]"
@@ -122,5 +126,12 @@ def labour_status_record(
             region_code=household.village_id,
             changes={"period": period, "source": source, "status": changes},
             reason=f"登记{period[:4]}年{period[5:]}月成员就业状况（{StatusSourceChoices(source).label}）",
+        )
+        zero_employment_refresh(
+            period=period,
+            counties=[household.county_code],
+            household_ids=[household.pk],
+            today=checked_on,
+            actor=actor,
         )
     return out

@@ -5,6 +5,8 @@ KIND: ``households`` 农户名单, ``warnings`` 预警名单, ``cases`` 案件�
 务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md), and
 ``shouwang export transport-subsidy --county CODE --year YYYY --out DIR`` computes the year's 交通补助 list
 from the episodes and writes its notice list and payment file (R-EMP-09, docs/employment.md).
+``shouwang export dispatch --county CODE --period YYYY-MM --out FILE.xlsx`` a county's 月度调度表
+(R-EMP-04).
 The export is scoped and audited exactly as in the console (as the given user: their region and role),
 IDs and phones masked, text cells safe from formula injection; a tqdm bar on stderr shows the rows written.
 ``--run-queued`` finishes export jobs the web server queued but did not complete (e.g. after a restart).
@@ -54,7 +56,7 @@ class Command(BaseCommand):
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
         parser.add_argument("--unverified", action="store_true", help="预警名单：仅未核实的")
         parser.add_argument("--run-queued", action="store_true", help="执行排队中的导出任务")
-        parser.add_argument("--county", default="", help="employment：只导出该区划（县代码）")
+        parser.add_argument("--county", default="", help="employment、dispatch：县代码")
         parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv"), help="employment：文件格式")
         parser.add_argument("--year", default="", help="transport-subsidy：年度")
 
@@ -63,6 +65,11 @@ class Command(BaseCommand):
         from shouwang.console.exports import export_job_run
         from shouwang.console.models import ExportJob
 
+        if opts.get("kind") == "dispatch":
+            from shouwang.commands.employment import dispatch_export_cli
+
+            dispatch_export_cli(opts, self.stdout)
+            return
         if opts.get("kind") == "employment":
             from shouwang.commands.employment import employment_export_cli
 
