@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "shouwang.registry",
     "shouwang.exchange",
     "shouwang.employment",
+    "shouwang.publicposts",
     "shouwang.screening",
     "shouwang.cases",
     "shouwang.channels",
