@@ -62,4 +62,20 @@ urlpatterns = [
     path("batches/", views.batch_list_view, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail_view, name="batch_detail"),
     path("audit/", views.audit_list_view, name="audit_list"),
+    path("posts/", views.post_list_view, name="post_list"),
+    path("posts/new/", views.post_create_view, name="post_create"),
+    path("posts/<int:post_id>/", views.post_detail_view, name="post_detail"),
+    path("posts/<int:post_id>/transition/", views.post_transition_view, name="post_transition"),
+    path("posts/<int:post_id>/apply/", views.post_apply_view, name="post_apply"),
+    path(
+        "posts/<int:post_id>/applications/<int:application_id>/review/",
+        views.application_review_view,
+        name="post_application_review",
+    ),
+    path("posts/<int:post_id>/months/", views.post_months_view, name="post_months"),
+    path(
+        "posts/<int:post_id>/holders/<int:holder_id>/dismiss/",
+        views.holder_dismiss_view,
+        name="post_holder_dismiss",
+    ),
 ]

@@ -23,6 +23,16 @@ from shouwang.console.views.households import (
     person_reveal_id_view,
 )
 from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
+from shouwang.console.views.posts import (
+    application_review_view,
+    holder_dismiss_view,
+    post_apply_view,
+    post_create_view,
+    post_detail_view,
+    post_list_view,
+    post_months_view,
+    post_transition_view,
+)
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -45,6 +55,7 @@ from shouwang.console.views.worklists import (
 )
 
 __all__ = [
+    "application_review_view",
     "audit_list_view",
     "batch_detail_view",
     "batch_list_view",
@@ -62,6 +73,7 @@ __all__ = [
     "export_list_view",
     "export_progress_view",
     "forbidden",
+    "holder_dismiss_view",
     "home",
     "household_detail_view",
     "household_evidence_view",
@@ -77,6 +89,12 @@ __all__ = [
     "plan_check_view",
     "plan_contact_view",
     "plan_view",
+    "post_apply_view",
+    "post_create_view",
+    "post_detail_view",
+    "post_list_view",
+    "post_months_view",
+    "post_transition_view",
     "screening_run_detail_view",
     "screening_run_list_view",
     "self_report_match_view",
