@@ -20,11 +20,17 @@ class BatchKindChoices(models.TextChoices):
     # The national 务工月监测 module's two exports (CONTRACT §4, POLICY R-EMP-03; shouwang.employment)
     WORK_EPISODES = "work_episodes", "已外出务工信息"
     WORK_PLANS = "work_plans", "计划外出务工信息"
+    # A county's public-welfare post roster (shouwang.publicposts, POLICY R-EMP-07)
+    PUBLIC_POSTS = "public_posts", "公益性岗位花名册"
 
 
 REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
 EMPLOYMENT_KINDS = (BatchKindChoices.WORK_EPISODES, BatchKindChoices.WORK_PLANS)
-FEED_KINDS = tuple(k for k in BatchKindChoices if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS)
+FEED_KINDS = tuple(
+    k
+    for k in BatchKindChoices
+    if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS and k != BatchKindChoices.PUBLIC_POSTS
+)
 
 
 class BatchStatusChoices(models.TextChoices):

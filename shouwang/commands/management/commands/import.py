@@ -1,7 +1,8 @@
 """``shouwang import registry PATH... [--source NAME] [--period YYYY-MM] [--report FILE.json]`` and
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
-``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md).
+``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
+``shouwang import posts PATH`` (a 公益性岗位花名册, docs/publicposts.md).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -43,6 +44,10 @@ class Command(BaseCommand):
         emp.add_argument("paths", nargs="+", metavar="PATH")
         emp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
         emp.add_argument("--source", default="national", help="数据来源（默认 national：国家系统导出）")
+        posts = sub.add_parser("posts", help="导入公益性岗位花名册（XLSX或CSV）")
+        posts.add_argument("path", metavar="PATH")
+        posts.add_argument("--period", default=None, help="花名册所属月份 YYYY-MM（默认当月）")
+        posts.add_argument("--source", default="county", help="数据来源（默认 county）")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
@@ -53,6 +58,10 @@ class Command(BaseCommand):
             from shouwang.commands.employment import employment_import_cli
 
             employment_import_cli(options, self.stdout)
+        elif options["subcommand"] == "posts":
+            from shouwang.commands.posts import posts_import_cli
+
+            posts_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:
