@@ -54,6 +54,7 @@ def row(**kw: str) -> list[str]:
 def xlsx(path: Path, rows: list[list[str]]) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["公益性岗位花名册"])
     ws.append(["填报单位：会泽县人力资源和社会保障局"])
     ws.append(HEADERS)
