@@ -151,6 +151,6 @@ def holders(
     cursor: str | None = Query(None, max_length=CURSOR_MAX, description=CURSOR_DESCRIPTION),
 ) -> dict[str, Any]:
     user = _reader(request)
-    post = access_post_by_id(user, post_id, purpose="api")
+    post = access_post_by_id(user, post_id, purpose="post_api")
     qs = post_holders(post=post)
     return keyset_page(qs, KEYS, cursor=cursor, limit=limit).as_dict(_holder)

@@ -52,8 +52,9 @@ def post_list(
     return qs.select_related("village").order_by("village_id", "pk")
 
 
-def access_post_by_id(user: Viewer, post_id: int, *, purpose: str = "view") -> PublicPost:
-    """The post if ``user`` may see it, else ``NotFound`` (the same for a missing one); refusals audited."""
+def access_post_by_id(user: Viewer, post_id: int, *, purpose: str = "post_view") -> PublicPost:
+    """The post if ``user`` may see it, else ``NotFound`` (the same for a missing one); every look and
+    every refusal audited."""
     post = PublicPost.objects.select_related("village").filter(pk=post_id).first()
     if post is None or not PublicPost.objects.filter(_scope_q(user), pk=post_id).exists():
         audit_record(
@@ -65,6 +66,17 @@ def access_post_by_id(user: Viewer, post_id: int, *, purpose: str = "view") -> P
             reason=purpose,
         )
         raise NotFound(str(post_id))
+    # The post's page and the API list its applicants and holders (names, masked IDs): each look is
+    # audited, as a household's is (an action's own audit row records the others).
+    if purpose in ("post_view", "post_api"):
+        audit_record(
+            actor=user,
+            action=AuditActionChoices.VIEW,
+            object_type="public_post",
+            object_id=str(post_id),
+            region_code=post.village_id,
+            reason=purpose,
+        )
     return post
 
 

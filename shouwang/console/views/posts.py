@@ -216,7 +216,7 @@ def post_detail_view(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def post_transition_view(request: HttpRequest, post_id: int) -> HttpResponse:
     try:
-        post = access_post_by_id(request.user, post_id, purpose="transition")
+        post = access_post_by_id(request.user, post_id, purpose="post_transition")
     except NotFound:
         return not_found(request)
     action = request.POST.get("action", "")
@@ -245,7 +245,7 @@ def post_transition_view(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def application_review_view(request: HttpRequest, post_id: int, application_id: int) -> HttpResponse:
     try:
-        post = access_post_by_id(request.user, post_id, purpose="review")
+        post = access_post_by_id(request.user, post_id, purpose="post_review")
     except NotFound:
         return not_found(request)
     application = PostApplication.objects.filter(pk=application_id, post=post).first()
@@ -274,7 +274,9 @@ def _candidates(
     """The household's counted members, each with the reasons they may not be hired (checked with the
     form's health-check and cadre answers)."""
     try:
-        household = access_household_by_id(request.user, form.cleaned_data["household_no"], purpose="post")
+        household = access_household_by_id(
+            request.user, form.cleaned_data["household_no"], purpose="post_apply"
+        )
     except NotFound:
         return None, []
     today = clock.today()
@@ -297,7 +299,7 @@ def _candidates(
 def post_apply_view(request: HttpRequest, post_id: int) -> HttpResponse:
     """GET with a 户编号: the members and their eligibility; POST: the application of one of them."""
     try:
-        post = access_post_by_id(request.user, post_id, purpose="apply")
+        post = access_post_by_id(request.user, post_id, purpose="post_apply")
     except NotFound:
         return not_found(request)
     user = request_user(request)
@@ -357,7 +359,7 @@ def _money(value: str) -> Decimal | None:
 def post_months_view(request: HttpRequest, post_id: int) -> HttpResponse:
     """One month's attendance and subsidy payments of the post's holders."""
     try:
-        post = access_post_by_id(request.user, post_id, purpose="months")
+        post = access_post_by_id(request.user, post_id, purpose="post_months")
     except NotFound:
         return not_found(request)
     user = request_user(request)
@@ -423,7 +425,7 @@ def post_months_view(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def holder_dismiss_view(request: HttpRequest, post_id: int, holder_id: int) -> HttpResponse:
     try:
-        post = access_post_by_id(request.user, post_id, purpose="dismiss")
+        post = access_post_by_id(request.user, post_id, purpose="post_dismiss")
     except NotFound:
         return not_found(request)
     holder = PostHolder.objects.filter(pk=holder_id, post=post).select_related("person").first()
