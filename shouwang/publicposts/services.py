@@ -10,6 +10,7 @@ outside the post's region gets ``NotFound`` (as if it did not exist), a role wit
   is not eligible (eligibility.py); ``application_review``: 审核 of one application.
 * ``holder_dismiss``: a holder leaves, with a coded reason (清退 or 聘期届满).
 * ``post_month_record``: a month's attendance and subsidy payments of a post's holders.
+* ``post_parameter_set``: a new version of a province's (or county's) hiring rules.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db import transaction
 
 from shouwang.accounts.access import Forbidden, NotFound, signed_in_with_region
 from shouwang.accounts.actors import Actor
+from shouwang.accounts.choices import RoleChoices
 from shouwang.audit.models import AuditActionChoices
 from shouwang.audit.services import audit_record
 from shouwang.common.errors import InputRefused, RowError
@@ -38,8 +40,14 @@ from shouwang.publicposts.choices import (
     PostStageChoices,
 )
 from shouwang.publicposts.eligibility import Refusal, eligibility_check
-from shouwang.publicposts.models import PostApplication, PostHolder, PostMonthRecord, PublicPost
-from shouwang.publicposts.parameters import post_params_get
+from shouwang.publicposts.models import (
+    PostApplication,
+    PostHolder,
+    PostMonthRecord,
+    PostParameter,
+    PublicPost,
+)
+from shouwang.publicposts.parameters import PostParams, post_params_get
 from shouwang.publicposts.transitions import (
     APPLYING_STAGES,
     LOCAL,
@@ -553,3 +561,64 @@ def post_month_record(
         f"{period}考勤和补贴发放",
     )
     return out
+
+
+# ------------------------------------------------------------------------------------------ parameters
+
+PARAMETER_SETTERS = frozenset({RoleChoices.PROVINCE, RoleChoices.COUNTY})
+
+
+@transaction.atomic
+def post_parameter_set(
+    *, actor: Actor, region_code: str, values: PostParams, year: int | None = None, note: str
+) -> PostParameter:
+    """A new version of the hiring rules for a province (its switches) or a county (R-EMP-07); rows are
+    never edited. The bounds refused are the law's and R-AID-08's: nobody under 16, nobody 70 or over."""
+    official = _official(actor, region_code, PARAMETER_SETTERS, "设置公益性岗位参数")
+    errors: list[RowError] = []
+    if len(region_code) not in (2, 6):
+        errors.append(RowError(None, "region_code", region_code, "参数按省或县设置"))
+    if values.min_age < 16:
+        errors.append(RowError(None, "min_age", str(values.min_age), "最低年龄不得低于16周岁（R-EMP-07）"))
+    if not values.min_age <= values.max_age <= values.max_age_health_checked < 70:
+        errors.append(
+            RowError(
+                None,
+                "max_age",
+                f"{values.max_age}/{values.max_age_health_checked}",
+                "应满足：最低年龄 ≤ 最高聘用年龄 ≤ 体检合格时最高年龄 < 70周岁（R-AID-08）",
+            )
+        )
+    if not 1 <= values.household_cap <= 5:
+        errors.append(RowError(None, "household_cap", str(values.household_cap), "每户岗位数应为1–5"))
+    if not 1 <= values.notice_days <= 30:
+        errors.append(RowError(None, "notice_days", str(values.notice_days), "公示天数应为1–30天"))
+    if not note.strip():
+        errors.append(RowError(None, "note", "", "请写明依据（文件名称和文号）"))
+    if errors:
+        raise _refused("参数未保存", errors)
+    latest = PostParameter.objects.filter(region_code=region_code, year=year).order_by("-version").first()
+    row = PostParameter.objects.create(
+        region_code=region_code,
+        year=year,
+        version=(latest.version + 1) if latest else 1,
+        min_age=values.min_age,
+        max_age=values.max_age,
+        max_age_health_checked=values.max_age_health_checked,
+        household_cap=values.household_cap,
+        cadre_family_rule=values.cadre_family_rule,
+        target_households_only=values.target_households_only,
+        notice_days=values.notice_days,
+        note=note.strip(),
+        created_by=official,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditActionChoices.CREATE,
+        object_type="public_post_parameter",
+        object_id=str(row.pk),
+        region_code=region_code,
+        changes={k: v for k, v in values.__dict__.items() if k != "source"} | {"version": row.version},
+        reason=note.strip(),
+    )
+    return row

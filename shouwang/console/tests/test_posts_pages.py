@@ -107,3 +107,24 @@ def test_months_dismissal_list_and_access(monkeypatch):
     assert other.get(reverse("console:post_detail", args=[post.pk])).status_code == 404
     assert "堂琅社区保洁员" not in other.get(reverse("console:post_list")).content.decode()
     assert village.get(dismiss).status_code == 403
+
+
+def test_the_post_pages_are_accessible(monkeypatch):
+    from shouwang.console.tests.a11y import a11y_problems  # noqa: PLC0415
+
+    county = make_user("county")
+    li = make_household("H_LI")
+    post = make_post(county)
+    holder = hire_through(post, member(li, "李建国"), county, monkeypatch)
+    c = client_for(county)
+    for url in [
+        reverse("console:post_list"),
+        reverse("console:post_create"),
+        reverse("console:post_detail", args=[post.pk]),
+        reverse("console:post_apply", args=[post.pk]) + "?household_no=H_LI",
+        reverse("console:post_months", args=[post.pk]),
+        reverse("console:post_holder_dismiss", args=[post.pk, holder.pk]),
+    ]:
+        response = c.get(url)
+        assert response.status_code == 200, url
+        assert a11y_problems(response.content.decode()) == [], url

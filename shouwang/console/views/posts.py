@@ -36,6 +36,7 @@ from shouwang.publicposts import clock
 from shouwang.publicposts.choices import PostStageChoices
 from shouwang.publicposts.eligibility import age_on, eligibility_check
 from shouwang.publicposts.models import PostApplication, PostHolder, PublicPost
+from shouwang.publicposts.parameters import post_params_get
 from shouwang.publicposts.selectors import (
     access_post_by_id,
     holder_months,
@@ -339,6 +340,7 @@ def post_apply_view(request: HttpRequest, post_id: int) -> HttpResponse:
         "candidates": candidates,
         "errors": errors,
         "open": post.stage in APPLYING_STAGES,
+        "params": post_params_get(region_code=post.village_id, year=clock.today().year),
     }
     return render(request, "console/post_apply.html", context, status=status)
 

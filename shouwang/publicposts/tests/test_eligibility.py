@@ -124,3 +124,31 @@ def test_the_database_facts(monkeypatch):
     ]
     zhao.members.filter(name="赵母").update(dibao=True)
     assert eligibility_check(person=member(zhao, "赵强"), post=cleaning, on=TODAY) == []
+
+
+@pytest.mark.django_db
+def test_a_province_sets_its_switches_as_a_new_version():
+    from shouwang.accounts.access import Forbidden, NotFound  # noqa: PLC0415
+    from shouwang.audit.models import AuditEntry  # noqa: PLC0415
+    from shouwang.common.errors import InputRefused  # noqa: PLC0415
+    from shouwang.publicposts.services import post_parameter_set  # noqa: PLC0415
+
+    province = make_user("province")
+    gansu_like = PostParams(household_cap=1, cadre_family_rule=True, target_households_only=True)
+    with pytest.raises(InputRefused) as exc:
+        post_parameter_set(
+            actor=province, region_code="53", values=PostParams(min_age=15, max_age=72), note=""
+        )
+    assert {e.column for e in exc.value.errors} == {"min_age", "max_age", "note"}
+    assert PostParameter.objects.count() == 0 and not AuditEntry.objects.exists()
+    with pytest.raises(Forbidden):
+        post_parameter_set(actor=make_user("auditor"), region_code="530326", values=gansu_like, note="x")
+    with pytest.raises(NotFound):
+        post_parameter_set(actor=make_user("county"), region_code="52", values=gansu_like, note="x")
+    relaxed = PostParams(household_cap=2, cadre_family_rule=False)
+    first = post_parameter_set(actor=province, region_code="53", values=relaxed, note="云人社发〔2021〕示例")
+    second = post_parameter_set(actor=province, region_code="53", values=gansu_like, note="修订")
+    assert (first.version, second.version) == (1, 2)
+    got = post_params_get(region_code="530326001001", year=2025)
+    assert (got.household_cap, got.cadre_family_rule) == (1, True)
+    assert AuditEntry.objects.filter(object_type="public_post_parameter").count() == 2
