@@ -317,7 +317,7 @@ def post_roster_import(
     period = period or today.strftime("%Y-%m")
     actor = actor if actor is not None else f"cli:{_os_user()}"
     p = Path(path)
-    table = read_table(p, columns=COLUMNS, kind_label=KIND_LABEL, header_search=3)
+    table = read_table(p, columns=COLUMNS, kind_label=KIND_LABEL, header_search=3, allow_empty=True)
     checksum = sha256_file(p)
     result = PostRosterResult(path=str(p), rows=table.frame.height, warnings=list(table.warnings))
     with write_transaction():

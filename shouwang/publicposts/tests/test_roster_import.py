@@ -136,3 +136,9 @@ def test_the_command_exits_2_with_every_reason(tmp_path, capsys):
     good.write_bytes("\r\n".join(",".join(cells) for cells in lines).encode("gb18030"))
     call_command("import", "posts", str(good))
     assert PostHolder.objects.count() == 1
+
+
+def test_an_empty_roster_is_a_county_without_posts(tmp_path):
+    result = post_roster_import(path=xlsx(tmp_path / "empty.xlsx", []), today=TODAY)
+    assert (result.rows, result.holders_created, result.duplicate) == (0, 0, False)
+    assert PublicPost.objects.count() == 0 and ImportBatch.objects.get().kind == "public_posts"
