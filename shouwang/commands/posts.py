@@ -16,7 +16,7 @@ def posts_import_cli(options: Mapping[str, Any], out: Any) -> None:
         result = post_roster_import(
             path=Path(options["path"]),
             period=options.get("period") or None,
-            source=str(options.get("source") or "county"),
+            source=str(options.get("source") or "public_posts"),
         )
     except InputRefused as exc:
         print(exc.report(limit=None), file=sys.stderr)  # CONTRACT §1: every reason printed

@@ -306,7 +306,7 @@ def post_roster_import(
     *,
     path: str | Path,
     period: str | None = None,
-    source: str = "county",
+    source: str = KIND,
     actor: Actor | None = None,
     today: dt.date | None = None,
 ) -> PostRosterResult:

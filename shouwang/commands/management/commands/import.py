@@ -47,7 +47,7 @@ class Command(BaseCommand):
         posts = sub.add_parser("posts", help="导入公益性岗位花名册（XLSX或CSV）")
         posts.add_argument("path", metavar="PATH")
         posts.add_argument("--period", default=None, help="花名册所属月份 YYYY-MM（默认当月）")
-        posts.add_argument("--source", default="county", help="数据来源（默认 county）")
+        posts.add_argument("--source", default="public_posts", help="数据来源（默认 public_posts）")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
