@@ -78,4 +78,9 @@ urlpatterns = [
         views.holder_dismiss_view,
         name="post_holder_dismiss",
     ),
+    path(
+        "posts/<int:post_id>/holders/<int:holder_id>/renew/",
+        views.holder_renew_view,
+        name="post_holder_renew",
+    ),
 ]

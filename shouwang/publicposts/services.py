@@ -8,7 +8,7 @@ outside the post's region gets ``NotFound`` (as if it did not exist), a role wit
   重新招聘, 撤销); a step that is not next is refused, naming the step that is.
 * ``post_apply``: an application (申报) while the post is announced, refused up front when the applicant
   is not eligible (eligibility.py); ``application_review``: 审核 of one application.
-* ``holder_dismiss``: a holder leaves, with a coded reason (清退 or 聘期届满).
+* ``holder_dismiss``: a holder leaves, with a coded reason (清退 or 聘期届满); ``holder_renew``: 续聘.
 * ``post_month_record``: a month's attendance and subsidy payments of a post's holders.
 * ``post_parameter_set``: a new version of a province's (or county's) hiring rules.
 """
@@ -457,6 +457,63 @@ def holder_dismiss(
             "exit_reason": reason,
         },
         f"离岗：{ExitReasonChoices(reason).label}",
+    )
+    return locked
+
+
+RENEWAL_WINDOW_DAYS = 60  # 续聘 is decided in the last two months of a term (or after it ran out)
+# What a renewal does not re-check: the holder holds this very post, and the household's other holders
+# were there before (the cap applies to new hires).
+_NOT_FOR_RENEWAL = frozenset({"holds_this_post", "household_cap"})
+
+
+@transaction.atomic
+def holder_renew(*, holder: PostHolder, actor: Actor) -> PostHolder:
+    """续聘: one more term for an active holder near the end of the term, who must still meet the rules
+    on the day (age with the health check declared at hiring, target household, cadre family)."""
+    locked = (
+        PostHolder.objects.select_for_update()
+        .select_related("post", "person", "application")
+        .get(pk=holder.pk)
+    )
+    _official(actor, locked.post.village_id, MANAGERS, "办理公益性岗位续聘")
+    today = clock.today()
+    errors: list[RowError] = []
+    if locked.status != HolderStatusChoices.ACTIVE:
+        errors.append(RowError(None, "status", locked.status, "该人员已离岗，不能续聘"))
+    if (locked.term_end_on - today).days > RENEWAL_WINDOW_DAYS:
+        errors.append(
+            RowError(
+                None,
+                "term_end_on",
+                locked.term_end_on.isoformat(),
+                f"聘期至{locked.term_end_on.isoformat()}，到期前{RENEWAL_WINDOW_DAYS}天内方可办理续聘",
+            )
+        )
+    app = locked.application
+    refusals = [
+        r
+        for r in eligibility_check(
+            person=locked.person,
+            post=locked.post,
+            on=today,
+            health_checked=app.health_checked if app else False,
+            cadre_relative=app.cadre_relative if app else False,
+        )
+        if r.code not in _NOT_FOR_RENEWAL
+    ]
+    errors += _refusal_rows(refusals)
+    if errors:
+        raise _refused(f"{locked.person.name}不能续聘", errors)
+    before = locked.term_end_on
+    locked.term_end_on = _months_later(before + dt.timedelta(days=1), locked.post.term_months)
+    locked.save(update_fields=["term_end_on", "updated_at"])
+    _audit(
+        actor,
+        locked.post,
+        AuditActionChoices.UPDATE,
+        {"holder": locked.pk, "term_end_on": [before.isoformat(), locked.term_end_on.isoformat()]},
+        "续聘",
     )
     return locked
 

@@ -773,6 +773,19 @@ PAGES: dict[str, Page] = {
     "console:post_application_review": _post_review,
     "console:post_months": _post_months,
     "console:post_holder_dismiss": _post_dismiss,
+    "console:post_holder_renew": lambda ctx: [
+        Request(
+            "post page: renewal refused (too early in the term)",
+            "county",
+            reverse(
+                "console:post_holder_renew",
+                args=[_posts_data(ctx)["hired"].pk, _posts_data(ctx)["holder"].pk],
+            ),
+            "POST",
+            status=422,
+            shows=("方可办理续聘",),
+        )
+    ],
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
     "channels:self_report_track": lambda ctx: [

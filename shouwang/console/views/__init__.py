@@ -26,6 +26,7 @@ from shouwang.console.views.plans import measure_end_view, plan_check_view, plan
 from shouwang.console.views.posts import (
     application_review_view,
     holder_dismiss_view,
+    holder_renew_view,
     post_apply_view,
     post_create_view,
     post_detail_view,
@@ -74,6 +75,7 @@ __all__ = [
     "export_progress_view",
     "forbidden",
     "holder_dismiss_view",
+    "holder_renew_view",
     "home",
     "household_detail_view",
     "household_evidence_view",

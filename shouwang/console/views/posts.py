@@ -50,6 +50,7 @@ from shouwang.publicposts.services import (
     PostInput,
     application_review,
     holder_dismiss,
+    holder_renew,
     post_apply,
     post_create,
     post_month_record,
@@ -449,3 +450,26 @@ def holder_dismiss_view(request: HttpRequest, post_id: int, holder_id: int) -> H
     status = 422 if request.method == "POST" else 200
     context = {"post": post, "holder": holder, "form": form, "errors": errors}
     return render(request, "console/post_dismiss.html", context, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def holder_renew_view(request: HttpRequest, post_id: int, holder_id: int) -> HttpResponse:
+    """续聘 from the holders table; a refusal re-renders the post page with the reasons."""
+    try:
+        post = access_post_by_id(request.user, post_id, purpose="post_dismiss")
+    except NotFound:
+        return not_found(request)
+    holder = PostHolder.objects.filter(pk=holder_id, post=post).first()
+    if holder is None:
+        return not_found(request)
+    try:
+        holder_renew(holder=holder, actor=request_user(request))
+    except Forbidden as exc:
+        return forbidden(request, str(exc))
+    except InputRefused as exc:
+        context = _detail_context(request, post, errors=refusal_messages(exc), failed=exc.message)
+        return render(request, "console/post_detail.html", context, status=422)
+    messages.success(request, _("续聘已办理"))
+    return redirect(reverse("console:post_detail", args=[post.pk]) + "#holders")

@@ -10,7 +10,13 @@ import pytest
 from shouwang.accounts.access import Forbidden, NotFound
 from shouwang.audit.models import AuditEntry
 from shouwang.common.errors import InputRefused
-from shouwang.publicposts.models import PostApplication, PostHolder, PostMonthRecord, PublicPost
+from shouwang.publicposts.models import (
+    PostApplication,
+    PostHolder,
+    PostMonthRecord,
+    PostParameter,
+    PublicPost,
+)
 from shouwang.publicposts.selectors import access_post_by_id, post_holders_in, post_list
 from shouwang.publicposts.services import (
     MonthEntry,
@@ -211,3 +217,22 @@ def test_months_dismissal_and_the_roster_selector(county, monkeypatch):
     assert (post.stage, post.round) == ("announced", 2)
     with pytest.raises(NotFound):
         post_apply(post=post, person_id=member(li, "李建国").pk, actor=make_user("village", VILLAGE_B))
+
+
+def test_renewal_near_the_end_of_the_term(county, monkeypatch):
+    from shouwang.publicposts.services import holder_renew  # noqa: PLC0415
+
+    people = [{"seq": 91, "name": "周大山", "birth": dt.date(1965, 2, 1), "relation": "head"}]
+    zhou = make_household("H_ZHOU", members=people)
+    holder = hire_through(make_post(county), member(zhou, "周大山"), county, monkeypatch)  # 60 on hire
+    before = snapshot()
+    with pytest.raises(InputRefused) as exc:
+        holder_renew(holder=holder, actor=county)  # the day after hire: too early
+    assert "到期前60天内方可办理续聘" in exc.value.errors[0].reason
+    set_today(monkeypatch, dt.date(2026, 3, 1))  # 61 by now: over the hiring age
+    with pytest.raises(InputRefused) as exc:
+        holder_renew(holder=holder, actor=county)
+    assert [e.value for e in exc.value.errors] == ["too_old"] and snapshot() == before
+    PostParameter.objects.create(region_code="53", max_age=62)
+    renewed = holder_renew(holder=holder, actor=county)
+    assert (renewed.start_on, renewed.term_end_on) == (dt.date(2025, 3, 25), dt.date(2027, 3, 24))
