@@ -1,6 +1,6 @@
 """Command-line glue of the 务工月监测 ledger (CONTRACT §4): ``shouwang import employment PATH... --period
 YYYY-MM [--source NAME]`` and ``shouwang export employment --period YYYY-MM --out DIR [--county CODE]
-[--format xlsx|csv]``."""
+[--format xlsx|csv]``; ``shouwang export transport-subsidy --county CODE --year YYYY --out DIR``."""
 
 import sys
 from collections.abc import Mapping
@@ -68,4 +68,51 @@ def employment_export_cli(options: Mapping[str, Any], out: Any) -> None:
         f"已导出务工月监测：已外出务工信息{result.episodes}行，计划外出务工信息{result.plans}行 → "
         + "、".join(str(p) for p in result.files)
         + "（含明文证件号码，已记入审计日志）"
+    )
+
+
+def transport_subsidy_export_cli(options: Mapping[str, Any], out: Any) -> None:
+    """Compute the county's 交通补助 list for the year from the episodes (R-EMP-09), then write the notice
+    list and the payment file. Exit 2 with every reason when an argument is wrong."""
+    from shouwang.common.errors import RowError
+    from shouwang.employment.services import transport_files_write, transport_subsidy_compute
+
+    county, year = options.get("county") or "", str(options.get("year") or "")
+    target = str(options.get("out") or "")
+    errors = []
+    if not county:
+        errors.append(RowError(None, "--county", "", "须指定县级区划代码"))
+    if not year.isdigit():
+        errors.append(RowError(None, "--year", year, "须指定年度（如2026）"))
+    if not target:
+        errors.append(RowError(None, "--out", "", "须指定输出目录"))
+    try:
+        if errors:
+            raise InputRefused("交通补助导出参数有误，未导出", errors)
+        result = transport_subsidy_compute(county=county, year=int(year), actor="cli")
+        files = transport_files_write(county=county, year=int(year), out=Path(target), actor="cli")
+    except InputRefused as exc:
+        print(exc.report(limit=None), file=sys.stderr)
+        raise SystemExit(2) from exc
+    out.write(
+        f"交通补助{year}年度：应补{result.eligible}人（新增{result.created}，更新{result.updated}，"
+        f"移出{result.removed}），候选{len(result.candidates)}人 → "
+        + "、".join(str(p) for p in files)
+        + "（发放清单含明文证件号码，已记入审计日志）"
+    )
+
+
+def transport_payment_import_cli(options: Mapping[str, Any], out: Any) -> None:
+    from shouwang.employment.services.transport import transport_payment_import
+
+    try:
+        result = transport_payment_import(
+            path=Path(options["path"]), county=str(options["county"]), year=int(options["year"]), actor="cli"
+        )
+    except InputRefused as exc:
+        print(exc.report(limit=None), file=sys.stderr)
+        raise SystemExit(2) from exc
+    out.write(
+        f"交通补助发放结果：{result.rows}行，发放成功{result.paid}人，发放失败{result.failed}人，"
+        f"未变化{result.unchanged}人（已记入审计日志）"
     )

@@ -16,12 +16,14 @@ from typing import Any
 import duckdb
 from django.db.models import Prefetch
 
+from shouwang.cases import clock
 from shouwang.cases.choices import CaseStateChoices
 from shouwang.cases.models import AssistancePlan, Case, CaseStep, Clue, Visit
 from shouwang.console.evidencetext import rule_tooltip, signal_evidence, value_text
 from shouwang.console.workqueue import latest_screened_period
 from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.exchange.lake import feed_files
+from shouwang.industry.selectors import HouseholdIndustry, household_industry_get
 from shouwang.registry.choices import RiskTypeChoices
 from shouwang.registry.models import Household
 from shouwang.registry.selectors import HouseholdDetail, household_get_detail
@@ -50,6 +52,7 @@ class Household360:
     open_case_id: int | None = None
     open_case_monitoring: bool = False  # the open identification case is in 监测帮扶 (visits, elimination)
     actionable_warning_id: int | None = None  # the latest warning, not yet turned into a clue
+    industry: HouseholdIndustry | None = None  # 双绑 agreements and payouts (industry app)
 
     @property
     def household(self) -> Household:
@@ -166,6 +169,7 @@ def household_360_get(*, household: Household) -> Household360:
             open_identification and open_identification.state == CaseStateChoices.MONITORING
         ),
         actionable_warning_id=actionable,
+        industry=household_industry_get(household=household, on=clock.today()),
     )
 
 

@@ -59,6 +59,13 @@ urlpatterns = [
     path("screening/", views.screening_run_list_view, name="screening_runs"),
     path("screening/runs/<int:run_id>/", views.screening_run_detail_view, name="screening_run_detail"),
     path("screening/parameters/", views.parameter_view, name="parameters"),
+    path("industry/", views.industry_entity_list_view, name="industry_entities"),
+    path("industry/coverage/", views.industry_coverage_view, name="industry_coverage"),
+    path(
+        "industry/entities/<str:credit_code>/",
+        views.industry_entity_detail_view,
+        name="industry_entity_detail",
+    ),
     path("batches/", views.batch_list_view, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail_view, name="batch_detail"),
     path("audit/", views.audit_list_view, name="audit_list"),
@@ -82,5 +89,34 @@ urlpatterns = [
         "posts/<int:post_id>/holders/<int:holder_id>/renew/",
         views.holder_renew_view,
         name="post_holder_renew",
+    ),
+    path("workshops/", views.workshop_list_view, name="workshop_list"),
+    path("workshops/check/", views.workshop_check_view, name="workshop_check"),
+    path("workshops/new/", views.workshop_create_view, name="workshop_create"),
+    path(
+        "workshops/<int:workshop_id>/workers/new/",
+        views.workshop_worker_create_view,
+        name="workshop_worker_create",
+    ),
+    path("workshops/<int:workshop_id>/", views.workshop_detail_view, name="workshop_detail"),
+    path(
+        "workshops/<int:workshop_id>/workers/<int:worker_id>/end/",
+        views.workshop_worker_end_view,
+        name="workshop_worker_end",
+    ),
+    path("relief-projects/", views.relief_project_list_view, name="relief_project_list"),
+    path("relief-projects/new/", views.relief_project_create_view, name="relief_project_create"),
+    path(
+        "relief-projects/<int:project_id>/participants/new/",
+        views.relief_participant_create_view,
+        name="relief_participant_create",
+    ),
+    path("relief-projects/<int:project_id>/", views.relief_project_detail_view, name="relief_project_detail"),
+    path("transport-subsidy/", views.transport_subsidy_view, name="transport_subsidy"),
+    path(
+        "transport-subsidy/compute/", views.transport_subsidy_compute_view, name="transport_subsidy_compute"
+    ),
+    path(
+        "transport-subsidy/<str:kind>.xlsx", views.transport_subsidy_file_view, name="transport_subsidy_file"
     ),
 ]

@@ -72,3 +72,11 @@ class WorkPlaceTypeChoices(models.TextChoices):
     IN_COUNTY = "in_county", "县内"
     IN_PROVINCE = "in_province", "省内县外"
     OUT_OF_PROVINCE = "out_of_province", "省外"
+
+
+class TransportSubsidyStatusChoices(models.TextChoices):
+    """A person's 交通补助 of a year (R-EMP-09): listed as eligible (应补), then paid or failed."""
+
+    ELIGIBLE = "eligible", "应补"
+    PAID = "paid", "已发放"
+    FAILED = "failed", "发放失败"

@@ -5,6 +5,8 @@
   columns as the county's export wrote them (县, 乡, 行政村, 人编号, 户类型, …) and any further columns, so
   the export writes the same rows back (R-EMP-03: "the export may hold more, which are kept").
 * ``WorkPlan``: one row of 计划外出务工信息, keyed by (person, period).
+* ``TransportSubsidy`` (with ``TransportSubsidyParameter``): the yearly 交通补助 of one person, computed
+  from the episodes (R-EMP-09, ``services/transport.py``).
 * ``LabourRecord``: the monthly labour roster (劳动力花名册), keyed by (person, period): skill, willingness,
   the month's status and where that status came from.
 
@@ -12,11 +14,15 @@ The resident ID is never stored here: rows point to ``registry.Person``, which h
 written only by the services of this app (imports), each batch with its audit rows (STYLE 4, 5).
 """
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 
 from shouwang.employment.choices import (
     LabourStatusChoices,
     StatusSourceChoices,
+    TransportSubsidyStatusChoices,
     WorkChannelChoices,
     WorkPlaceTypeChoices,
 )
@@ -127,3 +133,73 @@ class LabourRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.period} {self.status}"
+
+
+class TransportSubsidyParameter(models.Model):
+    """R-EMP-09's numbers for a region and year (``region_code`` "" = everywhere, ``year`` null = every
+    year); never edited, a change is a new version (the most specific region, then the exact year, then
+    the highest version win, as ``cases.CaseParameter``)."""
+
+    region_code = models.CharField("适用区划", max_length=15, blank=True, default="")
+    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    min_months = models.PositiveSmallIntegerField("连续务工最少月数", default=3)
+    amount = models.DecimalField(
+        "补助标准（元/人·年）", max_digits=10, decimal_places=2, default=Decimal("500")
+    )
+    # WorkPlaceTypeChoices values, comma-separated: where the work must be (百里杜鹃: out of province).
+    place_types = models.CharField("务工地域", max_length=64, default="out_of_province")
+    note = models.CharField("说明/依据", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "交通补助参数"
+        verbose_name_plural = "交通补助参数"
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year", "version"], name="transport_param_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code or '全省默认'} {self.year or '各年'} v{self.version}"
+
+
+class TransportSubsidy(models.Model):
+    """One person's 交通补助 of one year (R-EMP-09: once a year per person): the qualifying run of
+    months, the amount, and the payment's outcome."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")
+    county_code = models.CharField(max_length=6)
+    township_code = models.CharField(max_length=9)
+    year = models.PositiveSmallIntegerField("年度")
+    count_from = models.CharField("起算月份", max_length=7)  # January, or the enrolment month
+    first_month = models.CharField("连续务工起", max_length=7)
+    last_month = models.CharField("连续务工止", max_length=7)
+    months = models.PositiveSmallIntegerField("连续务工月数")
+    place_type = models.CharField("务工地域", max_length=16, choices=WorkPlaceTypeChoices.choices)
+    work_county = models.CharField("务工所在县", max_length=128, blank=True)
+    amount = models.DecimalField("补助金额（元）", max_digits=10, decimal_places=2)
+    reason = models.CharField("认定理由", max_length=255)
+    status = models.CharField(
+        "状态",
+        max_length=16,
+        choices=TransportSubsidyStatusChoices.choices,
+        default=TransportSubsidyStatusChoices.ELIGIBLE,
+    )
+    paid_on = models.DateField("发放日期", null=True, blank=True)
+    payment_note = models.CharField("发放说明", max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "交通补助"
+        verbose_name_plural = "交通补助"
+        ordering = ["county_code", "township_code", "household_id", "person_id"]
+        constraints = [models.UniqueConstraint(fields=["person", "year"], name="transport_person_year")]
+        indexes = [models.Index(fields=["county_code", "year", "status"], name="transport_county_year")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year} {self.status}"

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from shouwang.accounts.access import user_can_see_region, user_household_q
+from shouwang.accounts.access import signed_in_with_region, user_can_see_region, user_household_q
 from shouwang.accounts.actors import Viewer
+from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.employment.choices import EMPLOYED_STATUSES, LabourStatusChoices, StatusSourceChoices
-from shouwang.employment.models import LabourRecord, WorkEpisode
+from shouwang.employment.models import LabourRecord, TransportSubsidy, WorkEpisode
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE
+from shouwang.employment.services.transport import Candidate, transport_candidates
+from shouwang.regions.models import Region
 from shouwang.registry.choices import COUNTED_RESIDENCE
 from shouwang.registry.models import Person
 from shouwang.registry.selectors import access_household_by_id
@@ -167,3 +170,66 @@ def labourers_by_household(*, household_ids: list[int], month: str) -> dict[int,
             }
         )
     return out
+
+
+def household_has_subsidised_migrant(household_id: int, year: int) -> bool:
+    """Whether someone of the household has a 交通补助 for ``year`` (R-EMP-09): listed as eligible or
+    paid (a failed payment does not count)."""
+    return (
+        TransportSubsidy.objects.filter(household_id=household_id, year=year)
+        .exclude(status="failed")
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class TransportListing:
+    """A county's 交通补助 candidates of a year as the caller may see them (R-EMP-09)."""
+
+    county: str
+    region: str  # the caller's own region when below the county ("" = the whole county)
+    year: int
+    candidates: list[Candidate]
+    eligible: int
+    stored: int
+    paid: int
+
+
+def transport_counties(*, user: Viewer) -> list[str]:
+    """The counties whose 交通补助 the caller may read: their own, or those inside their region."""
+    official = signed_in_with_region(user)
+    if official is None or official.role not in HOUSEHOLD_READERS:
+        return []
+    code = official.region_code
+    if len(code) >= 6:
+        return [code[:6]]
+    return list(
+        Region.objects.filter(level="county", code__startswith=code)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def transport_list(
+    *, user: Viewer, year: int, county: str = "", today: dt.date | None = None
+) -> TransportListing | None:
+    """The candidates with their verdicts (eligible or not, with the reason) for a county in the caller's
+    region; None when the county is not the caller's. Below the county, only the caller's own people."""
+    counties = transport_counties(user=user)
+    county = county or (counties[0] if counties else "")
+    if county not in counties:
+        return None
+    official = signed_in_with_region(user)
+    assert official is not None
+    region = official.region_code if len(official.region_code) > 6 else ""
+    candidates = transport_candidates(county=county, year=year, today=today, region=region)
+    stored = [c.stored for c in candidates if c.stored is not None]
+    return TransportListing(
+        county=county,
+        region=region,
+        year=year,
+        candidates=candidates,
+        eligible=sum(1 for c in candidates if c.verdict.eligible),
+        stored=len(stored),
+        paid=sum(1 for s in stored if s.status == "paid"),
+    )

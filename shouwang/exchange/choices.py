@@ -22,14 +22,22 @@ class BatchKindChoices(models.TextChoices):
     WORK_PLANS = "work_plans", "计划外出务工信息"
     # A county's public-welfare post roster (shouwang.publicposts, POLICY R-EMP-07)
     PUBLIC_POSTS = "public_posts", "公益性岗位花名册"
+    # Industry assistance files (CONTRACT §4, POLICY §12; shouwang.industry)
+    ENTITIES = "entities", "经营主体"
+    BINDINGS = "bindings", "双绑协议"
+    PAYOUTS = "payouts", "联农带农兑现"
 
 
 REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
 EMPLOYMENT_KINDS = (BatchKindChoices.WORK_EPISODES, BatchKindChoices.WORK_PLANS)
+INDUSTRY_KINDS = (BatchKindChoices.ENTITIES, BatchKindChoices.BINDINGS, BatchKindChoices.PAYOUTS)
 FEED_KINDS = tuple(
     k
     for k in BatchKindChoices
-    if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS and k != BatchKindChoices.PUBLIC_POSTS
+    if k not in REGISTRY_KINDS
+    and k not in EMPLOYMENT_KINDS
+    and k not in INDUSTRY_KINDS
+    and k != BatchKindChoices.PUBLIC_POSTS
 )
 
 

@@ -111,6 +111,7 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "warning_list": gettext_lazy("预警名单"),
     "public_post": gettext_lazy("公益性岗位"),
     "public_post_parameter": gettext_lazy("公益性岗位参数"),
+    "business_entity": gettext_lazy("经营主体"),
 }
 PURPOSE_LABELS: dict[str, Any] = {
     "view": gettext_lazy("查看农户页面"),

@@ -12,8 +12,10 @@ value, a region code without its region's name in the same block, or a decimal w
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -39,6 +41,8 @@ from shouwang.console.models import ExportJob
 from shouwang.console.tests.scenario import Scenario, build_county
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
+from shouwang.industry.creditcode import make
+from shouwang.industry.services import industry_import
 from shouwang.publicposts.models import PostApplication, PostHolder, PublicPost
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household, IncomeRecord, Person
@@ -306,6 +310,7 @@ def _named_file(name: str, content: bytes) -> Any:
 
 
 def _household_pages(ctx: Ctx) -> list[Request]:
+    _industry_data(ctx)  # the first two households have 双绑 agreements and payouts
     out = []
     for hh in ctx.data["households"]:
         url = reverse("console:household_detail", args=[hh.household_no])
@@ -714,6 +719,268 @@ def _post_dismiss(ctx: Ctx) -> list[Request]:
     ]
 
 
+def _industry_data(ctx: Ctx) -> dict[str, str]:
+    """Entities, 双绑 agreements and payouts for the households, through the real imports (once)."""
+    if "industry" in ctx.data:
+        return ctx.data["industry"]
+    hh = ctx.data["households"]
+    county = hh[0].county_code
+    ent, coop = make(f"91{county}MA6K00001"), make(f"93{county}MA6K00002")
+    folder = Path(tempfile.mkdtemp(prefix="industry-pages-"))
+
+    def write(name: str, rows: list[list[str]]) -> Path:
+        path = folder / name
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+        return path
+
+    industry_import(
+        kind="entities",
+        path=write(
+            "e.csv",
+            [
+                [
+                    "统一社会信用代码",
+                    "主体名称",
+                    "主体类型",
+                    "龙头企业级别",
+                    "主营产品",
+                    "县代码",
+                    "行政村代码",
+                    "四个一批",
+                ],
+                [ent, "云岭牧业有限公司", "龙头企业", "省级", "肉牛", county, "", "升级"],
+                [coop, "养牛专业合作社", "农民专业合作社", "", "肉牛", county, hh[0].village_id, "巩固"],
+            ],
+        ),
+    )
+    industry_import(
+        kind="entities",
+        path=write("m.csv", [["统一社会信用代码", "经营状态", "状态日期"], [coop, "经营异常", "2025-01-10"]]),
+        source="market",
+    )
+    header = ["协议编号", "带动主体信用代码", "合作社信用代码", "户编号", "利益联结方式", "开始日期",
+              "结束日期", "保底收购价", "土地流转租金", "分红比例", "保底收益", "优先雇用人数"]  # fmt: skip
+    industry_import(
+        kind="bindings",
+        path=write(
+            "b.csv",
+            [
+                header,
+                ["SB2023001", ent, coop, "", "订单收购+分红", "2023-01-01", "", "", "", "", "", ""],
+                [
+                    "SB2023002",
+                    coop,
+                    "",
+                    hh[0].household_no,
+                    "订单收购+保底分红",
+                    "2023-02-01",
+                    "2030-12-31",
+                    "28.5",
+                    "",
+                    "5",
+                    "1200",
+                    "1",
+                ],
+                [
+                    "SB2023003",
+                    ent,
+                    "",
+                    hh[1].household_no,
+                    "土地流转+务工",
+                    "2023-03-01",
+                    "",
+                    "",
+                    "650",
+                    "",
+                    "",
+                    "2",
+                ],
+            ],
+        ),
+    )
+    industry_import(
+        kind="payouts",
+        path=write(
+            "p.csv",
+            [
+                [
+                    "协议编号",
+                    "户编号",
+                    "兑现类型",
+                    "应付日期",
+                    "应付金额",
+                    "实付日期",
+                    "实付金额",
+                    "支付方式",
+                ],
+                [
+                    "SB2023002",
+                    hh[0].household_no,
+                    "收购款",
+                    "2024-06-30",
+                    "3000",
+                    "2024-07-05",
+                    "3000",
+                    "一卡通",
+                ],
+                ["SB2023003", hh[1].household_no, "租金", "2024-10-31", "1300", "2024-11-02", "1000", "转账"],
+                ["SB2023003", hh[1].household_no, "工资", "2099-01-31", "2400", "", "", ""],
+            ],
+        ),
+    )
+    ctx.data["industry"] = {"enterprise": ent, "cooperative": coop}
+    return ctx.data["industry"]
+
+
+def _industry_entities(ctx: Ctx) -> list[Request]:
+    _industry_data(ctx)
+    url = reverse("console:industry_entities")
+    return [
+        *_each_role(url, ("county", "township", "village", "grid", "auditor")),
+        _get("county", f"{url}?type=cooperative&status=abnormal"),
+        _get("county", f"{url}?status=closed"),
+    ]
+
+
+def _industry_entity(ctx: Ctx) -> list[Request]:
+    codes = _industry_data(ctx)
+    return [
+        _get(role, reverse("console:industry_entity_detail", args=[code]), f"{code} as {role}")
+        for code in codes.values()
+        for role in ("county", "village")
+    ]
+
+
+def _industry_coverage(ctx: Ctx) -> list[Request]:
+    _industry_data(ctx)
+    return _each_role(reverse("console:industry_coverage"), ("county", "township", "village"))
+
+
+def _work(ctx: Ctx) -> dict[str, Any]:
+    """帮扶车间, 以工代赈 and 交通补助 data in the monitored household's village (once), the workshop checked
+    for last quarter so that its history and a 监测待处置 status show."""
+    if "work" not in ctx.data:
+        from shouwang.console.tests.test_workshops_pages import work_data  # noqa: PLC0415
+
+        hh = ctx.data["monitored"].household
+        ctx.data["work"] = work_data(ctx.users["county"], hh.village_id, suffix="R")
+        year = dt.date.today().year
+        ctx.client("county").post(reverse("console:workshop_check"), {"quarter": f"{year}Q1"})
+    return ctx.data["work"]
+
+
+def _workshops(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:workshop_list")
+    return [
+        *_each_role(url, ("county", "township", "village", "province")),
+        _get("county", f"{url}?status=pending"),
+    ]
+
+
+def _workshop_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:workshop_detail", args=[_work(ctx)["workshop"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _workshop_check(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return [
+        Request(
+            "workshop check: refused quarter",
+            "county",
+            reverse("console:workshop_check"),
+            "POST",
+            {"quarter": "2020Q5"},
+            status=422,
+            shows=("季度格式应为2026Q3",),
+        )
+    ]
+
+
+def _work_forms(ctx: Ctx) -> dict[str, list[Request]]:
+    """The recognition, worker and project forms, shown and refused (each refusal under its field)."""
+    work = _work(ctx)
+    worker_url = reverse("console:workshop_worker_create", args=[work["workshop"].pk])
+    project_url = reverse("console:relief_project_create")
+    return {
+        "console:workshop_create": [_get("county", reverse("console:workshop_create"))],
+        "console:workshop_worker_create": [
+            _get("county", worker_url),
+            Request(
+                "worker form: refused",
+                "county",
+                worker_url,
+                "POST",
+                {"id_number": "530326197001010000", "from_month": "2026-13"},
+                status=422,
+            ),
+        ],
+        "console:relief_participant_create": [
+            _get("county", reverse("console:relief_participant_create", args=[work["project"].pk])),
+            Request(
+                "participant form: refused pay",
+                "county",
+                reverse("console:relief_participant_create", args=[work["project"].pk]),
+                "POST",
+                {
+                    "id_number": "530326197001010000",
+                    "from_month": "2026-01",
+                    "to_month": "2026-01",
+                    "pay": "-5",
+                },
+                status=422,
+            ),
+        ],
+        "console:relief_project_create": [
+            _get("county", project_url),
+            Request(
+                "project form: refused share",
+                "county",
+                project_url,
+                "POST",
+                {
+                    "name": "水渠",
+                    "year": "2026",
+                    "central_investment": "100000",
+                    "total_investment": "100000",
+                    "planned_remuneration": "1000",
+                },
+                status=422,
+                shows=("低于30%的最低比例",),
+            ),
+        ],
+    }
+
+
+def _relief_list(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    return _each_role(reverse("console:relief_project_list"), ("county", "township", "village"))
+
+
+def _relief_pages(ctx: Ctx) -> list[Request]:
+    url = reverse("console:relief_project_detail", args=[_work(ctx)["project"].pk])
+    return _each_role(url, ("county", "village"))
+
+
+def _transport(ctx: Ctx) -> list[Request]:
+    _work(ctx)
+    url = reverse("console:transport_subsidy")
+    return [
+        *_each_role(url, ("county", "township", "province")),
+        Request(
+            "transport subsidy: computed",
+            "county",
+            reverse("console:transport_subsidy_compute"),
+            "POST",
+            {"year": str(dt.date.today().year)},
+            follow=True,
+            shows=("应补1人",),
+        ),
+    ]
+
+
 def _simple(name: str, roles: tuple[str, ...] = ("county",)) -> Page:
     return lambda ctx: _each_role(reverse(name), roles)
 
@@ -762,6 +1029,9 @@ PAGES: dict[str, Page] = {
     "console:screening_runs": _simple("console:screening_runs", ("county", "township")),
     "console:screening_run_detail": _screening_runs,
     "console:parameters": _simple("console:parameters", ("county", "township")),
+    "console:industry_entities": _industry_entities,
+    "console:industry_entity_detail": _industry_entity,
+    "console:industry_coverage": _industry_coverage,
     "console:batches": _simple("console:batches", ("county", "auditor")),
     "console:batch_detail": _batches,
     "console:audit_list": _simple("console:audit_list", ("county", "auditor")),
@@ -786,6 +1056,16 @@ PAGES: dict[str, Page] = {
             shows=("方可办理续聘",),
         )
     ],
+    "console:workshop_list": _workshops,
+    "console:workshop_detail": _workshop_pages,
+    "console:workshop_check": _workshop_check,
+    "console:relief_project_list": _relief_list,
+    "console:relief_project_detail": _relief_pages,
+    "console:workshop_create": lambda ctx: _work_forms(ctx)["console:workshop_create"],
+    "console:workshop_worker_create": lambda ctx: _work_forms(ctx)["console:workshop_worker_create"],
+    "console:relief_project_create": lambda ctx: _work_forms(ctx)["console:relief_project_create"],
+    "console:relief_participant_create": lambda ctx: _work_forms(ctx)["console:relief_participant_create"],
+    "console:transport_subsidy": _transport,
     "channels:self_report": _public_form,
     "channels:self_report_lookup": _simple("channels:self_report_lookup", ("anonymous",)),
     "channels:self_report_track": lambda ctx: [
@@ -802,6 +1082,9 @@ EXCLUDED: dict[str, str] = {
     "console:warning_clue": "POST only; redirects to the case page it opens (rendered)",
     "console:clue_match": "POST only; redirects to the case page (rendered) or back to the clue page",
     "console:export_download": "an XLSX file, not a page (its headers: test_exports.py)",
+    "console:workshop_worker_end": "POST only; redirects to the workshop page (rendered)",
+    "console:transport_subsidy_compute": "POST only; redirects to the transport page (rendered, _transport)",
+    "console:transport_subsidy_file": "an XLSX file, not a page (test_workshops_pages.py reads both)",
     "field:logout": "POST only; redirects to the field login (rendered)",
     "field:service_worker": "JavaScript, not a page",
     "field:manifest": "the web app manifest (JSON), not a page",
@@ -945,7 +1228,7 @@ def test_no_page_shows_a_raw_code(tmp_path: Path):
             rendered[name] = rendered.get(name, 0) + 1
     assert set(rendered) == set(PAGES)
     assert sum(rendered.values()) > 100
-    assert [str(f) for f in findings] == []
+    assert [str(f) for f in findings] == [], "\n".join(str(f) for f in findings)
 
 
 # ---------------------------------------------------------------------------------------------------------

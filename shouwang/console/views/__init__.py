@@ -22,6 +22,11 @@ from shouwang.console.views.households import (
     household_reveal_phone_view,
     person_reveal_id_view,
 )
+from shouwang.console.views.industry import (
+    industry_coverage_view,
+    industry_entity_detail_view,
+    industry_entity_list_view,
+)
 from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
 from shouwang.console.views.posts import (
     application_review_view,
@@ -54,6 +59,21 @@ from shouwang.console.views.worklists import (
     warning_clue_view,
     warning_list_view,
 )
+from shouwang.console.views.workshops import (
+    relief_participant_create_view,
+    relief_project_create_view,
+    relief_project_detail_view,
+    relief_project_list_view,
+    transport_subsidy_compute_view,
+    transport_subsidy_file_view,
+    transport_subsidy_view,
+    workshop_check_view,
+    workshop_create_view,
+    workshop_detail_view,
+    workshop_list_view,
+    workshop_worker_create_view,
+    workshop_worker_end_view,
+)
 
 __all__ = [
     "application_review_view",
@@ -82,6 +102,9 @@ __all__ = [
     "household_list_view",
     "household_reveal_phone_view",
     "household_visit_create_view",
+    "industry_coverage_view",
+    "industry_entity_detail_view",
+    "industry_entity_list_view",
     "login_view",
     "logout_view",
     "measure_end_view",
@@ -97,13 +120,26 @@ __all__ = [
     "post_list_view",
     "post_months_view",
     "post_transition_view",
+    "relief_participant_create_view",
+    "relief_project_create_view",
+    "relief_project_detail_view",
+    "relief_project_list_view",
     "screening_run_detail_view",
     "screening_run_list_view",
     "self_report_match_view",
     "self_report_reveal_phone_view",
     "self_report_view",
+    "transport_subsidy_compute_view",
+    "transport_subsidy_file_view",
+    "transport_subsidy_view",
     "visit_create_view",
     "visits_due_view",
     "warning_clue_view",
     "warning_list_view",
+    "workshop_check_view",
+    "workshop_create_view",
+    "workshop_detail_view",
+    "workshop_list_view",
+    "workshop_worker_create_view",
+    "workshop_worker_end_view",
 ]

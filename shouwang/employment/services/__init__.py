@@ -1,5 +1,5 @@
 """Services of the employment app: the 务工月监测 import (``ledger``) and export (``export``), and the monthly
-labour roster (``roster``). Import from here."""
+labour roster (``roster``), the transport subsidy (``transport``). Import from here."""
 
 from shouwang.employment.services.export import LedgerExportResult, ledger_export
 from shouwang.employment.services.ledger import (
@@ -12,6 +12,11 @@ from shouwang.employment.services.ledger import (
 )
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE, roster_refresh
 from shouwang.employment.services.status import PERSON_SOURCES, LabourStatusInput, labour_status_record
+from shouwang.employment.services.transport import (
+    transport_candidates,
+    transport_files_write,
+    transport_subsidy_compute,
+)
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -28,4 +33,7 @@ __all__ = [
     "ledger_import",
     "ledger_kind",
     "roster_refresh",
+    "transport_candidates",
+    "transport_files_write",
+    "transport_subsidy_compute",
 ]

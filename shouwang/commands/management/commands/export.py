@@ -2,7 +2,9 @@
 
 KIND: ``households`` 农户名单, ``warnings`` 预警名单, ``cases`` 案件清单, ``dashboard`` 区域统计汇总.
 ``shouwang export employment --period YYYY-MM --out DIR [--county CODE] [--format xlsx|csv]`` writes the
-务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md).
+务工月监测 ledger in the national layout instead (CONTRACT §4, docs/employment.md), and
+``shouwang export transport-subsidy --county CODE --year YYYY --out DIR`` computes the year's 交通补助 list
+from the episodes and writes its notice list and payment file (R-EMP-09, docs/employment.md).
 The export is scoped and audited exactly as in the console (as the given user: their region and role),
 IDs and phones masked, text cells safe from formula injection; a tqdm bar on stderr shows the rows written.
 ``--run-queued`` finishes export jobs the web server queued but did not complete (e.g. after a restart).
@@ -54,6 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--run-queued", action="store_true", help="执行排队中的导出任务")
         parser.add_argument("--county", default="", help="employment：只导出该区划（县代码）")
         parser.add_argument("--format", default="xlsx", choices=("xlsx", "csv"), help="employment：文件格式")
+        parser.add_argument("--year", default="", help="transport-subsidy：年度")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from shouwang.console.choices import ExportKindChoices, ExportStatusChoices
@@ -75,6 +78,11 @@ class Command(BaseCommand):
                     )
                 )
             employment_export_cli(opts, self.stdout)
+            return
+        if opts.get("kind") == "transport-subsidy":
+            from shouwang.commands.employment import transport_subsidy_export_cli
+
+            transport_subsidy_export_cli(opts, self.stdout)
             return
         if opts["run_queued"]:
             for queued in ExportJob.objects.filter(status=ExportStatusChoices.QUEUED).order_by("id"):

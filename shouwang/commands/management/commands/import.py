@@ -3,6 +3,8 @@
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
 ``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
 ``shouwang import posts PATH`` (a 公益性岗位花名册, docs/publicposts.md).
+``shouwang import entities|bindings|payouts PATH [--source NAME]`` (docs/industry.md), and
+``shouwang import transport-payments PATH --county CODE --year YYYY`` (the 交通补助 payment result).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
 stderr, nothing written); 1 anything else.
@@ -48,6 +50,20 @@ class Command(BaseCommand):
         posts.add_argument("path", metavar="PATH")
         posts.add_argument("--period", default=None, help="花名册所属月份 YYYY-MM（默认当月）")
         posts.add_argument("--source", default="public_posts", help="数据来源（默认 public_posts）")
+        for kind, text in (
+            ("entities", "导入经营主体（--source market：市场监管经营状态）"),
+            ("bindings", "导入双绑协议（企业—合作社、经营主体—农户）"),
+            ("payouts", "导入联农带农兑现记录（收购款、租金、工资、分红、保底收益）"),
+        ):
+            ind = sub.add_parser(kind, help=text)
+            ind.add_argument("path", metavar="PATH")
+            ind.add_argument("--source", default="", help="数据来源")
+        tp = sub.add_parser(
+            "transport-payments", help="导入交通补助发放结果（发放清单回填“发放结果”“发放日期”）"
+        )
+        tp.add_argument("path", metavar="PATH")
+        tp.add_argument("--county", required=True, help="县级区划代码")
+        tp.add_argument("--year", required=True, type=int, help="年度")
         rep = sub.add_parser("selfreports", help="批量录入线下受理的自主申报（书面申请、热线来电）")
         rep.add_argument("path", metavar="PATH")
 
@@ -62,6 +78,14 @@ class Command(BaseCommand):
             from shouwang.commands.posts import posts_import_cli
 
             posts_import_cli(options, self.stdout)
+        elif options["subcommand"] in ("entities", "bindings", "payouts"):
+            from shouwang.commands.industry import industry_import_cli
+
+            industry_import_cli(options, self.stdout)
+        elif options["subcommand"] == "transport-payments":
+            from shouwang.commands.employment import transport_payment_import_cli
+
+            transport_payment_import_cli(options, self.stdout)
         elif options["subcommand"] == "selfreports":
             self._selfreports(options)
         else:
