@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "shouwang.exchange",
     "shouwang.workshops",
     "shouwang.employment",
+    "shouwang.publicposts",
     "shouwang.industry",
     "shouwang.screening",
     "shouwang.cases",

@@ -22,6 +22,7 @@ from shouwang.employment.api import router as employment_router
 from shouwang.exchange.api import router as exchange_router
 from shouwang.field.api import router as field_router
 from shouwang.industry.api import router as industry_router
+from shouwang.publicposts.api import router as publicposts_router
 from shouwang.registry.api import router as registry_router
 from shouwang.screening.api import router as screening_router
 from shouwang.workshops.api import router as workshops_router
@@ -101,6 +102,7 @@ def _mount() -> None:
     api.add_router("/", exchange_router)
     api.add_router("/", screening_router)
     api.add_router("/", employment_router)
+    api.add_router("/", publicposts_router)
     api.add_router("/", industry_router)
     api.add_router("/", workshops_router)
     api.add_router("/", cases_router)

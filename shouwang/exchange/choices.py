@@ -20,6 +20,8 @@ class BatchKindChoices(models.TextChoices):
     # The national 务工月监测 module's two exports (CONTRACT §4, POLICY R-EMP-03; shouwang.employment)
     WORK_EPISODES = "work_episodes", "已外出务工信息"
     WORK_PLANS = "work_plans", "计划外出务工信息"
+    # A county's public-welfare post roster (shouwang.publicposts, POLICY R-EMP-07)
+    PUBLIC_POSTS = "public_posts", "公益性岗位花名册"
     # Industry assistance files (CONTRACT §4, POLICY §12; shouwang.industry)
     ENTITIES = "entities", "经营主体"
     BINDINGS = "bindings", "双绑协议"
@@ -32,7 +34,10 @@ INDUSTRY_KINDS = (BatchKindChoices.ENTITIES, BatchKindChoices.BINDINGS, BatchKin
 FEED_KINDS = tuple(
     k
     for k in BatchKindChoices
-    if k not in REGISTRY_KINDS and k not in EMPLOYMENT_KINDS and k not in INDUSTRY_KINDS
+    if k not in REGISTRY_KINDS
+    and k not in EMPLOYMENT_KINDS
+    and k not in INDUSTRY_KINDS
+    and k != BatchKindChoices.PUBLIC_POSTS
 )
 
 

@@ -44,13 +44,14 @@ from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
 from shouwang.simulator.population import Population, population_build
+from shouwang.simulator.posts import write_post_roster
 from shouwang.simulator.rng import stream
 from shouwang.simulator.start import rehead, select_monitored
 
 MAX_HOUSEHOLDS = 5_000_000
 MAX_MONTHS = 120
 FIRST_START = "2023-01"
-OUTPUT_ENTRIES = ("registry", "feeds", "channels", "employment", "truth", "simulation.json")
+OUTPUT_ENTRIES = ("registry", "feeds", "channels", "employment", "posts", "truth", "simulation.json")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 PERSON_CHUNK = 500_000
 # A year of history is simulated before the start and not written (docs/simulator.md "Warm-up").
@@ -92,6 +93,7 @@ class SimulationSummary:
     event_rows: int = 0
     feed_rows: dict[str, int] = field(default_factory=dict)
     employment_rows: dict[str, int] = field(default_factory=dict)
+    post_rows: int = 0  # DIR/posts/公益性岗位花名册.xlsx (simulator/posts.py)
 
 
 def _parse_int(value: object, label: str, reasons: list[str]) -> int | None:
@@ -387,6 +389,9 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
             events.close()
             at_risk.close()
         summary.files += 2
+        # The county's public-welfare post roster after the last month (simulator/posts.py).
+        summary.post_rows = write_post_roster(episodes, out, params.months - 1)
+        summary.files += 1
     return summary
 
 

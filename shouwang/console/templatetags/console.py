@@ -109,6 +109,8 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "self_report_batch": gettext_lazy("申报批量导入"),
     "visit": gettext_lazy("走访"),
     "warning_list": gettext_lazy("预警名单"),
+    "public_post": gettext_lazy("公益性岗位"),
+    "public_post_parameter": gettext_lazy("公益性岗位参数"),
     "business_entity": gettext_lazy("经营主体"),
 }
 PURPOSE_LABELS: dict[str, Any] = {
@@ -125,6 +127,13 @@ PURPOSE_LABELS: dict[str, Any] = {
     "measures": gettext_lazy("帮扶计划"),
     "upload": gettext_lazy("上传材料"),
     "visit": gettext_lazy("登记走访"),
+    "post_view": gettext_lazy("查看公益性岗位"),
+    "post_api": gettext_lazy("接口查询公益性岗位"),
+    "post_transition": gettext_lazy("办理岗位招聘"),
+    "post_apply": gettext_lazy("登记岗位报名"),
+    "post_review": gettext_lazy("审核岗位报名"),
+    "post_months": gettext_lazy("登记考勤和补贴发放"),
+    "post_dismiss": gettext_lazy("办理岗位离岗"),
 }
 
 

@@ -45,8 +45,9 @@ from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
 from shouwang.industry.creditcode import make
 from shouwang.industry.services import industry_import
+from shouwang.publicposts.models import PostApplication, PostHolder, PublicPost
 from shouwang.regions.models import Region
-from shouwang.registry.models import Household, IncomeRecord
+from shouwang.registry.models import Household, IncomeRecord, Person
 from shouwang.screening.models import ScreeningRun, Warning
 from shouwang.screening.rules import RULES_BY_CODE
 from shouwang.testing.builders import make_user
@@ -593,6 +594,163 @@ def _employment(name: str) -> Page:
     return pages
 
 
+def _posts_data(ctx: Ctx) -> dict[str, Any]:
+    """Public-welfare posts (R-EMP-07), built once: one hired (a holder with a month recorded and another
+    dismissed), one announced with an application, one in review with a refused applicant."""
+    if "posts" in ctx.data:
+        return ctx.data["posts"]
+    from shouwang.publicposts import services as ps  # noqa: PLC0415
+    from shouwang.publicposts.tests.helpers import make_post  # noqa: PLC0415
+
+    county = ctx.users["county"]
+    village = ctx.data["monitored"].household.village_id
+    today = clock.today()
+    adults = list(
+        Person.objects.select_related("household").filter(
+            household__county_code=village[:6],
+            household__poverty_status="former_poor",
+            residence="present",
+            birth_date__lte=today.replace(year=today.year - 20),
+            birth_date__gte=today.replace(year=today.year - 55),
+        )
+    )
+    # The village's own first: its cadre looks the household up on the application form.
+    adults.sort(key=lambda p: (p.household.village_id != village, p.household_id, p.pk))
+    one_each: list[Person] = []
+    for p in adults:
+        if all(o.household_id != p.household_id for o in one_each) and len(one_each) < 3:
+            one_each.append(p)
+    assert len(one_each) == 3
+    hired = make_post(county, village=village, name="护林员", post_class="forest", places=2)
+    hired = ps.post_transition(post=hired, action="announce", actor=county)
+    apps = [ps.post_apply(post=hired, person_id=p.pk, actor=county) for p in one_each[:2]]
+    hired = ps.post_transition(post=hired, action="close_applications", actor=county)
+    for app in apps:
+        ps.application_review(application=app, actor=county, approved=True)
+    hired = ps.post_transition(post=hired, action="notice_start", actor=county)
+    PublicPost.objects.filter(pk=hired.pk).update(notice_started_on=today - dt.timedelta(days=10))
+    hired = ps.post_transition(post=PublicPost.objects.get(pk=hired.pk), action="hire", actor=county)
+    holders = list(PostHolder.objects.filter(post=hired).order_by("pk"))
+    period = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    PostHolder.objects.filter(post=hired).update(start_on=today.replace(day=1) - dt.timedelta(days=40))
+    ps.post_month_record(
+        post=hired,
+        period=period,
+        actor=county,
+        entries=[ps.MonthEntry(holders[0].pk, 20, Decimal("800"), today.replace(day=1))],
+    )
+    ps.holder_dismiss(holder=holders[1], actor=county, reason="stable_job", ended_on=today, note="外出务工")
+    announced = make_post(county, village=village, name="保洁员")
+    announced = ps.post_transition(post=announced, action="announce", actor=county)
+    ps.post_apply(post=announced, person_id=one_each[2].pk, actor=county)
+    data = {
+        "hired": hired,
+        "announced": announced,
+        "holder": holders[0],
+        "period": period,
+        "adult": one_each[0],
+    }
+    ctx.data["posts"] = data
+    return data
+
+
+def _post_pages(ctx: Ctx) -> list[Request]:
+    d = _posts_data(ctx)
+    out = []
+    for post in (d["hired"], d["announced"]):
+        url = reverse("console:post_detail", args=[post.pk])
+        out += [_get("county", url), _get("village", url, f"{url} as village")]
+    return out
+
+
+def _post_list(ctx: Ctx) -> list[Request]:
+    _posts_data(ctx)
+    url = reverse("console:post_list")
+    return [
+        *_each_role(url, ("county", "township", "village", "auditor")),
+        _get("county", url + "?stage=hired"),
+    ]
+
+
+def _post_transition(ctx: Ctx) -> list[Request]:
+    post = _posts_data(ctx)["announced"]
+    return [
+        Request(
+            "post page: a skipped step refused",
+            "county",
+            reverse("console:post_transition", args=[post.pk]),
+            "POST",
+            {"action": "hire", "expected_version": post.version},
+            status=422,
+            shows=("招聘环节不能跳过",),
+        )
+    ]
+
+
+def _post_apply(ctx: Ctx) -> list[Request]:
+    d = _posts_data(ctx)
+    url = reverse("console:post_apply", args=[d["announced"].pk])
+    adult = d["adult"]  # holds the 护林员 post: a second post is refused
+    hh = adult.household.household_no
+    return [
+        _get("village", url),
+        _get("village", f"{url}?household_no={hh}", "apply form: members with their eligibility"),
+        Request(
+            "apply form: a second post refused",
+            "village",
+            url,
+            "POST",
+            {"household_no": hh, "person_id": adult.pk},
+            status=422,
+            shows=("一人一岗",),
+        ),
+    ]
+
+
+def _post_review(ctx: Ctx) -> list[Request]:
+    post = _posts_data(ctx)["announced"]
+    app = PostApplication.objects.filter(post=post).first()
+    assert app is not None
+    return [
+        Request(
+            "post page: review refused (not in review yet)",
+            "county",
+            reverse("console:post_application_review", args=[post.pk, app.pk]),
+            "POST",
+            {"decision": "reject", "note": ""},
+            status=422,
+            shows=("不能审核报名",),
+        )
+    ]
+
+
+def _post_months(ctx: Ctx) -> list[Request]:
+    d = _posts_data(ctx)
+    url = reverse("console:post_months", args=[d["hired"].pk])
+    return [
+        _get("village", f"{url}?period={d['period']}"),
+        Request(
+            "months form: refused",
+            "village",
+            url,
+            "POST",
+            {"period": d["period"], f"days-{d['holder'].pk}": "40"},
+            status=422,
+        ),
+    ]
+
+
+def _post_dismiss(ctx: Ctx) -> list[Request]:
+    d = _posts_data(ctx)
+    url = reverse("console:post_holder_dismiss", args=[d["hired"].pk, d["holder"].pk])
+    return [
+        _get("county", url),
+        Request(
+            "dismiss form: refused", "county", url, "POST", {"reason": "absent", "ended_on": ""}, status=422
+        ),
+    ]
+
+
 def _industry_data(ctx: Ctx) -> dict[str, str]:
     """Entities, 双绑 agreements and payouts for the households, through the real imports (once)."""
     if "industry" in ctx.data:
@@ -909,6 +1067,27 @@ PAGES: dict[str, Page] = {
     "console:batches": _simple("console:batches", ("county", "auditor")),
     "console:batch_detail": _batches,
     "console:audit_list": _simple("console:audit_list", ("county", "auditor")),
+    "console:post_list": _post_list,
+    "console:post_create": _simple("console:post_create", ("county", "township")),
+    "console:post_detail": _post_pages,
+    "console:post_transition": _post_transition,
+    "console:post_apply": _post_apply,
+    "console:post_application_review": _post_review,
+    "console:post_months": _post_months,
+    "console:post_holder_dismiss": _post_dismiss,
+    "console:post_holder_renew": lambda ctx: [
+        Request(
+            "post page: renewal refused (too early in the term)",
+            "county",
+            reverse(
+                "console:post_holder_renew",
+                args=[_posts_data(ctx)["hired"].pk, _posts_data(ctx)["holder"].pk],
+            ),
+            "POST",
+            status=422,
+            shows=("方可办理续聘",),
+        )
+    ],
     "console:workshop_list": _workshops,
     "console:workshop_detail": _workshop_pages,
     "console:workshop_check": _workshop_check,

@@ -21,6 +21,7 @@ PAGES = [
     "console:parameters",
     "console:batches",
     "console:export_list",
+    "console:post_list",
 ]
 
 

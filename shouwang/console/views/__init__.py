@@ -36,6 +36,17 @@ from shouwang.console.views.industry import (
     industry_entity_list_view,
 )
 from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
+from shouwang.console.views.posts import (
+    application_review_view,
+    holder_dismiss_view,
+    holder_renew_view,
+    post_apply_view,
+    post_create_view,
+    post_detail_view,
+    post_list_view,
+    post_months_view,
+    post_transition_view,
+)
 from shouwang.console.views.screening import (
     batch_detail_view,
     batch_list_view,
@@ -73,6 +84,7 @@ from shouwang.console.views.workshops import (
 )
 
 __all__ = [
+    "application_review_view",
     "audit_list_view",
     "batch_detail_view",
     "batch_list_view",
@@ -95,6 +107,8 @@ __all__ = [
     "export_list_view",
     "export_progress_view",
     "forbidden",
+    "holder_dismiss_view",
+    "holder_renew_view",
     "home",
     "household_detail_view",
     "household_evidence_view",
@@ -113,6 +127,12 @@ __all__ = [
     "plan_check_view",
     "plan_contact_view",
     "plan_view",
+    "post_apply_view",
+    "post_create_view",
+    "post_detail_view",
+    "post_list_view",
+    "post_months_view",
+    "post_transition_view",
     "relief_participant_create_view",
     "relief_project_create_view",
     "relief_project_detail_view",

@@ -271,6 +271,18 @@ class Command(BaseCommand):
         )
         if activity is not None:
             self.activity_report(activity)
+        self.phase_posts(sim_dir)
+
+    def phase_posts(self, sim_dir: Path) -> None:
+        """The county's 公益性岗位花名册 as it stands after the simulated months (docs/publicposts.md)."""
+        path = sim_dir / "posts" / "公益性岗位花名册.xlsx"
+        if not path.exists():
+            self.notice("没有模拟的公益性岗位花名册，跳过")
+            return
+        if batch_file_imported(path, kind="public_posts"):
+            self.say("      公益性岗位花名册此前已导入，跳过")
+            return
+        self.run_sub("import", "posts", str(path))
 
     def activity_start(
         self, sim_dir: Path, months: list[str], options: dict[str, Any]

@@ -2,6 +2,7 @@
 ``shouwang import feed KIND PATH --period YYYY-MM [--source NAME]`` (CONTRACT §1), and
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
 ``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
+``shouwang import posts PATH`` (a 公益性岗位花名册, docs/publicposts.md).
 ``shouwang import entities|bindings|payouts PATH [--source NAME]`` (docs/industry.md), and
 ``shouwang import transport-payments PATH --county CODE --year YYYY`` (the 交通补助 payment result).
 
@@ -45,6 +46,10 @@ class Command(BaseCommand):
         emp.add_argument("paths", nargs="+", metavar="PATH")
         emp.add_argument("--period", required=True, help="统计月份 YYYY-MM")
         emp.add_argument("--source", default="national", help="数据来源（默认 national：国家系统导出）")
+        posts = sub.add_parser("posts", help="导入公益性岗位花名册（XLSX或CSV）")
+        posts.add_argument("path", metavar="PATH")
+        posts.add_argument("--period", default=None, help="花名册所属月份 YYYY-MM（默认当月）")
+        posts.add_argument("--source", default="public_posts", help="数据来源（默认 public_posts）")
         for kind, text in (
             ("entities", "导入经营主体（--source market：市场监管经营状态）"),
             ("bindings", "导入双绑协议（企业—合作社、经营主体—农户）"),
@@ -69,6 +74,10 @@ class Command(BaseCommand):
             from shouwang.commands.employment import employment_import_cli
 
             employment_import_cli(options, self.stdout)
+        elif options["subcommand"] == "posts":
+            from shouwang.commands.posts import posts_import_cli
+
+            posts_import_cli(options, self.stdout)
         elif options["subcommand"] in ("entities", "bindings", "payouts"):
             from shouwang.commands.industry import industry_import_cli
 
