@@ -21,11 +21,13 @@ from shouwang.employment.models import LabourRecord, TransportSubsidy, WorkEpiso
 from shouwang.employment.services.dispatch import DispatchTable, dispatch_table_load, dispatch_visible
 from shouwang.employment.services.roster import ROSTER_MAX_AGE, ROSTER_MIN_AGE
 from shouwang.employment.services.transport import Candidate, transport_candidates
+from shouwang.publicposts.selectors import post_holders_in
 from shouwang.regions.choices import RegionLevelChoices
 from shouwang.regions.models import Region
 from shouwang.registry.choices import COUNTED_RESIDENCE
 from shouwang.registry.models import Person
 from shouwang.registry.selectors import access_household_by_id
+from shouwang.workshops.selectors import relief_participants_in, workshop_workers_in
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,9 @@ def household_work_facts(*, household_id: int, month: str) -> WorkFacts:
     record shows work this year (务工时间 > 0 or a 务工地点). Reads only; the caller has checked access."""
     members = {
         p.pk: p
-        for p in Person.objects.filter(household_id=household_id, residence__in=COUNTED_RESIDENCE).only(
-            "pk", "work_months", "work_place"
-        )
+        for p in Person.objects.filter(household_id=household_id, residence__in=COUNTED_RESIDENCE)
+        .only("pk", "work_months", "work_place", "household__county_code")
+        .select_related("household")
     }
     working: set[int] = set()
     away: set[int] = set()
@@ -126,6 +128,19 @@ def household_work_facts(*, household_id: int, month: str) -> WorkFacts:
             working.add(pid)
             if p.work_place in _REGISTRY_OUT_OF_COUNTY:
                 away.add(pid)
+    if members:
+        # A public-welfare post, a 帮扶车间 job or 以工代赈 pay in the month is work at home (R-EMP-02).
+        county = [next(iter(members.values())).household.county_code]
+        ids = list(members)
+        working |= set(post_holders_in(period=month, county_codes=county, person_ids=ids))
+        working |= workshop_workers_in(period=month, county_codes=county, person_ids=ids)
+        working |= relief_participants_in(period=month, county_codes=county, person_ids=ids)
+        # A 交通补助 listed or paid for the year (R-EMP-09) is a subsidised migrant's.
+        subsidised |= set(
+            TransportSubsidy.objects.filter(person_id__in=ids, year=int(month[:4]))
+            .exclude(status="failed")
+            .values_list("person_id", flat=True)
+        )
     return WorkFacts(
         working=frozenset(working),
         out_of_county=frozenset(away),

@@ -107,13 +107,15 @@ def holders_in_q(period: str) -> Q:
     return Q(start_on__lte=last) & (Q(ended_on__isnull=True) | Q(ended_on__gte=first))
 
 
-def post_holders_in(*, period: str, county_codes: Iterable[str]) -> dict[int, int]:
+def post_holders_in(
+    *, period: str, county_codes: Iterable[str], person_ids: Iterable[int] | None = None
+) -> dict[int, int]:
     """person_id → post id of the people holding a public-welfare post in ``period`` (some day of the
-    month) in these counties: the employment roster counts them as 公益性岗位 (R-EMP-02, R-EMP-05).
+    month) in these counties (and among ``person_ids`` when given): the employment roster counts them as
+    公益性岗位 (R-EMP-02, R-EMP-05), and a public-post measure needs one (R-AID-05).
     A person with two tenures in the month (left one post, took another) maps to the later one."""
-    rows = (
-        PostHolder.objects.filter(holders_in_q(period), county_code__in=list(county_codes))
-        .order_by("start_on", "pk")
-        .values_list("person_id", "post_id")
-    )
+    qs = PostHolder.objects.filter(holders_in_q(period), county_code__in=list(county_codes))
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    rows = qs.order_by("start_on", "pk").values_list("person_id", "post_id")
     return dict(rows)

@@ -32,26 +32,31 @@ from shouwang.workshops.services import share_percent
 # For the roster (the integrator wires these into employment's roster_refresh)
 
 
-def _counties_q(county_codes: list[str] | None, field: str = "county_code") -> Q:
-    if county_codes is None:
-        return Q()
-    return Q(**{f"{field}__in": list(county_codes)})
+def _counties_q(
+    county_codes: list[str] | None, field: str = "county_code", person_ids: list[int] | None = None
+) -> Q:
+    q = Q() if county_codes is None else Q(**{f"{field}__in": list(county_codes)})
+    return q if person_ids is None else q & Q(person_id__in=person_ids)
 
 
-def workshop_workers_in(*, period: str, county_codes: list[str] | None) -> set[int]:
+def workshop_workers_in(
+    *, period: str, county_codes: list[str] | None, person_ids: list[int] | None = None
+) -> set[int]:
     """Person ids working at a 帮扶车间 of these counties in ``period`` (YYYY-MM): a spell covering the
     month at a workshop not cleared by the month's quarter (a cleared workshop is no longer one)."""
     live = ~Q(workshop__status=WorkshopStatusChoices.CLEARED) | Q(workshop__cleared_on__gt=quarter_of(period))
-    qs = WorkshopWorker.objects.filter(_counties_q(county_codes), live, from_month__lte=period).filter(
-        Q(to_month="") | Q(to_month__gte=period)
-    )
+    qs = WorkshopWorker.objects.filter(
+        _counties_q(county_codes, person_ids=person_ids), live, from_month__lte=period
+    ).filter(Q(to_month="") | Q(to_month__gte=period))
     return set(qs.values_list("person_id", flat=True))
 
 
-def relief_participants_in(*, period: str, county_codes: list[str] | None) -> set[int]:
+def relief_participants_in(
+    *, period: str, county_codes: list[str] | None, person_ids: list[int] | None = None
+) -> set[int]:
     """Person ids paid by a 以工代赈 project of these counties for work in ``period`` (YYYY-MM)."""
     qs = ReliefParticipant.objects.filter(
-        _counties_q(county_codes), from_month__lte=period, to_month__gte=period
+        _counties_q(county_codes, person_ids=person_ids), from_month__lte=period, to_month__gte=period
     )
     return set(qs.values_list("person_id", flat=True))
 

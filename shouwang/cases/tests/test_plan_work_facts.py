@@ -14,7 +14,12 @@ from shouwang.cases.tests.helpers import D0
 from shouwang.cases.tests.test_plans import TODAY, monitored, person
 from shouwang.common.errors import InputRefused
 from shouwang.employment.models import LabourRecord, WorkEpisode
+from shouwang.employment.selectors import household_work_facts
+from shouwang.publicposts.models import PostHolder
+from shouwang.publicposts.tests.helpers import make_post
 from shouwang.testing.builders import make_user
+from shouwang.workshops.choices import WorkshopKindChoices
+from shouwang.workshops.models import Workshop, WorkshopWorker
 
 pytestmark = pytest.mark.django_db
 MONTH = TODAY.strftime("%Y-%m")
@@ -166,3 +171,48 @@ def test_labour_export_needs_an_out_of_county_start_after_the_case_opened(users,
     case.refresh_from_db()
     services.plan_measures_add(case=case, actor=users["village"], measures=[export, HEALTH])
     assert Measure.objects.filter(item="labour_export").count() == 1
+
+
+def test_a_public_post_holder_or_a_workshop_worker_is_in_work(users, monkeypatch):
+    """R-AID-05 with R-EMP-02: a tenure on a public-welfare post (publicposts) or a 帮扶车间 spell
+    (workshops) in the month counts as work, without any 务工月监测 episode."""
+
+    case = monitored(users, monkeypatch)
+    head, spouse = person(case), person(case, "spouse")
+    hh = case.household
+    post = MeasureInput(measure_type="100A42", person_id=head.pk, start_on=TODAY, description="护林员")
+    assert "没有在业成员" in _refused(case, users, [post, HEALTH])
+    p = make_post(users["county"], village=hh.village_id)
+    PostHolder.objects.create(
+        post=p,
+        person=head,
+        household=hh,
+        county_code=hh.county_code,
+        township_code=hh.township_code,
+        start_on=TODAY.replace(day=1),
+        term_end_on=TODAY.replace(year=TODAY.year + 1),
+    )
+    case.refresh_from_db()
+    services.plan_measures_add(case=case, actor=users["village"], measures=[post, HEALTH])
+    assert Measure.objects.filter(measure_type="100A42", person_id=head.pk).exists()
+    # The spouse in a workshop: an employment measure for the spouse passes on that fact too.
+    shop = Workshop.objects.create(
+        name="竹编帮扶车间",
+        kind=WorkshopKindChoices.values[0],
+        village_id=hh.village_id,
+        county_code=hh.county_code,
+        township_code=hh.township_code,
+        operator="竹编合作社",
+        recognised_on=TODAY.replace(year=TODAY.year - 1),
+        recognition_doc="会人社发〔2024〕1号",
+    )
+    WorkshopWorker.objects.create(
+        workshop=shop,
+        person=spouse,
+        household=hh,
+        county_code=hh.county_code,
+        from_month=MONTH,
+    )
+    facts = household_work_facts(household_id=hh.pk, month=MONTH)
+    assert facts.working == {head.pk, spouse.pk}
+    assert not facts.out_of_county
