@@ -90,6 +90,8 @@ class LedgerImportResult:
     files: list[LedgerFileResult]
     roster_rows: int = 0
     seconds: float = 0.0
+    # Seconds per stage (read, check, write, roster, commit): the bench reports them.
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,6 +216,7 @@ def ledger_import(
     actor = actor if actor is not None else f"cli:{_os_user()}"
     source = source or DEFAULT_SOURCE
     step = progress or (lambda pct, stage: None)
+    clock = _Clock()
     errors: list[RowError] = []
     if not _valid_period(period):
         raise InputRefused(
@@ -250,6 +253,7 @@ def ledger_import(
             plan.table = _read(plan.path, plan.kind)
         except InputRefused as exc:
             errors += [_named(plan.path, e) for e in exc.errors]
+    clock.lap("read")
     step(20, "校验")
     with write_transaction(wait=lock_wait):
         for plan in plans:
@@ -259,8 +263,11 @@ def ledger_import(
                 errors += [_named(plan.path, e) for e in plan.checked.errors]
         if errors:
             raise InputRefused(f"务工月监测数据导入被拒绝：共{len(errors)}处错误，未写入任何数据", errors)
+        clock.lap("check")
         step(50, "写入")
         results = [_write(plan, period=period, source=source, actor=actor) for plan in plans]
+        clock.lap("write")
+        step(80, "花名册")
         counties = sorted(
             {
                 c
@@ -271,8 +278,25 @@ def ledger_import(
         )
         written = not all(r.duplicate for r in results)
         roster = roster_refresh(period=period, counties=counties, today=today) if written and counties else 0
-        step(100, "完成")
-    return LedgerImportResult(files=results, roster_rows=roster, seconds=time.perf_counter() - started)
+        clock.lap("roster")
+    clock.lap("commit")
+    step(100, "完成")
+    return LedgerImportResult(
+        files=results, roster_rows=roster, seconds=time.perf_counter() - started, stages=clock.laps
+    )
+
+
+class _Clock:
+    """Seconds per stage of an import, for the bench (``LedgerImportResult.stages``)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
 
 
 def _named(path: Path, e: RowError) -> RowError:
