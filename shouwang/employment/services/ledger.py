@@ -21,7 +21,6 @@ import getpass
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ from shouwang.exchange.batches import (
     batch_start,
     batch_succeed,
 )
-from shouwang.exchange.bulk import select_in
+from shouwang.exchange.bulk import bulk_load, cents_text, db_now, select_in, with_defaults
 from shouwang.exchange.choices import BatchKindChoices
 from shouwang.exchange.files import Table, archive_file, read_leading_rows, read_table, sha256_file
 from shouwang.regions.models import Region
@@ -313,21 +312,59 @@ def _valid_period(period: str) -> bool:
     )
 
 
-def _national(table: Table, i: int) -> dict[str, str]:
-    """The columns kept as written: the identity texts and the unknown columns (R-EMP-03)."""
+def _national(table: Table, index: pl.Series) -> pl.Series:
+    """The columns kept as written, as JSON text per row (``WorkEpisode.national``): the identity texts
+    and the unknown columns (R-EMP-03), empty cells left out. Encoded by polars, one column at a time."""
     frame = table.frame
-    out = {
-        name: frame.get_column(name)[i] for name in _NATIONAL_KEPT if frame.get_column(name)[i] is not None
-    }
-    for h in table.extra_columns:
-        value = frame.get_column(f"+{h}")[i]
-        if value is not None:
-            out[f"+{h}"] = value
-    return out
+    names = [(name, name) for name in _NATIONAL_KEPT] + [(f"+{h}", f"+{h}") for h in table.extra_columns]
+    picked = frame.select([pl.col(col).gather(index).alias(key) for key, col in names])
+    parts = [
+        pl.when(pl.col(key).is_not_null()).then(
+            pl.struct(pl.col(key)).struct.json_encode().str.slice(1).str.strip_suffix("}")
+        )
+        for key, _ in names
+    ]
+    encoded = picked.select(pl.concat_str(parts, separator=", ", ignore_nulls=True).alias("j"))
+    return encoded.select(pl.concat_str([pl.lit("{"), pl.col("j").fill_null(""), pl.lit("}")])).to_series()
 
 
-def _money(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / 100
+def _write_frame(plan: _Plan, rows: pl.DataFrame, *, period: str, batch_id: int) -> pl.DataFrame:
+    """The checked rows as the table's columns (money as decimal text, the national columns as JSON)."""
+    assert plan.table is not None
+    national = _national(plan.table, rows.get_column("_row"))
+    common = [
+        pl.col("person_id").cast(pl.Int64),
+        pl.col("household_id").cast(pl.Int64),
+        pl.col("county_code").cast(pl.Utf8),
+        pl.col("township_code").cast(pl.Utf8),
+        pl.lit(national).alias("national"),
+        pl.lit(batch_id, dtype=pl.Int64).alias("source_batch_id"),
+    ]
+    if plan.kind == EPISODES:
+        frame = rows.select(
+            *common,
+            pl.col("start_month").cast(pl.Utf8),
+            pl.col("end_month").cast(pl.Utf8),
+            pl.col("worked").cast(pl.Boolean),
+            pl.col("work_county").cast(pl.Utf8),
+            pl.col("place_type").cast(pl.Utf8),
+            pl.col("wage").cast(pl.Int64),
+            pl.col("employer").cast(pl.Utf8),
+            pl.col("industry").cast(pl.Utf8),
+            pl.col("channel").cast(pl.Utf8),
+            pl.col("channel_text").cast(pl.Utf8),
+            pl.col("point_to_point").cast(pl.Boolean),
+            pl.col("transport_subsidy").cast(pl.Int64),
+            pl.lit(StatusSourceChoices.LEDGER.value).alias("source"),
+        )
+        return cents_text(frame, ["wage", "transport_subsidy"])
+    return rows.select(
+        *common,
+        pl.lit(period).alias("period"),
+        pl.col("planned").cast(pl.Boolean),
+        pl.col("planned_county").cast(pl.Utf8),
+        pl.col("service_need").cast(pl.Utf8),
+    )
 
 
 def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFileResult:
@@ -364,66 +401,37 @@ def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFile
     result.batch_id, result.supersedes_id = batch.pk, batch.supersedes_id
     model: Any = WorkEpisode if plan.kind == EPISODES else WorkPlan
     key = "start_month" if plan.kind == EPISODES else "period"
-    objs: list[Any] = []
-    for r in rows.iter_rows(named=True):
-        common = {
-            "person_id": r["person_id"],
-            "household_id": r["household_id"],
-            "county_code": r["county_code"],
-            "township_code": r["township_code"],
-            "national": _national(table, r["_row"]),
-            "source_batch": batch,
-        }
-        if plan.kind == EPISODES:
-            objs.append(
-                WorkEpisode(
-                    **common,
-                    start_month=r["start_month"],
-                    end_month=r["end_month"],
-                    worked=r["worked"],
-                    work_county=r["work_county"],
-                    place_type=r["place_type"],
-                    wage=_money(r["wage"]),
-                    employer=r["employer"],
-                    industry=r["industry"],
-                    channel=r["channel"],
-                    channel_text=r["channel_text"],
-                    point_to_point=r["point_to_point"],
-                    transport_subsidy=_money(r["transport_subsidy"]),
-                    source=StatusSourceChoices.LEDGER,
-                )
-            )
-        else:
-            objs.append(
-                WorkPlan(
-                    **common,
-                    period=period,
-                    planned=r["planned"],
-                    planned_county=r["planned_county"],
-                    service_need=r["service_need"],
-                )
-            )
-    keys = {(o.person_id, getattr(o, key)) for o in objs}
-    existing = (
-        set(model.objects.filter(person_id__in={k[0] for k in keys}).values_list("person_id", key)) & keys
+    frame = _write_frame(plan, rows, period=period, batch_id=batch.pk)
+    # Which keys are stored already (updates) and which are new (decision 0722: one bulk upsert, the
+    # new rows straight in on PostgreSQL).
+    stored = pl.DataFrame(
+        select_in(
+            f"SELECT person_id, {key} FROM {model._meta.db_table}",
+            "person_id",
+            frame.get_column("person_id").unique().sort().to_list(),
+        ),
+        schema={"person_id": pl.Int64, key: pl.Utf8},
+        orient="row",
     )
-    fields = [
-        f.name for f in model._meta.concrete_fields if f.name not in ("id", "person", "created_at", key)
-    ]
-    model.objects.bulk_create(
-        objs,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["person", key],
-        update_fields=fields,
+    known = frame.select("person_id", key).join(
+        stored.with_columns(pl.lit(True).alias("_stored")),
+        on=["person_id", key],
+        how="left",
+        maintain_order="left",
     )
-    result.updated, result.created = len(existing), len(objs) - len(existing)
+    is_new = known.get_column("_stored").is_null()
+    _, now_db = db_now()
+    frame = with_defaults(frame, model, now_db, {"checked_on": pl.Utf8, "point_to_point": pl.Boolean})
+    update = [c for c in frame.columns if c not in ("person_id", key, "created_at")]
+    bulk_load(model._meta.db_table, frame, conflict=["person_id", key], update=update, known_new=is_new)
+    result.created = int(is_new.sum())
+    result.updated = frame.height - result.created
     batch_succeed(
         batch,
         replaces=replaces,
         rows_created=result.created,
         rows_updated=result.updated,
-        matched=len(objs),
+        matched=frame.height,
         report={"unknown_columns": list(table.extra_columns), "encoding": table.encoding},
     )
     audit_record_many(
