@@ -89,7 +89,7 @@ FROM (
     SELECT p.id AS pid, p.household_id AS hid, h.county_code AS county, h.township_code AS township,
         p.labour AS labour, p.school_status AS school,
         (SELECT c.id FROM employment_workepisode c
-          WHERE c.person_id = p.id AND c.county_code IN ({in_counties}) AND c.worked = %s
+          WHERE c.person_id = p.id AND c.worked = %s
             AND c.start_month <= %s AND (c.end_month = '' OR c.end_month >= %s)
           ORDER BY c.start_month LIMIT 1) AS eid
     FROM registry_person p JOIN registry_household h ON h.id = p.household_id
@@ -134,7 +134,6 @@ LEFT JOIN employment_workplan w ON w.person_id = x.pid AND w.period = %s
         now_db,
         now_db,
         # episode sub-select
-        *counties,
         True,
         period,
         period,
