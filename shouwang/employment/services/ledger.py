@@ -50,7 +50,14 @@ from shouwang.exchange.batches import (
     batch_start,
     batch_succeed,
 )
-from shouwang.exchange.bulk import bulk_load, cents_text, db_now, select_in, with_defaults
+from shouwang.exchange.bulk import (
+    bulk_load,
+    cents_text,
+    db_now,
+    large_page_cache,
+    select_in,
+    with_defaults,
+)
 from shouwang.exchange.choices import BatchKindChoices
 from shouwang.exchange.files import Table, archive_file, read_leading_rows, read_table, sha256_file
 from shouwang.regions.models import Region
@@ -121,49 +128,68 @@ def ledger_kind(path: Path) -> str | None:
     return None
 
 
+PERSONS_SCHEMA = {
+    "id_number": pl.Utf8,
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "reg_household_no": pl.Utf8,
+    "birth_date": pl.Date,
+    "school_status": pl.Utf8,
+    "reg_labour": pl.Utf8,
+    "tekun": pl.Boolean,
+    "county_code": pl.Utf8,
+    "township_code": pl.Utf8,
+    "home_county": pl.Utf8,
+}
+
+
 def _persons_frame(ids: list[str]) -> pl.DataFrame:
-    """The registry facts the checks need for these IDs, in one bulk read (exchange.bulk.select_in)."""
-    index = crypto.blind_index_many(ids)
-    back = dict(zip(index, ids, strict=True))
+    """The registry facts the checks need for these IDs, in one bulk read (exchange.bulk.select_in), typed
+    on whole columns (SQLite returns dates as text and booleans as integers)."""
+    keys = pl.DataFrame({"id_index": crypto.blind_index_many(ids), "id_number": ids}).unique(
+        subset=["id_index"], keep="first", maintain_order=True
+    )
     rows = select_in(
         "SELECT p.id_index, p.id, p.household_id, h.household_no, p.birth_date, p.school_status, p.labour,"
         " p.tekun, h.county_code, h.township_code FROM registry_person p"
         " JOIN registry_household h ON h.id = p.household_id",
         "p.id_index",
-        sorted(set(index)),
+        keys.get_column("id_index").sort().to_list(),
     )
-    counties = {r[8] for r in rows}
-    home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
-    schema = {
-        "id_number": pl.Utf8,
-        "person_id": pl.Int64,
-        "household_id": pl.Int64,
-        "reg_household_no": pl.Utf8,
-        "birth_date": pl.Date,
-        "school_status": pl.Utf8,
-        "reg_labour": pl.Utf8,
-        "tekun": pl.Boolean,
-        "county_code": pl.Utf8,
-        "township_code": pl.Utf8,
-        "home_county": pl.Utf8,
-    }
-    data = [
-        (
-            back[r[0]],
-            r[1],
-            r[2],
-            r[3],
-            r[4] if isinstance(r[4], dt.date) else dt.date.fromisoformat(str(r[4])),
-            r[5],
-            r[6],
-            bool(r[7]),
-            r[8],
-            r[9],
-            home.get(r[8], ""),
-        )
-        for r in rows
+    names = [
+        "id_index",
+        "person_id",
+        "household_id",
+        "reg_household_no",
+        "birth_date",
+        "school_status",
+        "reg_labour",
+        "tekun",
+        "county_code",
+        "township_code",
     ]
-    return pl.DataFrame(data, schema=schema, orient="row")
+    raw = pl.DataFrame(
+        [[None if v is None else str(v) for v in col] for col in zip(*rows, strict=True)] if rows else None,
+        schema={n: pl.Utf8 for n in names},
+        orient="col",
+    )
+    counties = raw.get_column("county_code").unique().drop_nulls().to_list()
+    home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
+    typed = raw.select(
+        "id_index",
+        pl.col("person_id").cast(pl.Int64),
+        pl.col("household_id").cast(pl.Int64),
+        "reg_household_no",
+        pl.col("birth_date").str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d"),
+        "school_status",
+        "reg_labour",
+        pl.col("tekun").str.to_lowercase().is_in(["true", "1", "t"]),
+        "county_code",
+        "township_code",
+        pl.col("county_code").replace_strict(home, default="", return_dtype=pl.Utf8).alias("home_county"),
+    )
+    joined = typed.join(keys, on="id_index", how="inner").select(list(PERSONS_SCHEMA))
+    return joined.cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
 
 
 def _read(path: Path, kind: str) -> Table:
@@ -182,12 +208,10 @@ def _check(plan: _Plan, period: str, today: dt.date) -> None:
     ids = [i for i in plan.table.frame.get_column("id_number").drop_nulls().str.to_uppercase().to_list()]
     persons = _persons_frame(ids)
     if plan.kind == EPISODES:
-        pids = persons.get_column("person_id").to_list()
+        pids = persons.get_column("person_id").unique().sort().to_list()
         stored = pl.DataFrame(
-            list(
-                WorkEpisode.objects.filter(person_id__in=pids).values_list(
-                    "person_id", "start_month", "end_month"
-                )
+            select_in(
+                "SELECT person_id, start_month, end_month FROM employment_workepisode", "person_id", pids
             ),
             schema={"person_id": pl.Int64, "start_month": pl.Utf8, "end_month": pl.Utf8},
             orient="row",
@@ -254,7 +278,7 @@ def ledger_import(
             errors += [_named(plan.path, e) for e in exc.errors]
     clock.lap("read")
     step(20, "校验")
-    with write_transaction(wait=lock_wait):
+    with write_transaction(wait=lock_wait), large_page_cache():
         for plan in plans:
             if plan.table is not None:
                 _check(plan, period, today)

@@ -15,6 +15,7 @@ from shouwang.employment.choices import (
     StatusSourceChoices,
     WorkChannelChoices,
 )
+from shouwang.exchange.bulk import BulkLoad
 from shouwang.registry.choices import (
     CAPABLE_LABOUR,
     COUNTED_RESIDENCE,
@@ -153,5 +154,14 @@ LEFT JOIN employment_workplan w ON w.person_id = x.pid AND w.period = %s
             f" AND source IN ({', '.join(['%s'] * len(derived))})",
             [period, *counties, *derived],
         )
+        cur.execute(
+            "SELECT count(*) FROM registry_person p JOIN registry_household h ON h.id = p.household_id"
+            f" WHERE h.county_code IN ({in_counties})",
+            counties,
+        )
+        estimate = int(cur.fetchone()[0])
+    # Large months: the non-unique indexes are dropped and rebuilt around the insert (decision 0103).
+    with BulkLoad("employment_labourrecord", estimate), connection.cursor() as cur:
         cur.execute(sql, params)
-        return max(cur.rowcount, 0)
+        written = max(cur.rowcount, 0)
+    return written
