@@ -452,6 +452,21 @@ def _cell_text(value: Any, type_: str) -> str | None:
 _XML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 
+def _string_items(frame: pl.DataFrame, column: str) -> pl.Series:
+    """``_xml_text`` of ``column``, the common one-run form (``<is><t>…</t></is>``, ``<t>…</t>``) read
+    with one anchored pattern, the rest (rich text, phonetic runs) with ``_xml_text``."""
+    simple = frame.select(
+        _unescape_expr(
+            pl.col(column).str.extract(r"^(?:<is>|<si>)?<t(?:\s[^>]*)?>([^<]*)</t>(?:</is>|</si>)?$")
+        )
+    ).to_series()
+    rest = simple.is_null() & frame.get_column(column).is_not_null()
+    if not rest.any():
+        return simple
+    hard = frame.filter(rest).select(_xml_text(pl.col(column))).to_series()
+    return simple.scatter(np.flatnonzero(rest.to_numpy()), hard)
+
+
 def _xml_text(expr: pl.Expr) -> pl.Expr:
     """The text of the ``<t>`` elements of a string item (rich-text runs joined, phonetic runs left out,
     as openpyxl reads them), entities decoded."""
@@ -488,21 +503,18 @@ def _xlsx_text_sheet(p: Path) -> pl.DataFrame | None:
     if "&#" in sheet or "&#" in shared:
         return None
     start, end = sheet.find("<sheetData"), sheet.rfind("</sheetData>")
-    if start < 0:
-        return None
+    if start < 0 or "<c>" in sheet or "<row>" in sheet:
+        return None  # no sheet data, or cells / rows without their reference
     data = sheet[start:end] if end > start else ""
-    rows = (
-        pl.DataFrame({"x": [data]})
-        .select(pl.col("x").str.extract_all(r"(?s)<row\b[^>]*?(?:/>|>.*?</row>)").alias("row"))
-        .explode("row")
-        .drop_nulls()
-        .select(
-            pl.col("row").str.extract(r"^<row\b[^>]*?\br=\"(\d+)\"").cast(pl.Int64).alias("n"),
-            pl.col("row").str.extract_all(r"(?s)<c\b[^>]*?(?:/>|>.*?</c>)").alias("c"),
-        )
-    )
-    if rows.height == 0:
+    # Split on the literal tag starts (fast), then parse each small fragment: a row's attributes and cells;
+    # a cell's attributes and body. Text never holds a literal "<" (it is escaped as &lt;).
+    pieces = data.split("<row ")[1:]
+    if not pieces:
         return pl.DataFrame()
+    rows = pl.DataFrame({"row": pieces}).select(
+        pl.col("row").str.extract(r"^[^>]*?\br=\"(\d+)\"").cast(pl.Int64).alias("n"),
+        pl.col("row").str.split("<c ").list.slice(1).alias("c"),
+    )
     if rows.get_column("n").null_count():
         return None
     cells = (
@@ -510,9 +522,9 @@ def _xlsx_text_sheet(p: Path) -> pl.DataFrame | None:
         .drop_nulls("c")
         .select(
             "n",
-            pl.col("c").str.extract(r"^<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"").alias("ref"),
-            pl.col("c").str.extract(r"^<c\b[^>]*?\bt=\"(\w+)\"").alias("t"),
-            pl.col("c").str.replace(r"(?s)^<c\b[^>]*?(?:/>|>)", "").str.strip_suffix("</c>").alias("body"),
+            pl.col("c").str.extract(r"^[^>]*?\br=\"([A-Z]{1,3})\d+\"").alias("ref"),
+            pl.col("c").str.extract(r"^[^>]*?\bt=\"(\w+)\"").alias("t"),
+            pl.col("c").str.replace(r"^[^>]*>", "").str.replace(r"(?s)</c>.*$", "").alias("body"),
         )
     )
     if cells.get_column("ref").null_count():
@@ -521,13 +533,8 @@ def _xlsx_text_sheet(p: Path) -> pl.DataFrame | None:
     if cells.filter(valued & ~pl.col("t").fill_null("n").is_in(["s", "inlineStr", "str"])).height:
         return None  # numbers, dates, booleans, errors: openpyxl knows their styles
     if shared:
-        si = (
-            pl.DataFrame({"x": [shared]})
-            .select(pl.col("x").str.extract_all(r"(?s)<si\b[^>]*?(?:/>|>.*?</si>)").alias("si"))
-            .explode("si")
-            .drop_nulls()
-        )
-        strings = si.select(_xml_text(pl.col("si")).alias("s")).get_column("s")
+        items = pl.DataFrame({"si": [p.split("</si>", 1)[0] for p in shared.split("<si>")[1:]]})
+        strings = _string_items(items, "si")
     else:
         strings = pl.Series("s", [], dtype=pl.Utf8)
     refs = cells.get_column("ref").unique().to_list()
@@ -541,17 +548,18 @@ def _xlsx_text_sheet(p: Path) -> pl.DataFrame | None:
     if cells.filter((pl.col("t") == "s") & (pl.col("si").is_null() | (pl.col("si") >= strings.len()))).height:
         return None
     shared_value = (
-        pl.col("si").replace_strict(
-            pl.Series(range(strings.len())), strings, default=None, return_dtype=pl.Utf8
-        )
+        strings.gather(cells.get_column("si").fill_null(0))
         if strings.len()
-        else pl.lit(None, dtype=pl.Utf8)
+        else pl.Series([None] * cells.height, dtype=pl.Utf8)
+    )
+    inline = _string_items(
+        cells.select(pl.when(pl.col("t") == "inlineStr").then(pl.col("body")).alias("b")), "b"
     )
     value = (
         pl.when(pl.col("t") == "inlineStr")
-        .then(_xml_text(pl.col("body")))
+        .then(pl.lit(inline))
         .when(pl.col("t") == "s")
-        .then(shared_value)
+        .then(pl.lit(shared_value))
         .when(pl.col("t") == "str")
         .then(pl.col("v"))
         .otherwise(None)
