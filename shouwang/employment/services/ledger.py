@@ -168,10 +168,14 @@ def _persons_frame(ids: list[str]) -> pl.DataFrame:
         "county_code",
         "township_code",
     ]
-    raw = pl.DataFrame(
-        [[None if v is None else str(v) for v in col] for col in zip(*rows, strict=True)] if rows else None,
-        schema={n: pl.Utf8 for n in names},
-        orient="col",
+    # Typed by the driver (SQLite: dates as text, booleans as integers; PostgreSQL: date and bool), made
+    # uniform below on whole columns.
+    raw = pl.DataFrame(rows or None, schema=names, orient="row", infer_schema_length=None)
+    raw = raw.with_columns(
+        pl.col("birth_date").cast(pl.Utf8),
+        pl.col("tekun").cast(pl.Utf8).str.to_lowercase(),
+        *[pl.col(c).cast(pl.Utf8) for c in ("id_index", "reg_household_no", "school_status", "reg_labour")],
+        *[pl.col(c).cast(pl.Utf8) for c in ("county_code", "township_code", "person_id", "household_id")],
     )
     counties = raw.get_column("county_code").unique().drop_nulls().to_list()
     home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
