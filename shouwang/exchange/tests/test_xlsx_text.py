@@ -53,7 +53,8 @@ def test_a_text_sheet_reads_as_openpyxl_reads_it(tmp_path: Path, monkeypatch: py
     ws.append([*HEADER, "备注"])
     ws.append(ROW)
     ws.append([None] * 5)  # a gap inside the data
-    rich = CellRichText(["宏泰", TextBlock(InlineFont(b=True), "电子")])
+    runs: list[str | TextBlock] = ["宏泰", TextBlock(InlineFont(b=True), "电子")]
+    rich = CellRichText(runs)
     ws.append([*ROW[:14], rich, *ROW[15:]])
     ws.append([])
     ws.append(["", " "])  # trailing blank rows
