@@ -44,6 +44,7 @@ class StatusSourceChoices(models.TextChoices):
     SELF_DECLARED = "self_declared", "本人申报"
     LEDGER = "ledger", "务工月监测台账"
     REGISTRY = "registry", "登记信息"
+    ROLL = "roll", "岗位/车间台账"  # a public-welfare post, a 帮扶车间 or 以工代赈 roll (derived)
 
 
 class WorkChannelChoices(models.TextChoices):

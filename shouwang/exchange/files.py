@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -448,9 +449,202 @@ def _cell_text(value: Any, type_: str) -> str | None:
     return str(value)
 
 
+_XML_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+
+
+def _string_items(frame: pl.DataFrame, column: str) -> pl.Series:
+    """``_xml_text`` of ``column``, the common one-run form (``<is><t>…</t></is>``, ``<t>…</t>``) read
+    with one anchored pattern, the rest (rich text, phonetic runs) with ``_xml_text``."""
+    simple = frame.select(
+        _unescape_expr(
+            pl.col(column).str.extract(r"^(?:<is>|<si>)?<t(?:\s[^>]*)?>([^<]*)</t>(?:</is>|</si>)?$")
+        )
+    ).to_series()
+    rest = simple.is_null() & frame.get_column(column).is_not_null()
+    if not rest.any():
+        return simple
+    hard = frame.filter(rest).select(_xml_text(pl.col(column))).to_series()
+    return simple.scatter(np.flatnonzero(rest.to_numpy()), hard)
+
+
+def _xml_text(expr: pl.Expr) -> pl.Expr:
+    """The text of the ``<t>`` elements of a string item (rich-text runs joined, phonetic runs left out,
+    as openpyxl reads them), entities decoded."""
+    expr = expr.str.replace_all(r"(?s)<rPh\b.*?</rPh>", "").str.extract_all(r"(?s)<t\b[^>]*?(?:/>|>.*?</t>)")
+    text = expr.list.eval(
+        pl.element().str.replace(r"(?s)^<t\b[^>]*?(?:/>|>)", "").str.replace(r"</t>$", "")
+    ).list.join("")
+    return _unescape_expr(text)
+
+
+def _xlsx_text_sheet(p: Path) -> pl.DataFrame | None:
+    """The first sheet of an XLSX whose cells are all text (inline, shared or formula strings: what the
+    national system exports), read on whole columns: columns ``c0…``, one row per sheet row from row 1,
+    null for an empty cell. ``None`` when the sheet holds anything else (numbers, dates, booleans,
+    character references, rows or cells without their reference): openpyxl reads those (decision 0724)."""
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = set(z.namelist())
+            book = z.read("xl/workbook.xml").decode("utf-8")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+            first = re.search(r"<sheet\b[^>]*?\br:id=\"([^\"]+)\"", book)
+            if first is None:
+                return None
+            target = re.search(rf"<Relationship\b[^>]*?Id=\"{re.escape(first.group(1))}\"[^>]*?/>", rels)
+            where = re.search(r"Target=\"([^\"]+)\"", target.group(0)) if target else None
+            if where is None:
+                return None
+            path = where.group(1).lstrip("/")
+            path = path if path.startswith("xl/") else f"xl/{path}"
+            sheet = z.read(path).decode("utf-8")
+            shared = z.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in names else ""
+    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError, ValueError):
+        return None
+    if "&#" in sheet or "&#" in shared:
+        return None
+    start, end = sheet.find("<sheetData"), sheet.rfind("</sheetData>")
+    if start < 0 or "<c>" in sheet or "<row>" in sheet:
+        return None  # no sheet data, or cells / rows without their reference
+    data = sheet[start:end] if end > start else ""
+    # Split on the literal tag starts (fast), then parse each small fragment: a row's attributes and cells;
+    # a cell's attributes and body. Text never holds a literal "<" (it is escaped as &lt;).
+    pieces = data.split("<row ")[1:]
+    if not pieces:
+        return pl.DataFrame()
+    rows = pl.DataFrame({"row": pieces}).select(
+        pl.col("row").str.extract(r"^[^>]*?\br=\"(\d+)\"").cast(pl.Int64).alias("n"),
+        pl.col("row").str.split("<c ").list.slice(1).alias("c"),
+    )
+    if rows.get_column("n").null_count():
+        return None
+    cells = (
+        rows.explode("c")
+        .drop_nulls("c")
+        .select(
+            "n",
+            pl.col("c").str.extract(r"^[^>]*?\br=\"([A-Z]{1,3})\d+\"").alias("ref"),
+            pl.col("c").str.extract(r"^[^>]*?\bt=\"(\w+)\"").alias("t"),
+            pl.col("c").str.replace(r"^[^>]*>", "").str.replace(r"(?s)</c>.*$", "").alias("body"),
+        )
+    )
+    if cells.get_column("ref").null_count():
+        return None
+    valued = pl.col("body").str.contains(r"<(?:v|is)\b")
+    if cells.filter(valued & ~pl.col("t").fill_null("n").is_in(["s", "inlineStr", "str"])).height:
+        return None  # numbers, dates, booleans, errors: openpyxl knows their styles
+    if shared:
+        items = pl.DataFrame({"si": [p.split("</si>", 1)[0] for p in shared.split("<si>")[1:]]})
+        strings = _string_items(items, "si")
+    else:
+        strings = pl.Series("s", [], dtype=pl.Utf8)
+    refs = cells.get_column("ref").unique().to_list()
+    index = {ref: _column_index(ref) for ref in refs}
+    v = _unescape_expr(pl.col("body").str.extract(r"(?s)<v\b[^>]*>(.*?)</v>"))
+    cells = cells.with_columns(
+        pl.col("ref").replace_strict(index, return_dtype=pl.Int64).alias("k"),
+        pl.when(pl.col("t") == "s").then(v.cast(pl.Int64, strict=False)).alias("si"),
+        v.alias("v"),
+    )
+    if cells.filter((pl.col("t") == "s") & (pl.col("si").is_null() | (pl.col("si") >= strings.len()))).height:
+        return None
+    shared_value = (
+        strings.gather(cells.get_column("si").fill_null(0))
+        if strings.len()
+        else pl.Series([None] * cells.height, dtype=pl.Utf8)
+    )
+    inline = _string_items(
+        cells.select(pl.when(pl.col("t") == "inlineStr").then(pl.col("body")).alias("b")), "b"
+    )
+    value = (
+        pl.when(pl.col("t") == "inlineStr")
+        .then(pl.lit(inline))
+        .when(pl.col("t") == "s")
+        .then(pl.lit(shared_value))
+        .when(pl.col("t") == "str")
+        .then(pl.col("v"))
+        .otherwise(None)
+    )
+    cells = cells.with_columns(value.alias("value"))
+    width = int(cells.select(pl.col("k").max().fill_null(-1)).item()) + 1
+    height = int(rows.select(pl.col("n").max().fill_null(0)).item())
+    wide = cells.select("n", "k", "value").unique(subset=["n", "k"], keep="last", maintain_order=True)
+    out = pl.DataFrame({"n": pl.int_range(1, height + 1, eager=True).cast(pl.Int64)})
+    for k in range(width):
+        part = wide.filter(pl.col("k") == k).select("n", pl.col("value").alias(f"c{k}"))
+        out = out.join(part, on="n", how="left", maintain_order="left")
+    return out.drop("n")
+
+
+def _column_index(ref: str) -> int:
+    """``A`` -> 0, ``Z`` -> 25, ``AA`` -> 26."""
+    n = 0
+    for ch in ref:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _unescape_expr(expr: pl.Expr) -> pl.Expr:
+    for entity, char in _XML_ENTITIES:
+        expr = expr.str.replace_all(entity, char, literal=True)
+    return expr
+
+
+def _read_xlsx_text(
+    p: Path,
+    frame: pl.DataFrame,
+    specs: Sequence[ColumnSpec],
+    kind_label: str,
+    *,
+    header_search: int,
+    keep_unknown: bool,
+) -> Table:
+    """``_read_xlsx`` for a text-only sheet read on whole columns (``_xlsx_text_sheet``)."""
+    if frame.width:
+        blank = (
+            frame.select(
+                pl.all_horizontal(
+                    [pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in frame.columns]
+                )
+            )
+            .to_series()
+            .to_numpy()
+        )
+        filled = np.flatnonzero(~blank)
+        frame = frame.head(int(filled[-1]) + 1 if filled.size else 0)
+    if frame.height == 0 or frame.width == 0:
+        raise InputRefused(
+            f"{p.name}：{kind_label}文件为空", [RowError(None, "", "", "工作表为空，没有表头")]
+        )
+    lead = frame.head(max(header_search, 1)).rows()
+    at = _header_index(lead, specs, header_search) if header_search > 1 else 0
+    header = ["" if v is None else str(v) for v in lead[at]]
+    positions, written, warnings = _resolve_headers(header, specs, p.name, kind_label)
+    body = frame.slice(at + 1)
+    columns: dict[str, list[Any] | pl.Series] = {
+        name: body.get_column(f"c{i}") for i, name in positions.items() if i < body.width
+    }
+    table_frame = _finish_frame(columns, specs, body.height)
+    extras = _unknown_positions(header, positions) if keep_unknown else {}
+    table_frame = _with_extras(table_frame, {h: body.get_column(f"c{i}") for i, h in extras.items()})
+    return Table(
+        frame=table_frame,
+        encoding="xlsx",
+        warnings=warnings,
+        checksum="",
+        headers=written,
+        first_data_row=at + 2,
+        extra_columns=list(extras.values()),
+    )
+
+
 def _read_xlsx(
     p: Path, specs: Sequence[ColumnSpec], kind_label: str, header_search: int = 1, keep_unknown: bool = False
 ) -> Table:
+    fast = _xlsx_text_sheet(p)
+    if fast is not None:
+        return _read_xlsx_text(
+            p, fast, specs, kind_label, header_search=header_search, keep_unknown=keep_unknown
+        )
     rows = _xlsx_rows(p)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]):
         rows.pop()

@@ -21,7 +21,6 @@ import getpass
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,14 @@ from shouwang.exchange.batches import (
     batch_start,
     batch_succeed,
 )
-from shouwang.exchange.bulk import select_in
+from shouwang.exchange.bulk import (
+    bulk_load,
+    cents_text,
+    db_now,
+    large_page_cache,
+    select_in,
+    with_defaults,
+)
 from shouwang.exchange.choices import BatchKindChoices
 from shouwang.exchange.files import Table, archive_file, read_leading_rows, read_table, sha256_file
 from shouwang.regions.models import Region
@@ -90,6 +96,8 @@ class LedgerImportResult:
     files: list[LedgerFileResult]
     roster_rows: int = 0
     seconds: float = 0.0
+    # Seconds per stage (read, check, write, roster, commit): the bench reports them.
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,49 +128,72 @@ def ledger_kind(path: Path) -> str | None:
     return None
 
 
+PERSONS_SCHEMA = {
+    "id_number": pl.Utf8,
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "reg_household_no": pl.Utf8,
+    "birth_date": pl.Date,
+    "school_status": pl.Utf8,
+    "reg_labour": pl.Utf8,
+    "tekun": pl.Boolean,
+    "county_code": pl.Utf8,
+    "township_code": pl.Utf8,
+    "home_county": pl.Utf8,
+}
+
+
 def _persons_frame(ids: list[str]) -> pl.DataFrame:
-    """The registry facts the checks need for these IDs, in one bulk read (exchange.bulk.select_in)."""
-    index = crypto.blind_index_many(ids)
-    back = dict(zip(index, ids, strict=True))
+    """The registry facts the checks need for these IDs, in one bulk read (exchange.bulk.select_in), typed
+    on whole columns (SQLite returns dates as text and booleans as integers)."""
+    keys = pl.DataFrame({"id_index": crypto.blind_index_many(ids), "id_number": ids}).unique(
+        subset=["id_index"], keep="first", maintain_order=True
+    )
     rows = select_in(
         "SELECT p.id_index, p.id, p.household_id, h.household_no, p.birth_date, p.school_status, p.labour,"
         " p.tekun, h.county_code, h.township_code FROM registry_person p"
         " JOIN registry_household h ON h.id = p.household_id",
         "p.id_index",
-        sorted(set(index)),
+        keys.get_column("id_index").sort().to_list(),
     )
-    counties = {r[8] for r in rows}
-    home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
-    schema = {
-        "id_number": pl.Utf8,
-        "person_id": pl.Int64,
-        "household_id": pl.Int64,
-        "reg_household_no": pl.Utf8,
-        "birth_date": pl.Date,
-        "school_status": pl.Utf8,
-        "reg_labour": pl.Utf8,
-        "tekun": pl.Boolean,
-        "county_code": pl.Utf8,
-        "township_code": pl.Utf8,
-        "home_county": pl.Utf8,
-    }
-    data = [
-        (
-            back[r[0]],
-            r[1],
-            r[2],
-            r[3],
-            r[4] if isinstance(r[4], dt.date) else dt.date.fromisoformat(str(r[4])),
-            r[5],
-            r[6],
-            bool(r[7]),
-            r[8],
-            r[9],
-            home.get(r[8], ""),
-        )
-        for r in rows
+    names = [
+        "id_index",
+        "person_id",
+        "household_id",
+        "reg_household_no",
+        "birth_date",
+        "school_status",
+        "reg_labour",
+        "tekun",
+        "county_code",
+        "township_code",
     ]
-    return pl.DataFrame(data, schema=schema, orient="row")
+    # Typed by the driver (SQLite: dates as text, booleans as integers; PostgreSQL: date and bool), made
+    # uniform below on whole columns.
+    raw = pl.DataFrame(rows or None, schema=names, orient="row", infer_schema_length=None)
+    raw = raw.with_columns(
+        pl.col("birth_date").cast(pl.Utf8),
+        pl.col("tekun").cast(pl.Utf8).str.to_lowercase(),
+        *[pl.col(c).cast(pl.Utf8) for c in ("id_index", "reg_household_no", "school_status", "reg_labour")],
+        *[pl.col(c).cast(pl.Utf8) for c in ("county_code", "township_code", "person_id", "household_id")],
+    )
+    counties = raw.get_column("county_code").unique().drop_nulls().to_list()
+    home = dict(Region.objects.filter(code__in=counties).values_list("code", "full_name"))
+    typed = raw.select(
+        "id_index",
+        pl.col("person_id").cast(pl.Int64),
+        pl.col("household_id").cast(pl.Int64),
+        "reg_household_no",
+        pl.col("birth_date").str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d"),
+        "school_status",
+        "reg_labour",
+        pl.col("tekun").str.to_lowercase().is_in(["true", "1", "t"]),
+        "county_code",
+        "township_code",
+        pl.col("county_code").replace_strict(home, default="", return_dtype=pl.Utf8).alias("home_county"),
+    )
+    joined = typed.join(keys, on="id_index", how="inner").select(list(PERSONS_SCHEMA))
+    return joined.cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
 
 
 def _read(path: Path, kind: str) -> Table:
@@ -181,12 +212,10 @@ def _check(plan: _Plan, period: str, today: dt.date) -> None:
     ids = [i for i in plan.table.frame.get_column("id_number").drop_nulls().str.to_uppercase().to_list()]
     persons = _persons_frame(ids)
     if plan.kind == EPISODES:
-        pids = persons.get_column("person_id").to_list()
+        pids = persons.get_column("person_id").unique().sort().to_list()
         stored = pl.DataFrame(
-            list(
-                WorkEpisode.objects.filter(person_id__in=pids).values_list(
-                    "person_id", "start_month", "end_month"
-                )
+            select_in(
+                "SELECT person_id, start_month, end_month FROM employment_workepisode", "person_id", pids
             ),
             schema={"person_id": pl.Int64, "start_month": pl.Utf8, "end_month": pl.Utf8},
             orient="row",
@@ -214,6 +243,7 @@ def ledger_import(
     actor = actor if actor is not None else f"cli:{_os_user()}"
     source = source or DEFAULT_SOURCE
     step = progress or (lambda pct, stage: None)
+    clock = _Clock()
     errors: list[RowError] = []
     if not _valid_period(period):
         raise InputRefused(
@@ -250,8 +280,9 @@ def ledger_import(
             plan.table = _read(plan.path, plan.kind)
         except InputRefused as exc:
             errors += [_named(plan.path, e) for e in exc.errors]
+    clock.lap("read")
     step(20, "校验")
-    with write_transaction(wait=lock_wait):
+    with write_transaction(wait=lock_wait), large_page_cache():
         for plan in plans:
             if plan.table is not None:
                 _check(plan, period, today)
@@ -259,8 +290,11 @@ def ledger_import(
                 errors += [_named(plan.path, e) for e in plan.checked.errors]
         if errors:
             raise InputRefused(f"务工月监测数据导入被拒绝：共{len(errors)}处错误，未写入任何数据", errors)
+        clock.lap("check")
         step(50, "写入")
         results = [_write(plan, period=period, source=source, actor=actor) for plan in plans]
+        clock.lap("write")
+        step(80, "花名册")
         counties = sorted(
             {
                 c
@@ -271,8 +305,25 @@ def ledger_import(
         )
         written = not all(r.duplicate for r in results)
         roster = roster_refresh(period=period, counties=counties, today=today) if written and counties else 0
-        step(100, "完成")
-    return LedgerImportResult(files=results, roster_rows=roster, seconds=time.perf_counter() - started)
+        clock.lap("roster")
+    clock.lap("commit")
+    step(100, "完成")
+    return LedgerImportResult(
+        files=results, roster_rows=roster, seconds=time.perf_counter() - started, stages=clock.laps
+    )
+
+
+class _Clock:
+    """Seconds per stage of an import, for the bench (``LedgerImportResult.stages``)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
 
 
 def _named(path: Path, e: RowError) -> RowError:
@@ -289,21 +340,59 @@ def _valid_period(period: str) -> bool:
     )
 
 
-def _national(table: Table, i: int) -> dict[str, str]:
-    """The columns kept as written: the identity texts and the unknown columns (R-EMP-03)."""
+def _national(table: Table, index: pl.Series) -> pl.Series:
+    """The columns kept as written, as JSON text per row (``WorkEpisode.national``): the identity texts
+    and the unknown columns (R-EMP-03), empty cells left out. Encoded by polars, one column at a time."""
     frame = table.frame
-    out = {
-        name: frame.get_column(name)[i] for name in _NATIONAL_KEPT if frame.get_column(name)[i] is not None
-    }
-    for h in table.extra_columns:
-        value = frame.get_column(f"+{h}")[i]
-        if value is not None:
-            out[f"+{h}"] = value
-    return out
+    names = [(name, name) for name in _NATIONAL_KEPT] + [(f"+{h}", f"+{h}") for h in table.extra_columns]
+    picked = frame.select([pl.col(col).gather(index).alias(key) for key, col in names])
+    parts = [
+        pl.when(pl.col(key).is_not_null()).then(
+            pl.struct(pl.col(key)).struct.json_encode().str.slice(1).str.strip_suffix("}")
+        )
+        for key, _ in names
+    ]
+    encoded = picked.select(pl.concat_str(parts, separator=", ", ignore_nulls=True).alias("j"))
+    return encoded.select(pl.concat_str([pl.lit("{"), pl.col("j").fill_null(""), pl.lit("}")])).to_series()
 
 
-def _money(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(cents) / 100
+def _write_frame(plan: _Plan, rows: pl.DataFrame, *, period: str, batch_id: int) -> pl.DataFrame:
+    """The checked rows as the table's columns (money as decimal text, the national columns as JSON)."""
+    assert plan.table is not None
+    national = _national(plan.table, rows.get_column("_row"))
+    common = [
+        pl.col("person_id").cast(pl.Int64),
+        pl.col("household_id").cast(pl.Int64),
+        pl.col("county_code").cast(pl.Utf8),
+        pl.col("township_code").cast(pl.Utf8),
+        pl.lit(national).alias("national"),
+        pl.lit(batch_id, dtype=pl.Int64).alias("source_batch_id"),
+    ]
+    if plan.kind == EPISODES:
+        frame = rows.select(
+            *common,
+            pl.col("start_month").cast(pl.Utf8),
+            pl.col("end_month").cast(pl.Utf8),
+            pl.col("worked").cast(pl.Boolean),
+            pl.col("work_county").cast(pl.Utf8),
+            pl.col("place_type").cast(pl.Utf8),
+            pl.col("wage").cast(pl.Int64),
+            pl.col("employer").cast(pl.Utf8),
+            pl.col("industry").cast(pl.Utf8),
+            pl.col("channel").cast(pl.Utf8),
+            pl.col("channel_text").cast(pl.Utf8),
+            pl.col("point_to_point").cast(pl.Boolean),
+            pl.col("transport_subsidy").cast(pl.Int64),
+            pl.lit(StatusSourceChoices.LEDGER.value).alias("source"),
+        )
+        return cents_text(frame, ["wage", "transport_subsidy"])
+    return rows.select(
+        *common,
+        pl.lit(period).alias("period"),
+        pl.col("planned").cast(pl.Boolean),
+        pl.col("planned_county").cast(pl.Utf8),
+        pl.col("service_need").cast(pl.Utf8),
+    )
 
 
 def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFileResult:
@@ -340,66 +429,37 @@ def _write(plan: _Plan, *, period: str, source: str, actor: Actor) -> LedgerFile
     result.batch_id, result.supersedes_id = batch.pk, batch.supersedes_id
     model: Any = WorkEpisode if plan.kind == EPISODES else WorkPlan
     key = "start_month" if plan.kind == EPISODES else "period"
-    objs: list[Any] = []
-    for r in rows.iter_rows(named=True):
-        common = {
-            "person_id": r["person_id"],
-            "household_id": r["household_id"],
-            "county_code": r["county_code"],
-            "township_code": r["township_code"],
-            "national": _national(table, r["_row"]),
-            "source_batch": batch,
-        }
-        if plan.kind == EPISODES:
-            objs.append(
-                WorkEpisode(
-                    **common,
-                    start_month=r["start_month"],
-                    end_month=r["end_month"],
-                    worked=r["worked"],
-                    work_county=r["work_county"],
-                    place_type=r["place_type"],
-                    wage=_money(r["wage"]),
-                    employer=r["employer"],
-                    industry=r["industry"],
-                    channel=r["channel"],
-                    channel_text=r["channel_text"],
-                    point_to_point=r["point_to_point"],
-                    transport_subsidy=_money(r["transport_subsidy"]),
-                    source=StatusSourceChoices.LEDGER,
-                )
-            )
-        else:
-            objs.append(
-                WorkPlan(
-                    **common,
-                    period=period,
-                    planned=r["planned"],
-                    planned_county=r["planned_county"],
-                    service_need=r["service_need"],
-                )
-            )
-    keys = {(o.person_id, getattr(o, key)) for o in objs}
-    existing = (
-        set(model.objects.filter(person_id__in={k[0] for k in keys}).values_list("person_id", key)) & keys
+    frame = _write_frame(plan, rows, period=period, batch_id=batch.pk)
+    # Which keys are stored already (updates) and which are new (decision 0722: one bulk upsert, the
+    # new rows straight in on PostgreSQL).
+    stored = pl.DataFrame(
+        select_in(
+            f"SELECT person_id, {key} FROM {model._meta.db_table}",
+            "person_id",
+            frame.get_column("person_id").unique().sort().to_list(),
+        ),
+        schema={"person_id": pl.Int64, key: pl.Utf8},
+        orient="row",
     )
-    fields = [
-        f.name for f in model._meta.concrete_fields if f.name not in ("id", "person", "created_at", key)
-    ]
-    model.objects.bulk_create(
-        objs,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["person", key],
-        update_fields=fields,
+    known = frame.select("person_id", key).join(
+        stored.with_columns(pl.lit(True).alias("_stored")),
+        on=["person_id", key],
+        how="left",
+        maintain_order="left",
     )
-    result.updated, result.created = len(existing), len(objs) - len(existing)
+    is_new = known.get_column("_stored").is_null()
+    _, now_db = db_now()
+    frame = with_defaults(frame, model, now_db, {"checked_on": pl.Utf8, "point_to_point": pl.Boolean})
+    update = [c for c in frame.columns if c not in ("person_id", key, "created_at")]
+    bulk_load(model._meta.db_table, frame, conflict=["person_id", key], update=update, known_new=is_new)
+    result.created = int(is_new.sum())
+    result.updated = frame.height - result.created
     batch_succeed(
         batch,
         replaces=replaces,
         rows_created=result.created,
         rows_updated=result.updated,
-        matched=len(objs),
+        matched=frame.height,
         report={"unknown_columns": list(table.extra_columns), "encoding": table.encoding},
     )
     audit_record_many(

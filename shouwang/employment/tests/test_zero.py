@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from shouwang.audit.models import AuditEntry
 from shouwang.common import idnumber
-from shouwang.employment.models import ZeroEmploymentTask
+from shouwang.employment.models import LabourRecord, ZeroEmploymentTask
 from shouwang.employment.services import (
     ZERO_TASK_DAYS,
     LabourStatusInput,
@@ -21,8 +21,12 @@ from shouwang.employment.services import (
     roster_refresh,
     zero_employment_refresh,
 )
+from shouwang.publicposts.models import PostHolder
+from shouwang.publicposts.tests.helpers import make_post
 from shouwang.registry.models import Household, Person
 from shouwang.testing.builders import COUNTY, TOWNSHIP_A, VILLAGE_A, VILLAGE_B, make_household, make_user
+from shouwang.workshops.choices import WorkshopKindChoices
+from shouwang.workshops.models import Workshop, WorkshopWorker
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 6, 6)
@@ -150,3 +154,58 @@ def test_a_past_month_does_not_reopen_and_a_month_without_roster_closes_nothing(
     # A month with no roster at all: nothing opened or closed.
     result = zero_employment_refresh(period="2025-12", counties=[COUNTY])
     assert (result.opened, result.closed) == (0, 0)
+
+
+def test_a_post_tenure_and_a_workshop_job_are_roster_statuses_and_close_the_task(
+    zero_household: Household,
+) -> None:
+    """R-EMP-02 "derived from episodes, posts and workshops": a hire through publicposts and a 帮扶车间
+    spell (workshops) set the month's status (source 岗位/车间台账) without any episode, and the 零就业
+    task closes with the right reason; a status recorded by a visit is not overwritten."""
+    roster_refresh(period="2025-06", counties=[COUNTY], today=TODAY)
+    [task] = open_tasks()
+    county = make_user("county", COUNTY, username="county-zero")
+    head = Person.objects.get(household=zero_household, relation="head")
+    spouse = Person.objects.get(household=zero_household, relation="spouse")
+    PostHolder.objects.create(
+        post=make_post(county, village=VILLAGE_A),
+        person=head,
+        household=zero_household,
+        county_code=COUNTY,
+        township_code=zero_household.township_code,
+        start_on=dt.date(2025, 7, 10),
+        term_end_on=dt.date(2026, 7, 9),
+    )
+    roster_refresh(period="2025-07", counties=[COUNTY], today=dt.date(2025, 7, 15))
+    task.refresh_from_db()
+    assert (task.status, task.close_reason, task.closed_person_id) == ("closed", "public_post", head.pk)
+    row = LabourRecord.objects.get(period="2025-07", person=head)
+    assert (row.status, row.source, row.willing) == ("public_post", "roll", True)
+    # August: the spouse joins a workshop; the head's visit says 灵活就业 and stays so despite the post.
+    shop = Workshop.objects.create(
+        name="堂琅帮扶车间",
+        kind=WorkshopKindChoices.values[0],
+        village_id=VILLAGE_A,
+        county_code=COUNTY,
+        township_code=zero_household.township_code,
+        operator="竹编合作社",
+        recognised_on=dt.date(2024, 1, 1),
+        recognition_doc="会人社发〔2024〕1号",
+    )
+    WorkshopWorker.objects.create(
+        workshop=shop, person=spouse, household=zero_household, county_code=COUNTY, from_month="2025-08"
+    )
+    LabourRecord.objects.create(
+        person=head,
+        household=zero_household,
+        county_code=COUNTY,
+        township_code=zero_household.township_code,
+        period="2025-08",
+        labour=head.labour,
+        status="flexible",
+        source="visit",
+    )
+    roster_refresh(period="2025-08", counties=[COUNTY], today=dt.date(2025, 8, 5))
+    got = dict(LabourRecord.objects.filter(period="2025-08").values_list("person__relation", "status"))
+    assert got["head"] == "flexible" and got["spouse"] == "workshop"
+    assert not open_tasks()

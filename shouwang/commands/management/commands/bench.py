@@ -4,7 +4,8 @@
 web server under mixed traffic on the loopback address, shouwang.console.bench_load).
 
 ``screening`` is implemented by shouwang.screening.bench (dispatched lazily); ``import`` by
-shouwang.exchange.bench_registry.
+shouwang.exchange.bench_registry; ``employment --labourers N`` (a month's 务工月监测 import and
+roster, issue 16) by shouwang.employment.bench.
 """
 
 import json
@@ -55,6 +56,11 @@ class Command(BaseCommand):
         load.add_argument("--host", default="127.0.0.1", help="只允许本机回环地址（默认 127.0.0.1）")
         load.add_argument("--seed", type=int, default=20240601)
         load.add_argument("--json", action="store_true")
+        emp = sub.add_parser("employment", help="务工月监测：一个月的务工经历、计划导入和劳动力花名册耗时")
+        emp.add_argument("--labourers", type=int, required=True, help="劳动力人数（约数，按年龄生成）")
+        emp.add_argument("--json", action="store_true")
+        emp.add_argument("--seed", type=int, default=20240601)
+        emp.add_argument("--keep", action="store_true", help="保留导入的测试数据（默认测完即删除）")
         imp = sub.add_parser("import", help="户籍导入吞吐量（在当前配置的数据库上）")
         imp.add_argument("--persons", type=int, required=True)
         imp.add_argument("--json", action="store_true")
@@ -85,6 +91,16 @@ class Command(BaseCommand):
             if options["workers"] is None:
                 options["workers"] = default_workers()
             bench_load_cli(options)
+            return
+        if options["subcommand"] == "employment":
+            from shouwang.employment.bench import bench_employment_cli
+
+            if options["labourers"] < 1:
+                raise CommandError("--labourers 必须大于0")
+            try:
+                bench_employment_cli(options, self.stdout)
+            except InputRefused as exc:  # generated input refused: a bug (exit 1)
+                raise CommandError("测试数据被导入拒绝：\n" + exc.report()) from exc
             return
         self._import(options)
 
