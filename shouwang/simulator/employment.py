@@ -137,7 +137,10 @@ class EpisodeBook:
                 (
                     end.astype(np.int64),
                     self.open_start[end].astype(np.int64),
-                    np.full(len(end), t - 1, dtype=np.int64),
+                    # The last month worked: a job lost (or work stopped by illness or an accident)
+                    # this month was worked in part, so the episode ends in it; a season that is over
+                    # ended last month.
+                    np.where(ps.off_from[end] == t, t, t - 1).astype(np.int64),
                     self.open_place[end].astype(np.int64),
                     self.open_wage[end],
                     self.open_public[end],

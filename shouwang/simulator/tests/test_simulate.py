@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -464,3 +465,31 @@ def test_bad_arguments_are_all_reported_in_chinese(tmp_path: Path) -> None:
 
 def test_thresholds_follow_the_table() -> None:
     assert [A.threshold_for(y) for y in range(2023, 2029)] == [8050, 8400, 8700, 9000, 9300, 9600]
+
+
+def _episode_rows(county: Path, period: str) -> list[dict[str, str]]:
+    wb = openpyxl.load_workbook(county / "employment" / period / "已外出务工信息.xlsx", read_only=True)
+    rows = [[("" if c is None else str(c)) for c in r] for r in wb.active.iter_rows(values_only=True)]
+    header = rows[2]
+    return [dict(zip(header, r + [""] * (len(header) - len(r)), strict=True)) for r in rows[3:]]
+
+
+def test_a_job_lost_ends_the_episode_in_the_month_it_is_lost(
+    county: Path, events: list[dict[str, str]]
+) -> None:
+    """The 务工月监测 export of the loss month shows the episode ended that month (the last month worked,
+    in part), so the month's screening sees it (R-EMP-06)."""
+    checked = ended_then = 0
+    for period in PERIODS[1:7]:
+        lost = {e["id_number"] for e in events if e["event"] == "job_loss" and e["period"] == period}
+        latest: dict[str, str] = {}
+        for row in _episode_rows(county, period):
+            if row["证件号码"] in lost and row["开始时间"] >= latest.get(row["证件号码"], ""):
+                latest[row["证件号码"]] = row["开始时间"]
+                ends = row["结束时间"]
+                latest[row["证件号码"] + "/end"] = ends
+        for person in lost & latest.keys():
+            checked += 1
+            ended_then += latest[person + "/end"] == f"{period[:4]}年{period[5:]}月"
+    assert checked > 10
+    assert ended_then == checked
