@@ -469,7 +469,7 @@ def test_thresholds_follow_the_table() -> None:
 
 def _episode_rows(county: Path, period: str) -> list[dict[str, str]]:
     wb = openpyxl.load_workbook(county / "employment" / period / "已外出务工信息.xlsx", read_only=True)
-    rows = [[("" if c is None else str(c)) for c in r] for r in wb.active.iter_rows(values_only=True)]
+    rows = [[("" if c is None else str(c)) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
     header = rows[2]
     return [dict(zip(header, r + [""] * (len(header) - len(r)), strict=True)) for r in rows[3:]]
 
