@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end screening check (issue 3 "Must show"): simulate a county, import the registry, every month's
-# department feeds, citizens' self-reports and 务工月监测 exports, screen every month, score the warnings (and, for the
-# detection lag, the self-reports) against the simulator's truth.
+# department feeds, citizens' self-reports and 务工月监测 exports, screen every month, score the
+# warnings (and, for the detection lag, the self-reports) against the simulator's truth.
 #
 #   scripts/e2e_screening.sh [HOUSEHOLDS] [MONTHS] [SEED] [ENGINE]     (defaults: 20000 24 11 duckdb)
 #
