@@ -1087,7 +1087,8 @@ WITH ep AS (
   FROM idle i
   JOIN params pr ON pr.village_code = i.village_code
   WHERE i.months_idle < 12
-    AND (i.months_idle >= pr.emp_new_work_months OR i.months_worked < i.work_months)
+    AND (i.months_worked < i.work_months
+      OR i.months_idle >= pr.emp_new_work_months + GREATEST(12 - i.work_months, 0))
 ), at_work AS (
   SELECT household_no FROM ep WHERE end_month IS NULL
   UNION
@@ -1107,8 +1108,9 @@ GROUP BY j.household_no
 """,
         note=(
             "成员最近一段务工（务工月监测台账）已结束，此后没有新的务工、公益性岗位、帮扶车间记录，"
-            "花名册也无在岗状态；家庭工资性收入占纯收入不低于参数比例（默认50%）。结束已满参数月数"
-            "（默认2个月，R-EMP-06），或务工月数少于登记的务工时间（提前返乡，不是季节性返乡）时即预警。"
+            "花名册也无在岗状态；家庭工资性收入占纯收入不低于参数比例（默认50%）。务工月数少于登记的"
+            "务工时间（提前返乡，不是季节性返乡）时即预警；否则在通常的农闲月数（12减务工时间）之后"
+            "再过参数月数（默认2个月，R-EMP-06）仍无新就业时预警。"
             "证据中的“零就业”表示本月全户无人在岗（R-EMP-05）。"
         ),
     ),

@@ -128,7 +128,9 @@ class EpisodeBook:
         ps = world.ps
         n = ps.n
         month = world.month_begin(t)
-        working = working_now(ps, month) & self.covered[:n]
+        # A person who has lost their labour since (illness, accident) is not listed as working: the national
+        # checks refuse it (R-EMP-10, 4_12_002), and the village would record the work as stopped.
+        working = working_now(ps, month) & self.covered[:n] & (ps.labour[:n] <= Labour.WEAK)
         is_open = self.open_start[:n] != NONE
         moved = is_open & working & (ps.place[:n] != self.open_place[:n])
         end = np.flatnonzero(is_open & (~working | moved))
@@ -137,10 +139,11 @@ class EpisodeBook:
                 (
                     end.astype(np.int64),
                     self.open_start[end].astype(np.int64),
-                    # The last month worked: a job lost (or work stopped by illness or an accident)
-                    # this month was worked in part, so the episode ends in it; a season that is over
-                    # ended last month.
-                    np.where(ps.off_from[end] == t, t, t - 1).astype(np.int64),
+                    # The last month worked: a job lost this month was worked in part, so the episode
+                    # ends in it (R-EMP-06 sees it the month it happens); a season that is over, or work
+                    # stopped by illness or an accident (the person may have lost their labour since,
+                    # R-EMP-10 4_12_002), ended last month.
+                    np.where(ps.unemployed[end] & (ps.off_from[end] == t), t, t - 1).astype(np.int64),
                     self.open_place[end].astype(np.int64),
                     self.open_wage[end],
                     self.open_public[end],
@@ -150,10 +153,14 @@ class EpisodeBook:
         start = np.flatnonzero(working & (self.open_start[:n] == NONE))
         if self.first:
             # Work already under way when the output starts began with the person's season.
-            self.open_start[start] = t - (month.of_year - ps.sched[start].astype(np.int64)) % 12
+            begun = t - (month.of_year - ps.sched[start].astype(np.int64)) % 12
             self.first = False
         else:
-            self.open_start[start] = t
+            begun = np.full(len(start), t, dtype=np.int64)
+        # Never before the month the person turned 16 (R-EMP-10, 5_16_010).
+        y, m, _ = fmt.ymd(ps.birth[start])
+        sixteen = (np.asarray(y, dtype=np.int64) + 16) * 12 + np.asarray(m, dtype=np.int64) - 1 - world.start
+        self.open_start[start] = np.maximum(begun, sixteen)
         self.open_place[start] = ps.place[start]
         self.open_wage[start] = np.clip(ps.wage[start].astype(np.int64) // 100, 100, 30_000)
         self.open_public[start] = ps.public_job[start]

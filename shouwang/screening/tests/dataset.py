@@ -286,9 +286,15 @@ def wage_household(no: str, *, wage: str = "50000", business: str = "50000", wor
     inc(hh(no, members=[{"age": 40, "work_months": work_months}, {"age": 38}]), wage=wage, business=business)
 
 
-# Ended two months ago (2025-01), nothing since: fires (the parameter's wait is over), 零就业.
-wage_household("END-WAIT")
-episode("END-WAIT-1", "2024-03", "2025-01")
+# A year-round worker (12 months registered) whose work ended two months ago (2025-01), nothing since:
+# fires (the parameter's wait is over), 零就业.
+wage_household("END-WAIT", work_months=12)
+episode("END-WAIT-1", "2024-02", "2025-01")
+# A seasonal worker (8 months a year, a 4-month break): the wait counts from the end of the usual break.
+wage_household("END-BREAK", work_months=8)
+episode("END-BREAK-1", "2024-03", "2024-10")  # idle 5 < 4 + 2
+wage_household("END-BREAK-OVER", work_months=8)
+episode("END-BREAK-OVER-1", "2024-02", "2024-09")  # idle 6
 # Ended last month after 10 months, as registered (a season's end): not yet (1 month < 2).
 wage_household("END-SEASON")
 episode("END-SEASON-1", "2024-05", "2025-02")
@@ -310,8 +316,8 @@ ROSTER.append(
      "status": "public_post", "source": "visit"}
 )  # fmt: skip
 # Ended two months ago while the spouse still works (not 零就业): fires, flag off.
-wage_household("END-SPOUSE")
-episode("END-SPOUSE-1", "2024-03", "2025-01")
+wage_household("END-SPOUSE", work_months=12)
+episode("END-SPOUSE-1", "2024-02", "2025-01")
 episode("END-SPOUSE-2", "2024-06", None)
 
 # CIV-MARGIN / CIV-NEW

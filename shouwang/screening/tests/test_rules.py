@@ -283,10 +283,11 @@ def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-u
 
 def test_episode_ended_and_no_new_work(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EMP-END")
-    assert {"END-WAIT", "END-EARLY", "END-SPOUSE"} <= set(h)
-    assert not {"END-SEASON", "END-WAGE-49", "END-AGAIN", "END-POST"} & set(h)
+    assert {"END-WAIT", "END-EARLY", "END-SPOUSE", "END-BREAK-OVER"} <= set(h)
+    assert not {"END-SEASON", "END-BREAK", "END-WAGE-49", "END-AGAIN", "END-POST"} & set(h)
     wait = h["END-WAIT"]
-    assert (wait["episode_start"], wait["episode_end"], wait["months_idle"]) == ("2024-03", "2025-01", 2)
+    assert (wait["episode_start"], wait["episode_end"], wait["months_idle"]) == ("2024-02", "2025-01", 2)
+    assert h["END-BREAK-OVER"]["months_idle"] == 6 and h["END-BREAK-OVER"]["early"] is False
     assert wait["zero_employment"] is True and wait["early"] is False
     assert wait["wage_share"] == pytest.approx(0.5)
     early = h["END-EARLY"]

@@ -493,3 +493,24 @@ def test_a_job_lost_ends_the_episode_in_the_month_it_is_lost(
             ended_then += latest[person + "/end"] == f"{period[:4]}年{period[5:]}月"
     assert checked > 10
     assert ended_then == checked
+
+
+def test_no_episode_starts_before_sixteen(county: Path) -> None:
+    """R-EMP-10 5_16_010: the import refuses a whole month for one such row."""
+    seen = 0
+    for period in (PERIODS[0], PERIODS[11], PERIODS[-1]):
+        for row in _episode_rows(county, period):
+            born = idnumber.parse(row["证件号码"]).birth_date
+            start = int(row["开始时间"][:4]) * 12 + int(row["开始时间"][5:7]) - 1
+            assert start >= (born.year + 16) * 12 + born.month - 1, row
+            seen += 1
+    assert seen > 1000
+
+
+def test_nobody_without_labour_is_listed_as_working(county: Path) -> None:
+    """R-EMP-10 4_12_002: a current episode of a person the export lists as 丧失劳动力 / 无劳动力."""
+    for period in PERIODS:
+        written = f"{period[:4]}年{period[5:]}月"
+        for row in _episode_rows(county, period):
+            current = not row["结束时间"] or row["结束时间"] >= written
+            assert not (current and row["劳动技能"] in ("丧失劳动力", "无劳动力")), (period, row)
