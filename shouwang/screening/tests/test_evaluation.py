@@ -144,7 +144,7 @@ def test_job_losses_the_ledger_shows_are_reported_apart(tmp_path: Path) -> None:
     )
     hh = make_household("J1")
     WorkEpisode.objects.create(
-        person=hh.members.first(), household=hh, county_code=hh.county_code, township_code=hh.township_code,
+        person=hh.members.all()[0], household=hh, county_code=hh.county_code, township_code=hh.township_code,
         start_month="2023-06", end_month="2024-03",
     )  # fmt: skip
     run = ScreeningRun.objects.create(period="2024-03", engine="duckdb", status="succeeded")
