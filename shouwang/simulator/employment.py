@@ -132,6 +132,28 @@ class EpisodeBook:
         # checks refuse it (R-EMP-10, 4_12_002), and the village would record the work as stopped.
         working = working_now(ps, month) & self.covered[:n] & (ps.labour[:n] <= Labour.WEAK)
         is_open = self.open_start[:n] != NONE
+        # A job lost in the month its season began was worked in part: a one-month episode.
+        in_season = ((month.of_year - ps.sched[:n].astype(np.int64)) % 12) < ps.work_len[:n]
+        brief = np.flatnonzero(
+            ~is_open
+            & self.covered[:n]
+            & ps.unemployed[:n]
+            & (ps.off_from[:n] == t)
+            & in_season
+            & (ps.labour[:n] <= Labour.WEAK)
+            & (month.age >= 16)
+        )
+        if len(brief):
+            self.closed.append(
+                (
+                    brief.astype(np.int64),
+                    np.full(len(brief), t, dtype=np.int64),
+                    np.full(len(brief), t, dtype=np.int64),
+                    ps.place[brief].astype(np.int64),
+                    np.clip(ps.wage[brief].astype(np.int64) // 100, 100, 30_000),
+                    ps.public_job[brief],
+                )
+            )
         moved = is_open & working & (ps.place[:n] != self.open_place[:n])
         end = np.flatnonzero(is_open & (~working | moved))
         if len(end):
