@@ -188,7 +188,8 @@ class EpisodeBook:
         self.open_public[start] = ps.public_job[start]
 
     def _episodes(self, t: int) -> tuple[np.ndarray, ...]:
-        """Episodes to export for month ``t``: started by then, not ended before January of its year."""
+        """Episodes to export for month ``t``: started by then, not ended before January of its year nor
+        before the month before."""
         year_start = t - (self.world.start + t) % 12
         n = self.world.ps.n
         op = np.flatnonzero(self.open_start[:n] != NONE)
@@ -204,7 +205,9 @@ class EpisodeBook:
             *self.closed,
         ]
         cols = [np.concatenate([p[k] for p in parts]) for k in range(6)]
-        keep = (cols[2] == NONE) | (cols[2] >= year_start)
+        # An episode that ended last month is always written once, even in January, so the county's
+        # ledger learns that it ended (else the next season's episode overlaps it, 5_12_001).
+        keep = (cols[2] == NONE) | (cols[2] >= min(year_start, t - 1))
         person, st, en, place, wage, public = (c[keep] for c in cols)
         order = np.lexsort((st, self.world.ps.key[person], self.world.ps.hh[person]))
         return tuple(c[order] for c in (person, st, en, place, wage, public))
