@@ -514,3 +514,11 @@ def test_nobody_without_labour_is_listed_as_working(county: Path) -> None:
         for row in _episode_rows(county, period):
             current = not row["结束时间"] or row["结束时间"] >= written
             assert not (current and row["劳动技能"] in ("丧失劳动力", "无劳动力")), (period, row)
+
+
+def test_the_january_export_reports_the_episodes_ended_in_december(county: Path) -> None:
+    """Without them the ledger keeps December's episodes open and refuses February's new season as an
+    overlap (R-EMP-10 5_12_001), a whole month at a time."""
+    january = _episode_rows(county, "2025-01")
+    assert any(r["结束时间"] == "2024年12月" for r in january)
+    assert not any(r["结束时间"] and r["结束时间"] < "2024年12月" for r in january)
