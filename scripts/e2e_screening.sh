@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end screening check (issue 3 "Must show"): simulate a county, import the registry, every month's
-# department feeds and citizens' self-reports, screen every month, score the warnings (and, for the
-# detection lag, the self-reports) against the simulator's truth.
+# department feeds, citizens' self-reports and 务工月监测 exports, screen every month, score the
+# warnings (and, for the detection lag, the self-reports) against the simulator's truth.
 #
 #   scripts/e2e_screening.sh [HOUSEHOLDS] [MONTHS] [SEED] [ENGINE]     (defaults: 20000 24 11 duckdb)
 #
@@ -62,6 +62,18 @@ for dir in "$SIM"/feeds/*/; do
   fi
   if [[ -d "$SIM/registry/updates/$period" ]]; then
     "$SW" import registry "$SIM/registry/updates/$period/"*.csv >> "$LOG/registry-$period.txt" 2>&1
+  fi
+  # The month's 务工月监测 exports (issue 16): episodes and plans, before the month is screened.
+  if [[ -d "$SIM/employment/$period" ]]; then
+    rc=0
+    "$SW" import employment "$SIM/employment/$period/"*.xlsx --period "$period" \
+      >> "$LOG/employment-$period.txt" 2>&1 || rc=$?
+    if [[ $rc -eq 2 ]]; then
+      echo "refused: $period employment (see $LOG/employment-$period.txt)" | tee -a "$LOG/refused.txt" >&2
+    elif [[ $rc -ne 0 ]]; then
+      echo "import failed ($rc): $period employment" >&2
+      exit "$rc"
+    fi
   fi
   "$SW" screen --period "$period" --engine "$ENGINE" --quiet | tee -a "$LOG/screen.txt"
 done

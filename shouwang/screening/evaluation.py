@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from shouwang.common.errors import InputRefused, RowError
+from shouwang.employment.models import WorkEpisode
 from shouwang.screening.choices import RunSourceChoices
 from shouwang.screening.models import Warning
 from shouwang.screening.periods import period_parse
@@ -80,6 +81,18 @@ def _warnings_frame(first: str, last: str) -> pl.DataFrame:
         },
         orient="row",
     )
+
+
+def _ledger_ends(first: str, last: str) -> pl.DataFrame:
+    """(household_no, period) of every stored 务工月监测 episode that ended in [first − 1 month, last]: the
+    job losses the ledger itself shows (decision 0322)."""
+    start = f"{int(first[:4]) - 1}-12" if first.endswith("-01") else f"{first[:5]}{int(first[5:]) - 1:02d}"
+    rows = list(
+        WorkEpisode.objects.filter(end_month__gte=start, end_month__lte=last)
+        .values_list("household__household_no", "end_month")
+        .distinct()
+    )
+    return pl.DataFrame(rows, schema={"household_no": pl.String, "period": pl.String}, orient="row")
 
 
 def _in_window(col: str) -> pl.Expr:
@@ -281,6 +294,20 @@ def evaluate(
         refl = scored.filter((pl.col("risk_type") == t) & pl.col("reflected"))
         block["feed_reflected_recall_1m"] = _recall_block(refl)["recall_1m"]
         per_type[t] = block
+    # Job losses the 务工月监测 ledger shows: an episode of the household ended in the event's month or the
+    # month before (decision 0322). Reported beside the feed-reflected figure, never merged into it.
+    ends = _ledger_ends(first, last).with_columns(_month("period"))
+    if "unstable_employment" in per_type:
+        ledger_keys = pl.concat(
+            [ends.select("household_no", "period_m"), ends.select("household_no", pl.col("period_m") + 1)]
+        ).unique()
+        jobs = scored.filter(pl.col("risk_type") == "unstable_employment")
+        in_ledger = jobs.join(ledger_keys, on=["household_no", "period_m"], how="semi")
+        seen = pl.concat([in_ledger, jobs.filter(pl.col("reflected"))]).unique(
+            subset=["household_no", "period_m"]
+        )
+        per_type["unstable_employment"]["ledger_reflected"] = _recall_block(in_ledger)
+        per_type["unstable_employment"]["feed_or_ledger_reflected"] = _recall_block(seen)
     out["per_risk_type"] = per_type
 
     per_kind = {}

@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from shouwang.employment.choices import EMPLOYED_STATUSES
 from shouwang.exchange.feeds import FEED_SPECS
 from shouwang.screening.choices import ParameterKeyChoices as K
 from shouwang.screening.choices import RuleKindChoices
@@ -63,6 +64,15 @@ SNAPSHOT_TABLES: dict[str, Columns] = {
         "business_cost money, compliant_self_pay money, insurance_claims money, net_income money, "
         "members_counted int, per_capita_net money, per_capita_reference money"
     ),
+    # The 务工月监测 ledger as it stands at the month (R-EMP-03): episodes started by then, an end after the
+    # month read as still running (no future).
+    "work_episodes": _cols(
+        "person_id int, household_no text, start_month text, end_month text, channel text, "
+        "place_type text, wage money"
+    ),
+    # The labour roster (R-EMP-02) of the month and the 12 before: statuses seen by a visit, a phone call,
+    # 人社, social-insurance payments or the person, and those derived from the ledger.
+    "labour_records": _cols("person_id int, household_no text, period text, status text, source text"),
 }
 
 # One row per village with every parameter resolved for the screening year (params.py).
@@ -413,6 +423,9 @@ def _ev(spec: str) -> Columns:
 
 
 S = RuleKindChoices.SIGNAL
+
+# 当月就业状态 codes that count as in work (R-EMP-05: posts and workshops count), for the ledger rules.
+_EMPLOYED = ", ".join(f"'{s}'" for s in sorted(EMPLOYED_STATUSES))
 
 
 def _civil_events_sql(*events: str) -> str:
@@ -1027,6 +1040,79 @@ JOIN params pr ON pr.village_code = c.village_code
 WHERE b.wage_sum > 0 AND b.wage_sum - c.wage * b.months >= pr.income_drop_share * b.wage_sum
 """,
         note="本月家庭成员在岗工资合计较前3个月（有报送的月份）平均值下降不少于参数比例。",
+    ),
+    Rule(
+        code="EMP-END",
+        title="务工结束后未再就业（务工月监测台账）",
+        policy=("R-EMP-06", "R-EMP-05", "R-EMP-02", "R-OBJ-05"),
+        risk_type="unstable_employment",
+        kind=S,
+        weight=0.4,
+        params=(K.EMP_NEW_WORK_MONTHS, K.EMP_WAGE_SHARE),
+        reads=("work_episodes", "labour_records", "households", "persons", "incomes", "feed_police"),
+        evidence=_ev(
+            "persons int, episode_start text, episode_end text, months_idle int, months_worked int, "
+            "early bool, wage_share share, zero_employment bool"
+        ),
+        shock=True,
+        sql=f"""
+WITH ep AS (
+  SELECT e.person_id, e.household_no, e.start_month, e.end_month,
+    CAST(SUBSTR(e.start_month, 1, 4) AS BIGINT) * 12
+      + CAST(SUBSTR(e.start_month, 6, 2) AS BIGINT) AS start_idx,
+    CAST(SUBSTR(e.end_month, 1, 4) AS BIGINT) * 12 + CAST(SUBSTR(e.end_month, 6, 2) AS BIGINT) AS end_idx
+  FROM work_episodes e
+), last_end AS (
+  SELECT person_id, MAX(end_month) AS end_month FROM ep WHERE end_month IS NOT NULL GROUP BY person_id
+), ended AS (
+  SELECT ep.person_id, ep.household_no, ep.start_month, ep.end_month, ep.start_idx, ep.end_idx
+  FROM ep JOIN last_end l ON l.person_id = ep.person_id AND l.end_month = ep.end_month
+), again AS (
+  SELECT d.person_id FROM ended d JOIN ep n ON n.person_id = d.person_id AND n.start_month > d.end_month
+  UNION
+  SELECT d.person_id FROM ended d
+  JOIN labour_records r ON r.person_id = d.person_id AND r.period > d.end_month AND r.period <= $period
+  WHERE r.status IN ({_EMPLOYED})
+), idle AS (
+  SELECT d.household_no, pf.village_code, d.start_month, d.end_month,
+    $month_index - d.end_idx AS months_idle, d.end_idx - d.start_idx + 1 AS months_worked,
+    COALESCE(pf.work_months, 0) AS work_months
+  FROM ended d
+  JOIN person_facts pf ON pf.person_id = d.person_id
+  LEFT JOIN again a ON a.person_id = d.person_id
+  WHERE a.person_id IS NULL AND pf.counted = 1
+), judged AS (
+  SELECT i.household_no, i.start_month, i.end_month, i.months_idle, i.months_worked,
+    CASE WHEN i.months_worked < i.work_months THEN 1 ELSE 0 END AS early
+  FROM idle i
+  JOIN params pr ON pr.village_code = i.village_code
+  WHERE i.months_idle < 12
+    AND (i.months_worked < i.work_months
+      OR i.months_idle >= pr.emp_new_work_months + GREATEST(12 - i.work_months, 0))
+), at_work AS (
+  SELECT household_no FROM ep WHERE end_month IS NULL
+  UNION
+  SELECT household_no FROM labour_records WHERE period = $period AND status IN ({_EMPLOYED})
+)
+SELECT j.household_no, COUNT(*) AS persons, MIN(j.start_month) AS episode_start,
+  MAX(j.end_month) AS episode_end, MIN(j.months_idle) AS months_idle, MAX(j.months_worked) AS months_worked,
+  MAX(j.early) = 1 AS early,
+  MAX(CAST(hf.wage AS DOUBLE) / CAST(hf.net_income AS DOUBLE)) AS wage_share,
+  MAX(CASE WHEN w.household_no IS NULL THEN 1 ELSE 0 END) = 1 AS zero_employment
+FROM judged j
+JOIN household_facts hf ON hf.household_no = j.household_no
+JOIN params pr ON pr.village_code = hf.village_code
+LEFT JOIN at_work w ON w.household_no = j.household_no
+WHERE hf.net_income > 0 AND hf.wage >= pr.emp_wage_share * hf.net_income
+GROUP BY j.household_no
+""",
+        note=(
+            "成员最近一段务工（务工月监测台账）已结束，此后没有新的务工、公益性岗位、帮扶车间记录，"
+            "花名册也无在岗状态；家庭工资性收入占纯收入不低于参数比例（默认50%）。务工月数少于登记的"
+            "务工时间（提前返乡，不是季节性返乡）时即预警；否则在通常的农闲月数（12减务工时间）之后"
+            "再过参数月数（默认2个月，R-EMP-06）仍无新就业时预警。"
+            "证据中的“零就业”表示本月全户无人在岗（R-EMP-05）。"
+        ),
     ),
     Rule(
         code="CIV-MARGIN",

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection
 
+from shouwang.employment.models import LabourRecord, WorkEpisode
 from shouwang.exchange.lake import feed_files
 from shouwang.registry.models import Household, IncomeRecord, Person
 from shouwang.screening.engines.base import ARROW_TYPES, InputFile, arrow_cast, arrow_schema
@@ -91,6 +92,8 @@ def params_write(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
 # ---------------------------------------------------------------------------------------------------
 def _registry_queries(period: str) -> dict[str, str]:
     h, p, i = Household._meta.db_table, Person._meta.db_table, IncomeRecord._meta.db_table
+    e, lr = WorkEpisode._meta.db_table, LabourRecord._meta.db_table
+    first = period_shift(period, -12)
     return {
         "households": (
             f"SELECT h.id AS household_id, h.household_no, h.village_id AS village_code, "
@@ -109,6 +112,17 @@ def _registry_queries(period: str) -> dict[str, str]:
             f"i.compliant_self_pay, i.insurance_claims, i.net_income, i.members_counted, i.per_capita_net, "
             f"i.per_capita_reference FROM {i} i JOIN {h} h ON h.id = i.household_id "
             f"WHERE h.status = 'active' AND i.period <= '{period}'"
+        ),
+        "work_episodes": (
+            f"SELECT e.person_id, h.household_no, e.start_month, "
+            f"CASE WHEN e.end_month > '{period}' THEN '' ELSE e.end_month END AS end_month, e.channel, "
+            f"e.place_type, e.wage FROM {e} e JOIN {h} h ON h.id = e.household_id "
+            f"WHERE h.status = 'active' AND e.worked AND e.start_month <= '{period}'"
+        ),
+        "labour_records": (
+            f"SELECT r.person_id, h.household_no, r.period, r.status, r.source FROM {lr} r "
+            f"JOIN {h} h ON h.id = r.household_id "
+            f"WHERE h.status = 'active' AND r.period BETWEEN '{first}' AND '{period}'"
         ),
     }
 

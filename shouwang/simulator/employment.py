@@ -128,8 +128,32 @@ class EpisodeBook:
         ps = world.ps
         n = ps.n
         month = world.month_begin(t)
-        working = working_now(ps, month) & self.covered[:n]
+        # A person who has lost their labour since (illness, accident) is not listed as working: the national
+        # checks refuse it (R-EMP-10, 4_12_002), and the village would record the work as stopped.
+        working = working_now(ps, month) & self.covered[:n] & (ps.labour[:n] <= Labour.WEAK)
         is_open = self.open_start[:n] != NONE
+        # A job lost in the month its season began was worked in part: a one-month episode.
+        in_season = ((month.of_year - ps.sched[:n].astype(np.int64)) % 12) < ps.work_len[:n]
+        brief = np.flatnonzero(
+            ~is_open
+            & self.covered[:n]
+            & ps.unemployed[:n]
+            & (ps.off_from[:n] == t)
+            & in_season
+            & (ps.labour[:n] <= Labour.WEAK)
+            & (month.age >= 16)
+        )
+        if len(brief):
+            self.closed.append(
+                (
+                    brief.astype(np.int64),
+                    np.full(len(brief), t, dtype=np.int64),
+                    np.full(len(brief), t, dtype=np.int64),
+                    ps.place[brief].astype(np.int64),
+                    np.clip(ps.wage[brief].astype(np.int64) // 100, 100, 30_000),
+                    ps.public_job[brief],
+                )
+            )
         moved = is_open & working & (ps.place[:n] != self.open_place[:n])
         end = np.flatnonzero(is_open & (~working | moved))
         if len(end):
@@ -137,7 +161,11 @@ class EpisodeBook:
                 (
                     end.astype(np.int64),
                     self.open_start[end].astype(np.int64),
-                    np.full(len(end), t - 1, dtype=np.int64),
+                    # The last month worked: a job lost this month was worked in part, so the episode
+                    # ends in it (R-EMP-06 sees it the month it happens); a season that is over, or work
+                    # stopped by illness or an accident (the person may have lost their labour since,
+                    # R-EMP-10 4_12_002), ended last month.
+                    np.where(ps.unemployed[end] & (ps.off_from[end] == t), t, t - 1).astype(np.int64),
                     self.open_place[end].astype(np.int64),
                     self.open_wage[end],
                     self.open_public[end],
@@ -147,16 +175,21 @@ class EpisodeBook:
         start = np.flatnonzero(working & (self.open_start[:n] == NONE))
         if self.first:
             # Work already under way when the output starts began with the person's season.
-            self.open_start[start] = t - (month.of_year - ps.sched[start].astype(np.int64)) % 12
+            begun = t - (month.of_year - ps.sched[start].astype(np.int64)) % 12
             self.first = False
         else:
-            self.open_start[start] = t
+            begun = np.full(len(start), t, dtype=np.int64)
+        # Never before the month the person turned 16 (R-EMP-10, 5_16_010).
+        y, m, _ = fmt.ymd(ps.birth[start])
+        sixteen = (np.asarray(y, dtype=np.int64) + 16) * 12 + np.asarray(m, dtype=np.int64) - 1 - world.start
+        self.open_start[start] = np.maximum(begun, sixteen)
         self.open_place[start] = ps.place[start]
         self.open_wage[start] = np.clip(ps.wage[start].astype(np.int64) // 100, 100, 30_000)
         self.open_public[start] = ps.public_job[start]
 
     def _episodes(self, t: int) -> tuple[np.ndarray, ...]:
-        """Episodes to export for month ``t``: started by then, not ended before January of its year."""
+        """Episodes to export for month ``t``: started by then, not ended before January of its year nor
+        before the month before."""
         year_start = t - (self.world.start + t) % 12
         n = self.world.ps.n
         op = np.flatnonzero(self.open_start[:n] != NONE)
@@ -172,7 +205,9 @@ class EpisodeBook:
             *self.closed,
         ]
         cols = [np.concatenate([p[k] for p in parts]) for k in range(6)]
-        keep = (cols[2] == NONE) | (cols[2] >= year_start)
+        # An episode that ended last month is always written once, even in January, so the county's
+        # ledger learns that it ended (else the next season's episode overlaps it, 5_12_001).
+        keep = (cols[2] == NONE) | (cols[2] >= min(year_start, t - 1))
         person, st, en, place, wage, public = (c[keep] for c in cols)
         order = np.lexsort((st, self.world.ps.key[person], self.world.ps.hh[person]))
         return tuple(c[order] for c in (person, st, en, place, wage, public))

@@ -75,16 +75,18 @@ def ledger_export(
 ) -> LedgerExportResult:
     """Write 已外出务工信息 and 计划外出务工信息 for ``period`` in the national layout (XLSX: two title rows,
     header on row 3, every cell text; or CSV in UTF-8 with BOM, one header row). Episodes: those started
-    by the month and not ended before January of its year; plans: the month's. The resident IDs are
-    written in clear (the national system keys on them), so the export is audited."""
+    by the month and not ended before January of its year (nor before the month before: a January export
+    still reports an episode that ended in December, as the simulator's does); plans: the month's. The
+    resident IDs are written in clear (the national system keys on them), so the export is audited."""
     if not _valid_period(period):
         raise InputRefused(
             "--period 参数格式应为YYYY-MM", [RowError(None, "--period", period, "期间格式应为YYYY-MM")]
         )
     actor = actor if actor is not None else f"cli:{_os_user()}"
     year_start = f"{period[:4]}-01"
+    previous = f"{int(period[:4]) - 1}-12" if period.endswith("-01") else year_start
     eps = WorkEpisode.objects.filter(start_month__lte=period).filter(
-        Q(end_month="") | Q(end_month__gte=year_start)
+        Q(end_month="") | Q(end_month__gte=min(year_start, previous))
     )
     pls = WorkPlan.objects.filter(period=period)
     if county:

@@ -5,6 +5,7 @@ Parameters are the seed defaults for 2025: threshold 8,700; previous-year rural 
 water 30 days; overdue 90 days; disaster loss 10,000; wage share 0.6; asset loan 100,000; wage 6,000.
 """
 
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ HOUSEHOLDS: list[dict[str, Any]] = []
 PERSONS: list[dict[str, Any]] = []
 INCOMES: list[dict[str, Any]] = []
 FEEDS: dict[str, list[dict[str, Any]]] = {}
+EPISODES: list[dict[str, Any]] = []
+ROSTER: list[dict[str, Any]] = []
 
 
 def hh(no: str, *, members: list[dict[str, Any]] | None = None, **kw: Any) -> str:
@@ -268,6 +271,55 @@ for name, now in (("WAGE-30", "3500"), ("WAGE-29", "3500.01")):
         feed("employment", p, id_index=f"{name}-1", month=p, status="employed", monthly_wage="5000")
     feed("employment", id_index=f"{name}-1", month=PERIOD, status="employed", monthly_wage=now)
 
+
+# EMP-END (R-EMP-06): the latest episode ended and no new work since; wages ≥ 50 % of net income.
+# person_id as tables.person() makes it: crc32 of the blind index.
+def episode(idx: str, start: str, end: str | None, **kw: Any) -> None:
+    hh_no = idx.rsplit("-", 1)[0]
+    EPISODES.append(
+        {"person_id": zlib.crc32(idx.encode()), "household_no": hh_no, "start_month": start,
+         "end_month": end, "channel": "migrant", "place_type": "out_of_province", "wage": "4000", **kw}
+    )  # fmt: skip
+
+
+def wage_household(no: str, *, wage: str = "50000", business: str = "50000", work_months: int = 10) -> None:
+    inc(hh(no, members=[{"age": 40, "work_months": work_months}, {"age": 38}]), wage=wage, business=business)
+
+
+# A year-round worker (12 months registered) whose work ended two months ago (2025-01), nothing since:
+# fires (the parameter's wait is over), 零就业.
+wage_household("END-WAIT", work_months=12)
+episode("END-WAIT-1", "2024-02", "2025-01")
+# A seasonal worker (8 months a year, a 4-month break): the wait counts from the end of the usual break.
+wage_household("END-BREAK", work_months=8)
+episode("END-BREAK-1", "2024-03", "2024-10")  # idle 5 < 4 + 2
+wage_household("END-BREAK-OVER", work_months=8)
+episode("END-BREAK-OVER-1", "2024-02", "2024-09")  # idle 6
+# Ended last month after 10 months, as registered (a season's end): not yet (1 month < 2).
+wage_household("END-SEASON")
+episode("END-SEASON-1", "2024-05", "2025-02")
+# Ended this month after 3 of the 10 registered months (came home early): fires at once.
+wage_household("END-EARLY")
+episode("END-EARLY-1", "2025-01", "2025-03")
+# Ended two months ago, but wages are 49.99 % of net income: not a household living on wages.
+wage_household("END-WAGE-49", wage="49990", business="50010")
+episode("END-WAGE-49-1", "2024-03", "2025-01")
+# Ended two months ago, a new episode started since: no signal.
+wage_household("END-AGAIN")
+episode("END-AGAIN-1", "2024-03", "2025-01")
+episode("END-AGAIN-1", "2025-03", None)
+# Ended two months ago, the roster (a visit) says a public post since: no signal.
+wage_household("END-POST")
+episode("END-POST-1", "2024-03", "2025-01")
+ROSTER.append(
+    {"person_id": zlib.crc32(b"END-POST-1"), "household_no": "END-POST", "period": "2025-02",
+     "status": "public_post", "source": "visit"}
+)  # fmt: skip
+# Ended two months ago while the spouse still works (not 零就业): fires, flag off.
+wage_household("END-SPOUSE", work_months=12)
+episode("END-SPOUSE-1", "2024-02", "2025-01")
+episode("END-SPOUSE-2", "2024-06", None)
+
 # CIV-MARGIN / CIV-NEW
 hh("CIV-REJECTED")
 feed("civil", id_index="CIV-REJECTED-1", event_on="2025-03-04", event="dibao_rejected")
@@ -434,7 +486,15 @@ feed("education", id_index="EDU-16-POOR-2", as_of="2025-03-01", stage="senior", 
 
 
 def dataset_inputs(directory: Path) -> dict[str, list[InputFile]]:
-    return write_inputs(directory, households=HOUSEHOLDS, persons=PERSONS, incomes=INCOMES, feeds=FEEDS)
+    return write_inputs(
+        directory,
+        households=HOUSEHOLDS,
+        persons=PERSONS,
+        incomes=INCOMES,
+        work_episodes=EPISODES,
+        labour_records=ROSTER,
+        feeds=FEEDS,
+    )
 
 
 __all__ = ["FEEDS", "HOUSEHOLDS", "INCOMES", "PERIOD", "PERSONS", "VILLAGE", "dataset_inputs"]

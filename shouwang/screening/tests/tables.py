@@ -88,6 +88,8 @@ def write_inputs(
     households: Sequence[Mapping[str, Any]] = (),
     persons: Sequence[Mapping[str, Any]] = (),
     incomes: Sequence[Mapping[str, Any]] = (),
+    work_episodes: Sequence[Mapping[str, Any]] = (),
+    labour_records: Sequence[Mapping[str, Any]] = (),
     feeds: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     year: int = 2025,
     param_rows: list[ParamRow] | None = None,
@@ -96,7 +98,13 @@ def write_inputs(
     (kind, period) becomes one batch file with the period as a constant column, as the lake does."""
     directory.mkdir(parents=True, exist_ok=True)
     inputs: dict[str, list[InputFile]] = {}
-    for name, rows in (("households", households), ("persons", persons), ("incomes", incomes)):
+    for name, rows in (
+        ("households", households),
+        ("persons", persons),
+        ("incomes", incomes),
+        ("work_episodes", work_episodes),
+        ("labour_records", labour_records),
+    ):
         path = table_write(directory / f"{name}.parquet", SNAPSHOT_TABLES[name], list(rows))
         inputs[name] = [InputFile(str(path), normalised=True)]
     villages = sorted({h["village_code"] for h in households}) or [VILLAGE]

@@ -9,8 +9,10 @@ import polars as pl
 import pytest
 from django.utils import timezone
 
+from shouwang.employment.models import WorkEpisode
 from shouwang.screening.evaluation import evaluate
 from shouwang.screening.models import ScreeningRun, Warning
+from shouwang.testing.builders import make_household
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,34 @@ def test_self_reports_handed_in_count_as_a_detection(tmp_path: Path) -> None:
     # H10's report came two months after its event: still not within one month.
     assert without["not_feed_reflected"]["recall_1m"] == 0
     assert out["self_reports"]["not_feed_reflected"]["recall_1m"] == pytest.approx(1 / 2)
+
+
+def test_job_losses_the_ledger_shows_are_reported_apart(tmp_path: Path) -> None:
+    """Decision 0322: J1's job loss was never registered with 人社 but its 务工月监测 episode ended that
+    month; J2's was registered; J3's shows nowhere. Feed-reflected stays J2 alone."""
+    (tmp_path / "events.csv").write_text(
+        "household_no,period,event,risk_type,amount,feed_kind,delivered_period,id_number\n"
+        "J1,2024-03,job_loss,unstable_employment,4000,employment,,\n"
+        "J2,2024-03,job_loss,unstable_employment,4000,employment,2024-03,\n"
+        "J3,2024-03,job_loss,unstable_employment,4000,employment,,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "at_risk.csv").write_text(
+        "household_no,period,risk_types\nJ1,2024-03,unstable_employment\nJ2,2024-03,unstable_employment\n"
+        "J3,2024-03,unstable_employment\n",
+        encoding="utf-8",
+    )
+    hh = make_household("J1")
+    WorkEpisode.objects.create(
+        person=hh.members.all()[0], household=hh, county_code=hh.county_code, township_code=hh.township_code,
+        start_month="2023-06", end_month="2024-03",
+    )  # fmt: skip
+    run = ScreeningRun.objects.create(period="2024-03", engine="duckdb", status="succeeded")
+    _warn(run, "2024-03", "J1", ["unstable_employment"])
+    out = evaluate(truth=tmp_path, first="2024-01", last="2024-06")
+    jobs = out["per_risk_type"]["unstable_employment"]
+    assert jobs["risks"] == 3 and jobs["recall_1m"] == 0.3333
+    assert jobs["feed_reflected_recall_1m"] == 0.0
+    assert jobs["ledger_reflected"]["risks"] == 1 and jobs["ledger_reflected"]["recall_1m"] == 1.0
+    assert jobs["feed_or_ledger_reflected"]["risks"] == 2
+    assert jobs["feed_or_ledger_reflected"]["recall_1m"] == pytest.approx(1 / 2)

@@ -281,6 +281,20 @@ def test_job_loss_in_wage_dependent_household(out) -> None:  # type: ignore[no-u
     assert h["EMP-NEAR"]["wage_share"] == pytest.approx(3000 / 26099.98)
 
 
+def test_episode_ended_and_no_new_work(out) -> None:  # type: ignore[no-untyped-def]
+    h = fired(out, "EMP-END")
+    assert {"END-WAIT", "END-EARLY", "END-SPOUSE", "END-BREAK-OVER"} <= set(h)
+    assert not {"END-SEASON", "END-BREAK", "END-WAGE-49", "END-AGAIN", "END-POST"} & set(h)
+    wait = h["END-WAIT"]
+    assert (wait["episode_start"], wait["episode_end"], wait["months_idle"]) == ("2024-02", "2025-01", 2)
+    assert h["END-BREAK-OVER"]["months_idle"] == 6 and h["END-BREAK-OVER"]["early"] is False
+    assert wait["zero_employment"] is True and wait["early"] is False
+    assert wait["wage_share"] == pytest.approx(0.5)
+    early = h["END-EARLY"]
+    assert (early["months_idle"], early["months_worked"], early["early"]) == (0, 3, True)
+    assert h["END-SPOUSE"]["zero_employment"] is False
+
+
 def test_wage_drop(out) -> None:  # type: ignore[no-untyped-def]
     h = fired(out, "EMP-WAGEDROP")
     assert "WAGE-30" in h and "WAGE-29" not in h

@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -464,3 +465,60 @@ def test_bad_arguments_are_all_reported_in_chinese(tmp_path: Path) -> None:
 
 def test_thresholds_follow_the_table() -> None:
     assert [A.threshold_for(y) for y in range(2023, 2029)] == [8050, 8400, 8700, 9000, 9300, 9600]
+
+
+def _episode_rows(county: Path, period: str) -> list[dict[str, str]]:
+    wb = openpyxl.load_workbook(county / "employment" / period / "已外出务工信息.xlsx", read_only=True)
+    rows = [[("" if c is None else str(c)) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    header = rows[2]
+    return [dict(zip(header, r + [""] * (len(header) - len(r)), strict=True)) for r in rows[3:]]
+
+
+def test_a_job_lost_ends_the_episode_in_the_month_it_is_lost(
+    county: Path, events: list[dict[str, str]]
+) -> None:
+    """The 务工月监测 export of the loss month shows the episode ended that month (the last month worked,
+    in part), so the month's screening sees it (R-EMP-06)."""
+    checked = ended_then = 0
+    for period in PERIODS[1:7]:
+        lost = {e["id_number"] for e in events if e["event"] == "job_loss" and e["period"] == period}
+        latest: dict[str, str] = {}
+        for row in _episode_rows(county, period):
+            if row["证件号码"] in lost and row["开始时间"] >= latest.get(row["证件号码"], ""):
+                latest[row["证件号码"]] = row["开始时间"]
+                ends = row["结束时间"]
+                latest[row["证件号码"] + "/end"] = ends
+        for person in lost & latest.keys():
+            checked += 1
+            ended_then += latest[person + "/end"] == f"{period[:4]}年{period[5:]}月"
+    assert checked > 10
+    assert ended_then == checked
+
+
+def test_no_episode_starts_before_sixteen(county: Path) -> None:
+    """R-EMP-10 5_16_010: the import refuses a whole month for one such row."""
+    seen = 0
+    for period in (PERIODS[0], PERIODS[11], PERIODS[-1]):
+        for row in _episode_rows(county, period):
+            born = idnumber.parse(row["证件号码"]).birth_date
+            start = int(row["开始时间"][:4]) * 12 + int(row["开始时间"][5:7]) - 1
+            assert start >= (born.year + 16) * 12 + born.month - 1, row
+            seen += 1
+    assert seen > 1000
+
+
+def test_nobody_without_labour_is_listed_as_working(county: Path) -> None:
+    """R-EMP-10 4_12_002: a current episode of a person the export lists as 丧失劳动力 / 无劳动力."""
+    for period in PERIODS:
+        written = f"{period[:4]}年{period[5:]}月"
+        for row in _episode_rows(county, period):
+            current = not row["结束时间"] or row["结束时间"] >= written
+            assert not (current and row["劳动技能"] in ("丧失劳动力", "无劳动力")), (period, row)
+
+
+def test_the_january_export_reports_the_episodes_ended_in_december(county: Path) -> None:
+    """Without them the ledger keeps December's episodes open and refuses February's new season as an
+    overlap (R-EMP-10 5_12_001), a whole month at a time."""
+    january = _episode_rows(county, "2025-01")
+    assert any(r["结束时间"] == "2024年12月" for r in january)
+    assert not any(r["结束时间"] and r["结束时间"] < "2024年12月" for r in january)
