@@ -254,6 +254,15 @@ class Command(BaseCommand):
                     continue
                 if self.run_sub("import", "feed", str(kind), str(path), "--period", period) == "ok":
                     imported += 1
+            # The national 务工月监测 exports of the month (R-EMP-03), before the screening reads them.
+            ledger = sorted((sim_dir / "employment" / period).glob("*.xlsx"))
+            episodes = sim_dir / "employment" / period / "已外出务工信息.xlsx"
+            if ledger and not (
+                episodes.exists() and batch_file_imported(episodes, kind="work_episodes", period=period)
+            ):
+                paths = [str(p) for p in ledger]
+                if self.run_sub("import", "employment", *paths, "--period", period) == "ok":
+                    imported += len(ledger)
             if can_screen and not period_screened(period):
                 if self.run_sub("screen", "--period", period, "--quiet", "--no-stats") != "ok":
                     # Later months build on this one (persisting warnings); stop rather than repeat.
