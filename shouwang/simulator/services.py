@@ -42,6 +42,7 @@ from shouwang.simulator.deliveries import Ledger
 from shouwang.simulator.employment import EpisodeBook, yunnan_counties
 from shouwang.simulator.engine import Simulation
 from shouwang.simulator.income import IncomeBook
+from shouwang.simulator.industry import write_industry
 from shouwang.simulator.places import Places, county_check, load_regions, places_load
 from shouwang.simulator.population import Population, population_build
 from shouwang.simulator.posts import write_post_roster
@@ -51,7 +52,16 @@ from shouwang.simulator.start import rehead, select_monitored
 MAX_HOUSEHOLDS = 5_000_000
 MAX_MONTHS = 120
 FIRST_START = "2023-01"
-OUTPUT_ENTRIES = ("registry", "feeds", "channels", "employment", "posts", "truth", "simulation.json")
+OUTPUT_ENTRIES = (
+    "registry",
+    "feeds",
+    "channels",
+    "employment",
+    "posts",
+    "industry",
+    "truth",
+    "simulation.json",
+)
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 PERSON_CHUNK = 500_000
 # A year of history is simulated before the start and not written (docs/simulator.md "Warm-up").
@@ -94,6 +104,7 @@ class SimulationSummary:
     feed_rows: dict[str, int] = field(default_factory=dict)
     employment_rows: dict[str, int] = field(default_factory=dict)
     post_rows: int = 0  # DIR/posts/公益性岗位花名册.xlsx (simulator/posts.py)
+    industry_rows: dict[str, int] = field(default_factory=dict)  # DIR/industry/ (simulator/industry.py)
 
 
 def _parse_int(value: object, label: str, reasons: list[str]) -> int | None:
@@ -385,6 +396,17 @@ def simulation_run(*, params: SimulationParams, progress: bool = False) -> Simul
                     )
                     summary.files += 1
                 bar.update(1)
+            # The industry files after the last month, their failures appended to the truth (industry.py).
+            ind = write_industry(world, out, seed=params.seed, months=params.months)
+            events.write(ind.truth)
+            summary.event_rows += ind.truth.height
+            summary.industry_rows = {
+                "entities": ind.entities,
+                "bindings": ind.bindings,
+                "payouts": ind.payouts,
+                "market": ind.status_changes,
+            }
+            summary.files += 4
         finally:
             events.close()
             at_risk.close()
