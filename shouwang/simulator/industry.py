@@ -1,8 +1,9 @@
 """The simulated county's industry files (POLICY §12, R-IND-01…03; docs/simulator.md "Industry"):
 ``DIR/industry/经营主体.csv`` (the entity register), ``双绑协议.csv`` (agreements at both levels),
-``兑现记录.csv`` (payouts due and paid) and ``市场监管.csv`` (status changes from 市场监管), UTF-8 with BOM,
-the Chinese headers ``shouwang import entities|bindings|payouts`` read (industry/layout.py; the column
-names are written out again here, as in posts.py, and the end-to-end test in industry/tests imports them).
+``兑现记录.csv`` (payouts due and paid) and ``市场监管.csv`` (status changes, only when there are any),
+UTF-8 with BOM, the Chinese headers ``shouwang import entities|bindings|payouts`` read (industry/layout.py;
+the column names are written out again here, as in posts.py, and the end-to-end test in industry/tests
+imports them).
 
 Written once, after the last month, from the households of the registry. Entities per county:
 two 龙头企业; per township two 农民专业合作社 and two 家庭农场; per village its 村集体经济组织. Credit codes
@@ -330,6 +331,8 @@ def write_industry(
         (MARKET_FILE, MARKET_HEADER, market_rows),
     )
     for name, header, rows in files:
+        if name == MARKET_FILE and not rows:
+            continue  # no status changed: 市场监管 has nothing to send (an empty file is refused)
         frame = (
             pl.DataFrame(rows, schema=list(header), orient="row")
             if rows

@@ -15,6 +15,7 @@ from shouwang.commands.activity import activity_counts
 from shouwang.commands.management.commands.demo import DEMO_PASSWORD, default_start
 from shouwang.console.models import RegionPeriodStat
 from shouwang.exchange.models import ImportBatch
+from shouwang.industry.models import Binding, BusinessEntity, Payout
 from shouwang.registry.models import Household, IncomeRecord
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,11 @@ def test_demo_builds_everything_once_and_reuses_it(var):
     assert ImportBatch.objects.filter(kind="households").count() == 1
     # The dashboard reads these pre-aggregated figures: the demo must leave them built.
     assert RegionPeriodStat.objects.filter(region_code="530326").exists()
+    # The 产业帮扶 files are imported once (entities, bindings at both levels, payouts).
+    assert BusinessEntity.objects.filter(county_code="530326").count() > 10
+    assert Binding.objects.filter(household__isnull=False).exists()
+    assert Binding.objects.filter(partner__isnull=False).exists()
+    assert Payout.objects.exists()
 
     batches = ImportBatch.objects.count()
     households = _households()

@@ -281,6 +281,7 @@ class Command(BaseCommand):
         if activity is not None:
             self.activity_report(activity)
         self.phase_posts(sim_dir)
+        self.phase_industry(sim_dir)
 
     def phase_posts(self, sim_dir: Path) -> None:
         """The county's 公益性岗位花名册 as it stands after the simulated months (docs/publicposts.md)."""
@@ -292,6 +293,30 @@ class Command(BaseCommand):
             self.say("      公益性岗位花名册此前已导入，跳过")
             return
         self.run_sub("import", "posts", str(path))
+
+    def phase_industry(self, sim_dir: Path) -> None:
+        """The county's 经营主体, their 市场监管 status changes, 双绑 agreements and payouts, in the order the
+        files refer to each other (docs/industry.md; decision 0834)."""
+        folder = sim_dir / "industry"
+        files = (
+            ("entities", "经营主体.csv", ()),
+            ("entities", "市场监管.csv", ("--source", "market")),
+            ("bindings", "双绑协议.csv", ()),
+            ("payouts", "兑现记录.csv", ()),
+        )
+        if not (folder / files[0][1]).exists():
+            self.notice("没有模拟的产业帮扶数据，跳过")
+            return
+        done = 0
+        for kind, name, extra in files:
+            path = folder / name
+            if not path.exists() or batch_file_imported(path, kind=kind):
+                continue
+            if self.run_sub("import", kind, str(path), *extra) != "ok":
+                return  # the later files refer to this one
+            done += 1
+        if not done:
+            self.say("      产业帮扶数据此前已导入，跳过")
 
     def activity_start(
         self, sim_dir: Path, months: list[str], options: dict[str, Any]
