@@ -12,9 +12,11 @@ follow GB 32100 (the check character mirrors industry/creditcode.py: the simulat
 Bindings: about nine in ten households with 产业发展条件和意愿 (the derivation of industry decision 0801: a
 脱贫户 or monitoring object with a 技能 or 普通 labourer) are bound to a cooperative of their township
 (most cooperatives are bound to a 龙头企业: 双绑), one in twenty of them to a family farm instead (单绑).
-Each household agreement pays a 保底收益 or 租金 every quarter; one cooperative in eight fails: it is
-注销 in 市场监管 in a month of the run and pays nothing from then on. The failure is in the truth
-(``industry_failure`` for each bound household in the month of the first unpaid payout; decision 0832).
+Each household agreement pays a 保底收益 or 租金 once a year, due on 25 December; the file holds the
+payouts due in the run's last twelve months (decision 0831: the ledger import writes row by row). One
+cooperative in eight fails: it is 注销 in 市场监管 in a month of the run and pays nothing from then on. The
+failure is in the truth (event ``payout_stopped``, risk ``industry_failure``, for each household bound to
+it, in the month of the closure: the first signal a feed carries; decision 0832).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ BOUND_SHARE = 0.9  # households with conditions and will bound by an agreement
 FARM_SHARE = 0.05  # of those, bound to a family farm (单绑)
 LOOSE_COOP = 6  # one cooperative in six has no enterprise above it (its households are 单绑)
 FAIL_COOP = 8  # one cooperative in eight fails during the run
-PAY_DAYS = 12  # a quarter's payout is paid within this many days of the due date
+PAY_DAYS = 12  # a year's payout is paid within this many days of the due date
 FAILURE_EVENT = "payout_stopped"  # risk_type industry_failure; crop losses are event industry_failure
 
 
@@ -252,9 +254,9 @@ def write_industry(
         if months >= 4 and k % FAIL_COOP == FAIL_COOP // 2:
             f = start + months // 3 + int(rng.integers(0, max(1, months // 2)))
             f = min(f, last - 1)
-            fail_month[code] = f
             closed = _date(f, 5 + int(rng.integers(0, 20)))
             if closed <= today:
+                fail_month[code] = f
                 market_rows.append([code, "注销", closed.isoformat()])
 
     # Households with conditions and will (decision 0801, as the industry app derives it).
@@ -271,13 +273,14 @@ def write_industry(
     bound = cand[draw < BOUND_SHARE]
     to_farm = rng.random(len(bound)) < FARM_SHARE
     which = rng.integers(0, 2, len(bound))
-    amount = (rng.integers(3, 16, len(bound)) * 100).astype(np.int64)  # yuan a quarter
+    amount = (rng.integers(12, 60, len(bound)) * 100).astype(np.int64)  # yuan a year
     rent_mode = rng.random(len(bound)) < 0.4
     hnos = world.household_no.gather(bound).to_list()
     town_of = world.township[bound]
     payout_rows: list[list[str]] = []
     truth: list[tuple[str, str, int]] = []
-    first_due = start + (2 - start % 3)  # the first quarter's end inside the run
+    first_due = max(start, last - 11)
+    first_due += 11 - first_due % 12  # the December inside the last twelve months
     for i in range(len(bound)):
         t = int(town_of[i])
         pool = farms[t] if to_farm[i] else coops[t]
@@ -299,21 +302,19 @@ def write_industry(
                 begin.isoformat(),
                 "",
                 "",
-                f"{q * 4 // 2:.2f}" if rent else "",
+                f"{q // 2:.2f}" if rent else "",  # two mu
                 "",
-                f"{q * 4:.2f}" if not rent else "",
+                f"{q:.2f}" if not rent else "",
                 "",
                 "",
             ]
         )
         fails = fail_month.get(ent)
-        first_unpaid = None
-        for m in range(first_due, last + 1, 3):
+        for m in range(first_due, last + 1, 12):
             due = _date(m, 25)
             row = [no, hno, "租金" if rent else "保底收益", due.isoformat(), f"{q:.2f}"]
             paid = due + dt.timedelta(days=int((i + m) % PAY_DAYS))
             if fails is not None and m >= fails:
-                first_unpaid = m if first_unpaid is None else first_unpaid
                 row += ["", "", "", ""]
             elif paid <= last_day:
                 row += [paid.isoformat(), f"{q:.2f}", "一卡通", f"PZ{m:05d}{i:07d}"]
@@ -321,7 +322,7 @@ def write_industry(
                 row += ["", "", "", ""]
             payout_rows.append(row)
         if fails is not None:
-            truth.append((hno, fmt.period(fails if first_unpaid is None else first_unpaid), q))
+            truth.append((hno, fmt.period(fails), q))
 
     folder = out / FOLDER
     files = (

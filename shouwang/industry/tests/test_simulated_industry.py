@@ -68,13 +68,15 @@ def test_simulated_industry_files_import_whole(county: Path, db: Any) -> None:
     bound = list(Binding.objects.filter(household__isnull=False).values_list("household_id", flat=True))
     states = household_coverage(households=bound, on=TODAY)
     assert sum(1 for s in states.values() if s == "double") >= 0.6 * len(bound)
-    # The truth's failures: households bound to a closed cooperative, each with an unpaid payout.
+    # The truth's failures: the households bound to a cooperative 市场监管 closed, none paid after.
     truth = [r for r in _rows(county / "truth" / "events.csv") if r["event"] == simulated.FAILURE_EVENT]
     failed = {r["household_no"] for r in truth if r["risk_type"] == "industry_failure"}
     assert failed
-    unpaid = set(
-        Payout.objects.filter(paid_on__isnull=True, due_on__lt=TODAY).values_list(
+    closed = set(
+        Binding.objects.filter(entity__status="closed", household__isnull=False).values_list(
             "household__household_no", flat=True
         )
     )
-    assert failed <= unpaid
+    assert failed == closed
+    after = Payout.objects.filter(entity__status="closed", paid_on__isnull=False)
+    assert all(p.due_on < p.entity.status_on for p in after)
