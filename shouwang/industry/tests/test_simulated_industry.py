@@ -79,4 +79,4 @@ def test_simulated_industry_files_import_whole(county: Path, db: Any) -> None:
     )
     assert failed == closed
     after = Payout.objects.filter(entity__status="closed", paid_on__isnull=False)
-    assert all(p.due_on < p.entity.status_on for p in after)
+    assert all(p.entity.status_on and p.due_on < p.entity.status_on for p in after)
