@@ -279,8 +279,10 @@ def write_industry(
     town_of = world.township[bound]
     payout_rows: list[list[str]] = []
     truth: list[tuple[str, str, int]] = []
-    first_due = max(start, last - 11)
-    first_due += 11 - first_due % 12  # the December inside the last twelve months
+    # The December inside the last twelve months; a short run without one settles in its last month.
+    due_month = last - (last % 12 + 1) % 12
+    if due_month < start:
+        due_month = last
     for i in range(len(bound)):
         t = int(town_of[i])
         pool = farms[t] if to_farm[i] else coops[t]
@@ -310,13 +312,13 @@ def write_industry(
             ]
         )
         fails = fail_month.get(ent)
-        for m in range(first_due, last + 1, 12):
+        for m in (due_month,):
             due = _date(m, 25)
             row = [no, hno, "租金" if rent else "保底收益", due.isoformat(), f"{q:.2f}"]
-            paid = due + dt.timedelta(days=int((i + m) % PAY_DAYS))
+            paid = min(due + dt.timedelta(days=int((i + m) % PAY_DAYS)), last_day)
             if fails is not None and m >= fails:
                 row += ["", "", "", ""]
-            elif paid <= last_day:
+            elif paid >= due:
                 row += [paid.isoformat(), f"{q:.2f}", "一卡通", f"PZ{m:05d}{i:07d}"]
             else:
                 row += ["", "", "", ""]
@@ -332,8 +334,8 @@ def write_industry(
         (MARKET_FILE, MARKET_HEADER, market_rows),
     )
     for name, header, rows in files:
-        if name == MARKET_FILE and not rows:
-            continue  # no status changed: 市场监管 has nothing to send (an empty file is refused)
+        if not rows:
+            continue  # nothing to send (an empty file is refused): no status changed, no payout due
         frame = (
             pl.DataFrame(rows, schema=list(header), orient="row")
             if rows
