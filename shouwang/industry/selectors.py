@@ -366,5 +366,11 @@ def loan_overdue_list(*, user: Viewer, period: str, limit: int = 500) -> list[An
     )
 
 
+def loan_periods(*, user: Viewer, limit: int = 36) -> list[str]:
+    """The months bank files reported for loans in the user's scope, latest first."""
+    qs = LoanMonth.objects.filter(user_household_q(user, prefix="loan__household__"))
+    return list(qs.values_list("period", flat=True).distinct().order_by("-period")[:limit])
+
+
 def household_loans(*, household: Household) -> list[Any]:
     return list(Loan.objects.filter(household=household).order_by("-start_on"))

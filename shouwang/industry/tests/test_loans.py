@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from shouwang.audit.models import AuditEntry
 from shouwang.common import idnumber
@@ -20,7 +22,7 @@ from shouwang.exchange.models import ImportBatch
 from shouwang.industry.models import Loan, LoanMonth
 from shouwang.industry.selectors import household_loans, loan_bulletin, loan_overdue_list
 from shouwang.industry.services import loan_import
-from shouwang.testing.builders import COUNTY, TOWNSHIP_A, TOWNSHIP_B, make_user
+from shouwang.testing.builders import COUNTY, TOWNSHIP_A, TOWNSHIP_B, VILLAGE_A, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +215,22 @@ def test_command_line(households: dict[str, Any], files: Callable[..., Path], ca
         call_command("import", "loans", str(bad), "--period", "2025-03")
     assert exc.value.code == 2
     assert "户编号不存在" in capsys.readouterr().err
+
+
+def test_loans_page_per_township_and_scoped(households: dict[str, Any], files: Callable[..., Path]) -> None:
+    loan_import(path=files("m3.csv", HEADER, MARCH), period="2025-03")
+    c = Client()
+    c.force_login(make_user("county", COUNTY))
+    url = reverse("console:industry_loans")
+    page = c.get(url).content.decode()  # defaults to the latest reported month
+    assert "2025-03" in page and "古城街道" in page and "娜姑镇" in page
+    assert "37.50%" in page and "100.00%" in page and "XD-002" in page and "张大" in page
+    village = Client()
+    village.force_login(make_user("village", VILLAGE_A))
+    mine = village.get(url).content.decode()
+    assert "古城街道" in mine and "娜姑镇" not in mine and "XD-002" not in mine
+    assert "本月没有逾期贷款" in mine
+    other = Client()
+    other.force_login(make_user("county", "530302"))  # another county: nothing of this one
+    assert "本月没有银行报送的在贷小额信贷" in other.get(url).content.decode()
+    assert Client().get(url).status_code == 302
