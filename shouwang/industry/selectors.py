@@ -266,6 +266,7 @@ class HouseholdIndustry:
     coverage: str  # CoverageChoices label, "" when the household has no agreement at all
     bindings: list[Binding]
     payouts: list[Payout]
+    loans: list[Loan] = field(default_factory=list)  # 小额信贷 (R-AID-06), latest first
 
 
 def household_industry_get(*, household: Household, on: dt.date, payout_limit: int = 50) -> HouseholdIndustry:
@@ -285,7 +286,8 @@ def household_industry_get(*, household: Household, on: dt.date, payout_limit: i
     if bindings:
         state = household_coverage(households=[household.pk], on=on)[household.pk]
         label = str(CoverageChoices(state).label)
-    return HouseholdIndustry(coverage=label, bindings=bindings, payouts=payouts)
+    loans = list(Loan.objects.filter(household=household).select_related("borrower").order_by("-start_on"))
+    return HouseholdIndustry(coverage=label, bindings=bindings, payouts=payouts, loans=loans)
 
 
 # --- 小额信贷 (R-AID-06, R-IND-05) ----------------------------------------------------------------------

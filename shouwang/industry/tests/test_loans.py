@@ -234,3 +234,14 @@ def test_loans_page_per_township_and_scoped(households: dict[str, Any], files: C
     other.force_login(make_user("county", "530302"))  # another county: nothing of this one
     assert "本月没有银行报送的在贷小额信贷" in other.get(url).content.decode()
     assert Client().get(url).status_code == 302
+
+
+def test_household_page_shows_its_loans(households: dict[str, Any], files: Callable[..., Path]) -> None:
+    loan_import(path=files("m3.csv", HEADER, MARCH), period="2025-03")
+    c = Client()
+    c.force_login(make_user("county", COUNTY))
+    resp = c.get(reverse("console:household_detail", args=["H_ZHANG"]))
+    page = resp.content.decode()
+    assert resp.status_code == 200
+    assert "小额信贷" in page and "XD-002" in page and "逾期45天，5000.00元" in page
+    assert "XD-001" not in page
