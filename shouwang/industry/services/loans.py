@@ -342,6 +342,11 @@ def loan_import(
         )
         result.batch_id, result.supersedes_id = batch.pk, batch.supersedes_id
         _write(rows, period, batch, result)
+        # A corrected file for the month replaces the earlier one: its month rows of loans this file no
+        # longer lists go (the loans themselves stay, as the bank last reported them).
+        LoanMonth.objects.filter(period=period, source_batch__in=[b.pk for b in replaces]).exclude(
+            source_batch=batch
+        ).delete()
         batch_succeed(
             batch,
             replaces=replaces,

@@ -245,3 +245,18 @@ def test_household_page_shows_its_loans(households: dict[str, Any], files: Calla
     assert resp.status_code == 200
     assert "小额信贷" in page and "XD-002" in page and "逾期45天，5000.00元" in page
     assert "XD-001" not in page
+
+
+def test_a_corrected_month_file_supersedes_the_earlier_one(
+    households: dict[str, Any], files: Callable[..., Path]
+) -> None:
+    first = loan_import(path=files("m3.csv", HEADER, MARCH), period="2025-03")
+    corrected = [MARCH[0], loan("XD-002", "H_ZHANG", ZHANG, amount="30000", balance="25000")]
+    r = loan_import(path=files("m3b.csv", HEADER, corrected), period="2025-03")
+    assert r.supersedes_id == first.batch_id
+    assert sorted(LoanMonth.objects.filter(period="2025-03").values_list("loan__contract_no", flat=True)) == [
+        "XD-001",
+        "XD-002",
+    ]
+    _, total = loan_bulletin(user=make_user("county", COUNTY), period="2025-03")
+    assert (total.loans, total.balance, total.overdue_loans) == (2, Decimal(65000), 0)
