@@ -17,6 +17,13 @@ from shouwang.screening.rules import RULES_BY_CODE
 # Chinese names of the evidence columns of the screening rules (screening/rules.py); a test checks that
 # every rule's columns are here (test_no_raw_codes.py).
 EVIDENCE_LABELS = {
+    # EMP-END (R-EMP-06): the ended 务工月监测 episode
+    "episode_start": "务工开始时间",
+    "episode_end": "务工结束时间",
+    "months_idle": "结束后未就业月数",
+    "months_worked": "本次务工月数",
+    "early": "提前返乡",
+    "zero_employment": "零就业户",
     "income_per_capita": "人均收入参考值",
     "per_capita_net": "人均纯收入",
     "income_now": "本期人均纯收入",

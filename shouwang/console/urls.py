@@ -61,6 +61,7 @@ urlpatterns = [
     path("screening/parameters/", views.parameter_view, name="parameters"),
     path("industry/", views.industry_entity_list_view, name="industry_entities"),
     path("industry/coverage/", views.industry_coverage_view, name="industry_coverage"),
+    path("industry/loans/", views.industry_loans_view, name="industry_loans"),
     path(
         "industry/entities/<str:credit_code>/",
         views.industry_entity_detail_view,

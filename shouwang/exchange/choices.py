@@ -26,11 +26,17 @@ class BatchKindChoices(models.TextChoices):
     ENTITIES = "entities", "经营主体"
     BINDINGS = "bindings", "双绑协议"
     PAYOUTS = "payouts", "联农带农兑现"
+    LOANS = "loans", "小额信贷"
 
 
 REGISTRY_KINDS = (BatchKindChoices.HOUSEHOLDS, BatchKindChoices.PERSONS, BatchKindChoices.INCOMES)
 EMPLOYMENT_KINDS = (BatchKindChoices.WORK_EPISODES, BatchKindChoices.WORK_PLANS)
-INDUSTRY_KINDS = (BatchKindChoices.ENTITIES, BatchKindChoices.BINDINGS, BatchKindChoices.PAYOUTS)
+INDUSTRY_KINDS = (
+    BatchKindChoices.ENTITIES,
+    BatchKindChoices.BINDINGS,
+    BatchKindChoices.PAYOUTS,
+    BatchKindChoices.LOANS,
+)
 FEED_KINDS = tuple(
     k
     for k in BatchKindChoices

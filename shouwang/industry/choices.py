@@ -132,3 +132,21 @@ class CoverageChoices(models.TextChoices):
     DOUBLE = "double", "双绑"
     SINGLE = "single", "单绑"
     NONE = "none", "未绑"
+
+
+class LoanStatusChoices(models.TextChoices):
+    """小额信贷 loan status in the bank's monthly file (R-AID-06, R-IND-05)."""
+
+    NORMAL = "normal", "正常"
+    OVERDUE = "overdue", "逾期"
+    SETTLED = "settled", "结清"
+    EXTENDED = "extended", "展期"
+    RENEWED = "renewed", "续贷"
+
+
+class LoanSubsidyChoices(models.TextChoices):
+    """贴息状态 (R-AID-06: overdue loans lose the subsidy)."""
+
+    SUBSIDISED = "subsidised", "贴息"
+    STOPPED = "stopped", "停止贴息"
+    NONE = "none", "不贴息"

@@ -1,7 +1,7 @@
 """The three industry exchange files, column by column (CONTRACT §4, POLICY R-IND-02/03; docs/industry.md).
 Pure: column specs only. Headers may be the canonical names or the Chinese labels (CONTRACT §2)."""
 
-from shouwang.exchange.files import DATE, MONEY, ColumnSpec
+from shouwang.exchange.files import DATE, FLAG, ID, INT, MONEY, ColumnSpec
 
 ENTITY_COLUMNS = (
     ColumnSpec("credit_code", "统一社会信用代码", required=True, aliases=("信用代码",)),
@@ -43,4 +43,25 @@ PAYOUT_COLUMNS = (
     ColumnSpec("paid_amount", "实付金额", type=MONEY),
     ColumnSpec("method", "支付方式"),
     ColumnSpec("voucher", "凭证号"),
+)
+
+# The bank's monthly 小额信贷 file, one row per loan (POLICY R-AID-06, R-IND-05; docs/industry.md).
+LOAN_COLUMNS = (
+    ColumnSpec("contract_no", "合同编号", required=True, aliases=("贷款合同编号", "借据号")),
+    ColumnSpec("bank", "贷款银行", required=True, aliases=("放贷银行", "银行")),
+    ColumnSpec("household_no", "户编号", required=True),
+    ColumnSpec("id_number", "借款人身份证号", required=True, type=ID, aliases=("身份证号",)),
+    ColumnSpec("borrower_name", "借款人姓名", aliases=("借款人",)),
+    ColumnSpec("amount", "贷款金额", required=True, type=MONEY, aliases=("合同金额",)),
+    ColumnSpec("start_on", "放款日期", required=True, type=DATE, aliases=("发放日期",)),
+    ColumnSpec("end_on", "到期日期", required=True, type=DATE),
+    ColumnSpec("rate", "年利率", aliases=("执行利率", "年利率（%）")),
+    ColumnSpec("subsidy", "贴息状态"),
+    ColumnSpec("purpose", "贷款用途", aliases=("用途",)),
+    ColumnSpec("credit_code", "带动主体信用代码", aliases=("关联经营主体信用代码",)),
+    ColumnSpec("enterprise_use", "户贷企用", type=FLAG),
+    ColumnSpec("balance", "贷款余额", required=True, type=MONEY, aliases=("余额",)),
+    ColumnSpec("overdue_days", "逾期天数", type=INT),
+    ColumnSpec("overdue_amount", "逾期金额", type=MONEY),
+    ColumnSpec("status", "贷款状态", required=True, aliases=("状态",)),
 )

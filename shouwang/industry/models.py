@@ -26,6 +26,8 @@ from shouwang.industry.choices import (
     EntityTypeChoices,
     FourClassChoices,
     LinkModeChoices,
+    LoanStatusChoices,
+    LoanSubsidyChoices,
     PayMethodChoices,
     PayoutTypeChoices,
     StatusSourceChoices,
@@ -211,3 +213,71 @@ class PayoutIncome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.period}"
+
+
+class Loan(models.Model):
+    """One 小额信贷 loan (R-AID-06), keyed by the bank's contract number and updated by each monthly bank
+    file; ``LoanMonth`` keeps what each month's file said, so the bulletin of any month can be computed."""
+
+    contract_no = models.CharField("合同编号", max_length=64, unique=True)
+    bank = models.CharField("贷款银行", max_length=64)
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="loans")
+    borrower = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="loans")
+    county_code = models.CharField(max_length=6)
+    township_code = models.CharField(max_length=9)
+    amount = models.DecimalField("贷款金额（元）", max_digits=12, decimal_places=2)
+    start_on = models.DateField("放款日期")
+    end_on = models.DateField("到期日期")
+    rate = models.DecimalField("年利率（%）", max_digits=5, decimal_places=2, null=True, blank=True)
+    subsidy = models.CharField("贴息状态", max_length=16, choices=LoanSubsidyChoices.choices, blank=True)
+    purpose = models.CharField("贷款用途", max_length=128, blank=True)
+    entity = models.ForeignKey(
+        BusinessEntity, null=True, blank=True, on_delete=models.PROTECT, related_name="loans"
+    )
+    enterprise_use = models.BooleanField("户贷企用", default=False)
+    balance = models.DecimalField("贷款余额（元）", max_digits=12, decimal_places=2)
+    overdue_days = models.PositiveIntegerField("逾期天数", default=0)
+    overdue_amount = models.DecimalField("逾期金额（元）", max_digits=12, decimal_places=2, default=0)
+    status = models.CharField("贷款状态", max_length=16, choices=LoanStatusChoices.choices)
+    period = models.CharField("最近报送月份", max_length=7)
+    source_batch = models.ForeignKey(
+        "exchange.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "小额信贷"
+        verbose_name_plural = "小额信贷"
+        ordering = ["household_id", "start_on"]
+        indexes = [models.Index(fields=["township_code", "status"], name="loan_township")]
+
+    def __str__(self) -> str:
+        return self.contract_no
+
+
+class LoanMonth(models.Model):
+    """What one month's bank file said about one loan (the bulletin is computed from these rows)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="months")
+    period = models.CharField("月份", max_length=7)
+    county_code = models.CharField(max_length=6)
+    township_code = models.CharField(max_length=9)
+    balance = models.DecimalField("贷款余额（元）", max_digits=12, decimal_places=2)
+    overdue_days = models.PositiveIntegerField("逾期天数", default=0)
+    overdue_amount = models.DecimalField("逾期金额（元）", max_digits=12, decimal_places=2, default=0)
+    status = models.CharField("贷款状态", max_length=16, choices=LoanStatusChoices.choices)
+    enterprise_use = models.BooleanField("户贷企用", default=False)
+    source_batch = models.ForeignKey(
+        "exchange.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "小额信贷月度余额"
+        verbose_name_plural = "小额信贷月度余额"
+        ordering = ["loan_id", "period"]
+        constraints = [models.UniqueConstraint(fields=["loan", "period"], name="loan_month_period")]
+        indexes = [models.Index(fields=["period", "township_code"], name="loan_month_township")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.period}"

@@ -25,7 +25,7 @@ from shouwang.accounts.access import NotFound, signed_in_with_region, user_house
 from shouwang.accounts.actors import Viewer
 from shouwang.accounts.choices import HOUSEHOLD_READERS
 from shouwang.industry.choices import BindingLevelChoices, CoverageChoices, EntityStatusChoices
-from shouwang.industry.models import Binding, BusinessEntity, Payout
+from shouwang.industry.models import Binding, BusinessEntity, Loan, LoanMonth, Payout
 from shouwang.regions.models import Region
 from shouwang.registry.choices import (
     COUNTED_RESIDENCE,
@@ -266,6 +266,7 @@ class HouseholdIndustry:
     coverage: str  # CoverageChoices label, "" when the household has no agreement at all
     bindings: list[Binding]
     payouts: list[Payout]
+    loans: list[Loan] = field(default_factory=list)  # 小额信贷 (R-AID-06), latest first
 
 
 def household_industry_get(*, household: Household, on: dt.date, payout_limit: int = 50) -> HouseholdIndustry:
@@ -285,4 +286,93 @@ def household_industry_get(*, household: Household, on: dt.date, payout_limit: i
     if bindings:
         state = household_coverage(households=[household.pk], on=on)[household.pk]
         label = str(CoverageChoices(state).label)
-    return HouseholdIndustry(coverage=label, bindings=bindings, payouts=payouts)
+    loans = list(Loan.objects.filter(household=household).select_related("borrower").order_by("-start_on"))
+    return HouseholdIndustry(coverage=label, bindings=bindings, payouts=payouts, loans=loans)
+
+
+# --- 小额信贷 (R-AID-06, R-IND-05) ----------------------------------------------------------------------
+
+
+@dataclass
+class LoanBulletinRow:
+    """One line of the monthly overdue bulletin: a township, or the whole scope (``code`` the region)."""
+
+    code: str
+    name: str
+    loans: int = 0
+    balance: Decimal = Decimal(0)
+    overdue_loans: int = 0
+    overdue_balance: Decimal = Decimal(0)
+    overdue_amount: Decimal = Decimal(0)
+    enterprise_use: int = 0
+
+    @property
+    def overdue_rate(self) -> Decimal | None:
+        """逾期率 = balance of overdue loans ÷ outstanding balance at month end, in % (decision 0823)."""
+        if not self.balance:
+            return None
+        return (self.overdue_balance * 100 / self.balance).quantize(Decimal("0.01"))
+
+
+def _loan_sums(qs: QuerySet[Any]) -> dict[str, Any]:
+    overdue = Q(overdue_amount__gt=0)
+    return {
+        "s_loans": Count("id"),
+        "s_balance": Sum("balance"),
+        "s_overdue_loans": Count("id", filter=overdue),
+        "s_overdue_balance": Sum("balance", filter=overdue),
+        "s_overdue_amount": Sum("overdue_amount"),
+        "s_enterprise_use": Count("id", filter=Q(enterprise_use=True)),
+    }
+
+
+def loan_bulletin(*, user: Viewer, period: str) -> tuple[list[LoanBulletinRow], LoanBulletinRow]:
+    """The month's loans still owed (balance > 0) per township in the user's scope, and the total, computed
+    in the database from ``LoanMonth`` (set-based: two aggregate queries whatever the number of loans)."""
+    official = signed_in_with_region(user)
+    qs = LoanMonth.objects.filter(
+        user_household_q(user, prefix="loan__household__"), period=period, balance__gt=0
+    )
+    sums = _loan_sums(qs)
+    grouped = qs.values("township_code").annotate(**sums).order_by("township_code")
+    names = dict(
+        Region.objects.filter(code__in=[g["township_code"] for g in grouped]).values_list("code", "name")
+    )
+
+    def row(code: str, name: str, g: dict[str, Any]) -> LoanBulletinRow:
+        return LoanBulletinRow(
+            code=code,
+            name=name,
+            loans=g["s_loans"] or 0,
+            balance=g["s_balance"] or Decimal(0),
+            overdue_loans=g["s_overdue_loans"] or 0,
+            overdue_balance=g["s_overdue_balance"] or Decimal(0),
+            overdue_amount=g["s_overdue_amount"] or Decimal(0),
+            enterprise_use=g["s_enterprise_use"] or 0,
+        )
+
+    rows = [row(g["township_code"], names.get(g["township_code"], ""), g) for g in grouped]
+    scope = official.region_code if official is not None else ""
+    scope_name = Region.objects.filter(code=scope).values_list("name", flat=True).first() or "合计"
+    return rows, row(scope, scope_name, qs.aggregate(**sums))
+
+
+def loan_overdue_list(*, user: Viewer, period: str, limit: int = 500) -> list[Any]:
+    """The month's overdue loans in the user's scope, longest overdue first."""
+    return list(
+        LoanMonth.objects.filter(
+            user_household_q(user, prefix="loan__household__"), period=period, overdue_amount__gt=0
+        )
+        .select_related("loan", "loan__household", "loan__borrower")
+        .order_by("-overdue_days", "loan__contract_no")[:limit]
+    )
+
+
+def loan_periods(*, user: Viewer, limit: int = 36) -> list[str]:
+    """The months bank files reported for loans in the user's scope, latest first."""
+    qs = LoanMonth.objects.filter(user_household_q(user, prefix="loan__household__"))
+    return list(qs.values_list("period", flat=True).distinct().order_by("-period")[:limit])
+
+
+def household_loans(*, household: Household) -> list[Any]:
+    return list(Loan.objects.filter(household=household).order_by("-start_on"))

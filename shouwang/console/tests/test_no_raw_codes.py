@@ -35,6 +35,7 @@ from shouwang.cases.models import Case, Clue, Measure
 from shouwang.cases.services import case_transition
 from shouwang.channels.models import SelfReport
 from shouwang.channels.services import self_report_respond, self_report_submit
+from shouwang.common import crypto
 from shouwang.common.errors import InputRefused
 from shouwang.console.evidencetext import EVIDENCE_LABELS
 from shouwang.console.models import ExportJob
@@ -44,7 +45,7 @@ from shouwang.employment.services import roster_refresh
 from shouwang.exchange.choices import FEED_KINDS
 from shouwang.exchange.models import ImportBatch
 from shouwang.industry.creditcode import make
-from shouwang.industry.services import industry_import
+from shouwang.industry.services import industry_import, loan_import
 from shouwang.publicposts.models import PostApplication, PostHolder, PublicPost
 from shouwang.regions.models import Region
 from shouwang.registry.models import Household, IncomeRecord, Person
@@ -889,6 +890,26 @@ def _industry_coverage(ctx: Ctx) -> list[Request]:
     return _each_role(reverse("console:industry_coverage"), ("county", "township", "village"))
 
 
+def _industry_loans(ctx: Ctx) -> list[Request]:
+    """A bank file with one overdue and one 户贷企用 loan for the first two households (once)."""
+    if "loans" not in ctx.data:
+        hh = ctx.data["households"][:2]
+        heads = [h.members.filter(relation="head").first() or h.members.first() for h in hh]
+        path = Path(tempfile.mkdtemp(prefix="loan-pages-")) / "loans.csv"
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["合同编号", "贷款银行", "户编号", "借款人身份证号", "贷款金额", "放款日期",
+                        "到期日期", "贷款余额", "逾期天数", "逾期金额", "贷款状态", "户贷企用"])  # fmt: skip
+            for i, (h, p) in enumerate(zip(hh, heads, strict=True)):
+                overdue = ["30", "2000", "逾期"] if i == 0 else ["0", "0", "正常"]
+                w.writerow([f"XD{i}", "农商银行", h.household_no, crypto.unseal(p.id_sealed), "30000",
+                            "2024-01-10", "2026-01-09", "20000", *overdue, "Y" if i else "N"])  # fmt: skip
+        loan_import(path=path, period="2025-03")
+        ctx.data["loans"] = True
+    url = reverse("console:industry_loans")
+    return [*_each_role(url, ("county", "township", "village")), _get("county", f"{url}?period=2024-01")]
+
+
 def _work(ctx: Ctx) -> dict[str, Any]:
     """帮扶车间, 以工代赈 and 交通补助 data in the monitored household's village (once), the workshop checked
     for last quarter so that its history and a 监测待处置 status show."""
@@ -1064,6 +1085,7 @@ PAGES: dict[str, Page] = {
     "console:industry_entities": _industry_entities,
     "console:industry_entity_detail": _industry_entity,
     "console:industry_coverage": _industry_coverage,
+    "console:industry_loans": _industry_loans,
     "console:batches": _simple("console:batches", ("county", "auditor")),
     "console:batch_detail": _batches,
     "console:audit_list": _simple("console:audit_list", ("county", "auditor")),

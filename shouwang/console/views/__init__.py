@@ -34,6 +34,7 @@ from shouwang.console.views.industry import (
     industry_coverage_view,
     industry_entity_detail_view,
     industry_entity_list_view,
+    industry_loans_view,
 )
 from shouwang.console.views.plans import measure_end_view, plan_check_view, plan_contact_view, plan_view
 from shouwang.console.views.posts import (
@@ -118,6 +119,7 @@ __all__ = [
     "industry_coverage_view",
     "industry_entity_detail_view",
     "industry_entity_list_view",
+    "industry_loans_view",
     "login_view",
     "logout_view",
     "measure_end_view",

@@ -10,6 +10,7 @@ from shouwang.industry.services.imports import (
     industry_import,
 )
 from shouwang.industry.services.income import payout_income_apply, payout_sums
+from shouwang.industry.services.loans import LoanImportResult, loan_import
 
 __all__ = [
     "DEFAULT_SOURCE",
@@ -17,7 +18,9 @@ __all__ = [
     "KIND_LABELS",
     "MARKET_SOURCE",
     "IndustryImportResult",
+    "LoanImportResult",
     "industry_import",
+    "loan_import",
     "payout_income_apply",
     "payout_sums",
 ]

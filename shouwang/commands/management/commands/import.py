@@ -3,7 +3,8 @@
 ``shouwang import selfreports PATH`` (self-reports received off-line, docs/channels.md), and
 ``shouwang import employment PATH... --period YYYY-MM`` (the 务工月监测 ledger, docs/employment.md), and
 ``shouwang import posts PATH`` (a 公益性岗位花名册, docs/publicposts.md).
-``shouwang import entities|bindings|payouts PATH [--source NAME]`` (docs/industry.md), and
+``shouwang import entities|bindings|payouts PATH [--source NAME]`` and
+``shouwang import loans PATH --period YYYY-MM`` (docs/industry.md), and
 ``shouwang import transport-payments PATH --county CODE --year YYYY`` (the 交通补助 payment result).
 
 Exit codes: 0 imported (or the same file again: nothing changed); 2 refused (every reason printed on
@@ -58,6 +59,10 @@ class Command(BaseCommand):
             ind = sub.add_parser(kind, help=text)
             ind.add_argument("path", metavar="PATH")
             ind.add_argument("--source", default="", help="数据来源")
+        loans = sub.add_parser("loans", help="导入银行小额信贷月度数据（XLSX或CSV）")
+        loans.add_argument("path", metavar="PATH")
+        loans.add_argument("--period", required=True, help="报送月份 YYYY-MM")
+        loans.add_argument("--source", default="bank", help="数据来源（默认 bank）")
         tp = sub.add_parser(
             "transport-payments", help="导入交通补助发放结果（发放清单回填“发放结果”“发放日期”）"
         )
@@ -82,6 +87,10 @@ class Command(BaseCommand):
             from shouwang.commands.industry import industry_import_cli
 
             industry_import_cli(options, self.stdout)
+        elif options["subcommand"] == "loans":
+            from shouwang.commands.industry import loan_import_cli
+
+            loan_import_cli(options, self.stdout)
         elif options["subcommand"] == "transport-payments":
             from shouwang.commands.employment import transport_payment_import_cli
 
