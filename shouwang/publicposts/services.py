@@ -472,7 +472,7 @@ def holder_renew(*, holder: PostHolder, actor: Actor) -> PostHolder:
     """续聘: one more term for an active holder near the end of the term, who must still meet the rules
     on the day (age with the health check declared at hiring, target household, cadre family)."""
     locked = (
-        PostHolder.objects.select_for_update()
+        PostHolder.objects.select_for_update(of=("self",))
         .select_related("post", "person", "application")
         .get(pk=holder.pk)
     )
