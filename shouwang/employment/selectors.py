@@ -217,19 +217,21 @@ class TransportListing:
     paid: int
 
 
-def transport_counties(*, user: Viewer) -> list[str]:
-    """The counties whose 交通补助 the caller may read: their own, or those inside their region."""
+def _readable_counties(user: Viewer, roles: frozenset[str]) -> list[tuple[str, str]]:
+    """The counties a caller of one of ``roles`` may read, (code, name) by code: its own county (from a
+    county, township or village region), or those under its prefecture or province."""
     official = signed_in_with_region(user)
-    if official is None or official.role not in HOUSEHOLD_READERS:
+    if official is None or official.role not in roles:
         return []
     code = official.region_code
-    if len(code) >= 6:
-        return [code[:6]]
-    return list(
-        Region.objects.filter(level="county", code__startswith=code)
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
+    counties = Region.objects.filter(level=RegionLevelChoices.COUNTY)
+    counties = counties.filter(code=code[:6]) if len(code) >= 6 else counties.filter(code__startswith=code)
+    return list(counties.order_by("code").values_list("code", "name"))
+
+
+def transport_counties(*, user: Viewer) -> list[str]:
+    """The counties whose 交通补助 the caller may read: their own, or those inside their region."""
+    return [c for c, _ in _readable_counties(user, HOUSEHOLD_READERS)]
 
 
 def transport_list(
@@ -281,17 +283,7 @@ def user_can_read_dispatch(user: Viewer) -> bool:
 def dispatch_counties(*, user: Viewer) -> list[tuple[str, str]]:
     """The counties whose table the caller may read, (code, name): its own county, or those under its
     prefecture or province."""
-    official = signed_in_with_region(user)
-    if official is None or official.role not in DISPATCH_READERS:
-        return []
-    code = official.region_code
-    if len(code) >= 6:
-        return list(Region.objects.filter(code=code[:6]).values_list("code", "name"))
-    return list(
-        Region.objects.filter(code__startswith=code, level=RegionLevelChoices.COUNTY).values_list(
-            "code", "name"
-        )
-    )
+    return _readable_counties(user, DISPATCH_READERS)
 
 
 def counties_with_roster(*, codes: list[str]) -> list[str]:
